@@ -1,0 +1,146 @@
+"""Settings, read from the environment and an optional .env file beside this one."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+load_dotenv(BASE_DIR / ".env")
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run the application safely."""
+
+
+def database_url(url: str | None) -> str | None:
+    """Point PostgreSQL URLs at the psycopg 3 driver, the one the project installs."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL")) or (
+        f"sqlite:///{INSTANCE_DIR / 'tracker.db'}"
+    )
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+
+    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Clinic tracker")
+    CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "Europe/London")
+    DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "GB")
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
+
+    # Idle and absolute session limits; "remember me" keeps the cookie across browser
+    # restarts but never beyond these.
+    SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    # A form left open all day must still submit; the session limits bound its life.
+    WTF_CSRF_TIME_LIMIT = None
+
+    # Number of trusted proxies in front of the app (0: none); limits then see the client address.
+    PROXY_FIX_HOPS = _env_int("PROXY_FIX_HOPS", 0)
+    HSTS = False
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    PASSWORD_MIN_LENGTH = 12
+    # argon2id cost: the library's defaults (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST_KIB = 65_536
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        """Check or complete the settings once the app has loaded them."""
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite under instance/, a secret kept beside it."""
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        """Create instance/ and a persistent development secret when none is set."""
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        if not app.config.get("SECRET_KEY"):
+            key_file = INSTANCE_DIR / "secret_key"
+            if not key_file.exists():
+                key_file.write_text(secrets.token_hex(32))
+                key_file.chmod(0o600)
+            app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+class TestingConfig(Config):
+    """The test suite: the database URL comes from the fixtures."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"  # noqa: S105 (tests only)
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST_KIB = 8_192
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without the settings that keep data safe."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    HSTS = True
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        """Refuse to start with a missing or weak secret, no database, or debug on."""
+        problems = []
+        if len(app.config.get("SECRET_KEY") or "") < 32:
+            problems.append("SECRET_KEY must be set to at least 32 random characters")
+        if not os.environ.get("DATABASE_URL"):
+            problems.append("DATABASE_URL must be set (for example postgresql://user@host/db)")
+        if app.debug:
+            problems.append("debug must be off in production (unset FLASK_DEBUG)")
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

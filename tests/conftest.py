@@ -1,0 +1,197 @@
+"""Fixtures: an app on a freshly migrated database per test, clients, sign-in and builders.
+
+SQLite (default): the migrations run once into a template file; each test gets a copy.
+PostgreSQL (TRACKER_TEST_DATABASE_URL set): the migrations run once into that database;
+each test's rows are truncated afterwards.
+"""
+
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import event, text
+
+from config import database_url
+from tracker import ROOT, create_app
+from tracker.extensions import db
+
+PG_URL = database_url(os.environ.get("TRACKER_TEST_DATABASE_URL"))
+PASSWORD = "plum-orchard-lantern-42"
+
+
+class TrackerClient(FlaskClient):
+    """A test client that puts a valid CSRF token in every form POST unless csrf=False."""
+
+    def csrf_token(self) -> str:
+        """The signed token the forms would carry for this client's session."""
+        with self.session_transaction() as sess:
+            raw = sess.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf and "json" not in kwargs:
+            data = dict(kwargs.get("data") or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+def make_test_app(uri: str, **overrides):
+    """An app in the testing configuration on the given database."""
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, **overrides})
+    app.test_client_class = TrackerClient
+    return app
+
+
+def migrate_to_head(uri: str) -> None:
+    """Run every migration against a database."""
+    app = make_test_app(uri)
+    with app.app_context():
+        flask_migrate.upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+
+
+def _reset_postgres(uri: str) -> None:
+    app = make_test_app(uri)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory) -> str:
+    """A migrated database: the PostgreSQL URL, or the path of a SQLite template file."""
+    if PG_URL:
+        _reset_postgres(PG_URL)
+        migrate_to_head(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate_to_head(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return str(path)
+
+
+def _truncate_all(app) -> None:
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_uri(database_template, tmp_path) -> str:
+    """The URI of a migrated, empty database for one test."""
+    if PG_URL:
+        return PG_URL
+    target = tmp_path / "tracker.db"
+    shutil.copyfile(database_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(database_uri) -> Iterator:
+    """The application on an empty, migrated database of its own."""
+    app = make_test_app(database_uri)
+    yield app
+    if PG_URL:
+        _truncate_all(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> TrackerClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app) -> Callable:
+    """Builder: an account with a role, committed; the password is PASSWORD unless given."""
+    from tracker.auth import services
+    from tracker.permissions import Role
+
+    counter = iter(range(1, 10_000))
+
+    def build(role: str = "reception", email: str | None = None, password: str = PASSWORD,
+              full_name: str | None = None, active: bool = True):
+        n = next(counter)
+        with app.app_context():
+            user = services.create_user(email or f"{role}{n}@clinic.test", full_name or f"{role.title()} Person {n}",
+                                        Role(role), password)
+            user.active = active
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+        return user
+
+    return build
+
+
+def sign_in(client: TrackerClient, user) -> None:
+    """Put a signed-in session for `user` into the client's cookie, as a real sign-in would."""
+    now = int(time.time())
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+        sess["auth_at"] = now
+        sess["seen_at"] = now
+
+
+@pytest.fixture
+def login_as(client, make_user) -> Callable:
+    """Sign the client in as a new user with the given role; returns the user."""
+
+    def login(role: str = "reception", **kwargs):
+        user = make_user(role, **kwargs)
+        sign_in(client, user)
+        return user
+
+    return login
+
+
+@contextmanager
+def count_queries(app) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def audit_rows(app) -> Callable:
+    """Read the audit trail as plain dicts, oldest first."""
+    from sqlalchemy import select
+
+    from tracker.audit.models import AuditEvent
+
+    def read(**where) -> list[dict]:
+        with app.app_context():
+            stmt = select(AuditEvent).order_by(AuditEvent.id)
+            for key, value in where.items():
+                stmt = stmt.where(getattr(AuditEvent, key) == value)
+            return [
+                {c: getattr(e, c) for c in ("action", "actor_id", "actor_label", "entity_type", "entity_id",
+                                            "changes", "ip_address", "request_id")}
+                for e in db.session.scalars(stmt)
+            ]
+
+    return read

@@ -1,0 +1,89 @@
+"""The clinic tracker: follows each enquiry from the first call to the last treatment review."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application for an environment (TRACKER_ENV, development by default)."""
+    name = config_name or os.environ.get("TRACKER_ENV", "development")
+    config_class = CONFIGS[name]
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
+    app.config.from_object(config_class)
+    app.config.update(overrides or {})
+    config_class.init_app(app)
+
+    from tracker.web import configure_logging, register_request_hooks
+
+    configure_logging(app)
+    register_extensions(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    from tracker.errors import register_errorhandlers
+
+    register_errorhandlers(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions; SQLite gets its pragmas and BEGIN IMMEDIATE."""
+    from tracker.audit import recorder
+    from tracker.db import configure_sqlite
+    from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    recorder.install()
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from tracker.audit import bp as audit_bp
+    from tracker.auth import bp as auth_bp
+    from tracker.auth.loader import register_user_loader
+    from tracker.main import bp as main_bp
+
+    register_user_loader()
+    for blueprint in (main_bp, auth_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Date filters in the clinic's zone and the navigation for the signed-in role."""
+    from tracker.clock import format_date, format_datetime
+    from tracker.navigation import nav_items
+
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_date, "date")
+    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"]})
+
+
+def register_commands(app: Flask) -> None:
+    """flask create-user, flask seed-demo."""
+    from tracker.auth.commands import create_user_command
+    from tracker.demo.commands import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

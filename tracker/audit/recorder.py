@@ -1,0 +1,110 @@
+"""Writes the audit trail from the ORM session, in the same transaction as the change."""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Session
+
+from tracker.audit.models import AuditAction, Audited, AuditEvent
+from tracker.db import utcnow
+
+ALWAYS_EXCLUDED = frozenset({"version", "created_at", "updated_at"})
+
+
+class AuditIntegrityError(RuntimeError):
+    """Something tried to change or delete an audit row, or delete an audited record."""
+
+
+def request_context() -> dict[str, Any]:
+    """Actor, address and request id of the current request (empty outside one)."""
+    if not has_request_context():
+        return {}
+    return {
+        "actor_id": g.get("audit_actor_id"),
+        "ip_address": g.get("client_ip"),
+        "request_id": g.get("request_id"),
+    }
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe form of a column value."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _audited_columns(obj: Audited) -> list[str]:
+    excluded = ALWAYS_EXCLUDED | obj.__audit_exclude__
+    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
+
+
+def _changes(obj: Audited) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    changes = {}
+    for key in _audited_columns(obj):
+        history = state.attrs[key].history
+        if history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old != new:
+                changes[key] = [jsonable(old), jsonable(new)]
+    return changes
+
+
+def _row(obj: Audited, action: AuditAction, changes: dict, context: dict) -> dict:
+    return {
+        "at": utcnow(),
+        "action": action,
+        "entity_type": type(obj).__tablename__,
+        "entity_id": inspect(obj).mapper.primary_key_from_instance(obj)[0],
+        "changes": changes,
+        **context,
+    }
+
+
+def _update_action(changes: dict) -> AuditAction:
+    archived = changes.get("archived_at")
+    if archived and archived[0] is None:
+        return AuditAction.ARCHIVE
+    if archived and archived[1] is None:
+        return AuditAction.RESTORE
+    return AuditAction.UPDATE
+
+
+def _refuse_tampering(session: Session, _flush_context, _instances) -> None:
+    for obj in session.dirty | session.deleted:
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditIntegrityError("audit rows are append-only")
+    for obj in session.deleted:
+        if isinstance(obj, Audited):
+            raise AuditIntegrityError(f"{type(obj).__name__} records are archived, never deleted")
+
+
+def _record_changes(session: Session, _flush_context) -> None:
+    context = request_context()
+    rows = []
+    for obj in session.new:
+        if isinstance(obj, Audited):
+            created = {key: [None, jsonable(getattr(obj, key))] for key in _audited_columns(obj)}
+            rows.append(_row(obj, AuditAction.CREATE, created, context))
+    for obj in session.dirty:
+        if isinstance(obj, Audited) and (changes := _changes(obj)):
+            rows.append(_row(obj, _update_action(changes), changes, context))
+    if rows:
+        # Core insert on the flush's own connection: the ORM cannot add objects mid-flush.
+        session.connection().execute(insert(AuditEvent.__table__), rows)
+
+
+def install() -> None:
+    """Attach the recorder to every ORM session (once per process)."""
+    if not event.contains(Session, "after_flush", _record_changes):
+        event.listen(Session, "before_flush", _refuse_tampering)
+        event.listen(Session, "after_flush", _record_changes)

@@ -1,0 +1,88 @@
+"""Recording events that are not row changes, and reading the trail."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from tracker.audit.models import AuditAction, Audited, AuditEvent
+from tracker.audit.recorder import request_context
+from tracker.extensions import db
+
+
+def record(
+    action: AuditAction,
+    *,
+    entity: Any = None,
+    actor_id: int | None = None,
+    actor_label: str | None = None,
+    changes: dict | None = None,
+) -> AuditEvent:
+    """Add an audit event for something other than a row change (login, view, export)."""
+    context = request_context()
+    if actor_id is not None:
+        context["actor_id"] = actor_id
+    event = AuditEvent(
+        action=action,
+        actor_label=actor_label,
+        entity_type=type(entity).__tablename__ if entity is not None else None,
+        entity_id=entity.id if entity is not None else None,
+        changes=changes,
+        **context,
+    )
+    db.session.add(event)
+    return event
+
+
+def last_change(entity: Any) -> AuditEvent | None:
+    """The latest create/update/archive/restore event of a record, with its actor loaded."""
+    stmt = (
+        select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
+        .where(
+            AuditEvent.entity_type == type(entity).__tablename__,
+            AuditEvent.entity_id == entity.id,
+            AuditEvent.action.in_(
+                [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.ARCHIVE, AuditAction.RESTORE]
+            ),
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    return db.session.scalar(stmt)
+
+
+def events_query(
+    *,
+    actor_id: int | None = None,
+    entity_type: str | None = None,
+    entity_id: int | None = None,
+    action: AuditAction | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
+    """Audit events, newest first, narrowed by whichever filters are given."""
+    stmt = select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if entity_type:
+        stmt = stmt.where(AuditEvent.entity_type == entity_type)
+    if entity_id is not None:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id)
+    if action is not None:
+        stmt = stmt.where(AuditEvent.action == action)
+    if since is not None:
+        stmt = stmt.where(AuditEvent.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.at < until)
+    return stmt
+
+
+def entity_types() -> list[str]:
+    """Table names of the audited record types, for the trail's filter."""
+    return sorted(
+        mapper.class_.__tablename__
+        for mapper in db.Model.registry.mappers
+        if issubclass(mapper.class_, Audited)
+    )

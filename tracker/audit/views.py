@@ -1,0 +1,39 @@
+"""Browsing the audit trail (read-only: nothing here changes or deletes a row)."""
+
+from flask import render_template, request
+from sqlalchemy import false, select
+
+from tracker.audit import bp, services
+from tracker.audit.forms import AuditFilterForm
+from tracker.audit.models import AuditAction
+from tracker.auth.models import User
+from tracker.clock import local_day_end, local_day_start
+from tracker.extensions import db
+from tracker.permissions import require
+
+PER_PAGE = 50
+
+
+@bp.route("")
+@require("audit.view")
+def index():
+    """The trail, newest first, filtered by user, record, action and dates."""
+    form = AuditFilterForm(request.args)
+    staff = db.session.execute(select(User.id, User.full_name).order_by(User.full_name)).all()
+    form.user.choices = [("", "Anyone")] + [(uid, name) for uid, name in staff]
+    form.record_type.choices = [("", "Any record")] + [(t, t) for t in services.entity_types()]
+    valid = form.validate() if request.args else True
+    if valid:
+        stmt = services.events_query(
+            actor_id=form.user.data,
+            entity_type=form.record_type.data or None,
+            entity_id=form.record_id.data,
+            action=AuditAction(form.action.data) if form.action.data else None,
+            since=local_day_start(form.date_from.data) if form.date_from.data else None,
+            until=local_day_end(form.date_to.data) if form.date_to.data else None,
+        )
+    else:
+        stmt = services.events_query().where(false())
+    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False, count=True)
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("audit/index.html", form=form, page=page, filters=filters)

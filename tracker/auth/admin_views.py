@@ -1,0 +1,109 @@
+"""User administration: list, add, edit, deactivate and reactivate, set a password."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.auth import bp, services
+from tracker.auth.forms import SetPasswordForm, UserCreateForm, UserEditForm, VersionForm
+from tracker.auth.models import User
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.permissions import Role, require
+
+
+def _email_in_use(form, user: User | None = None) -> bool:
+    if services.email_taken(form.email.data, excluding=user):
+        form.email.errors.append("Another account already uses this e-mail.")
+        return True
+    return False
+
+
+@bp.route("/admin/users")
+@require("users.manage")
+def users():
+    """Every account, active ones first."""
+    accounts = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)).all()
+    counts = {role: sum(1 for u in accounts if u.active and u.role == role) for role in Role}
+    return render_template("auth/users.html", users=accounts, counts=counts, action_form=VersionForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@require("users.manage")
+def user_new():
+    """Add a member of staff."""
+    form = UserCreateForm()
+    if form.validate_on_submit() and not _email_in_use(form):
+        user = services.create_user(form.email.data, form.full_name.data, Role(form.role.data), form.password.data)
+        db.session.commit()
+        flash(f"{user.full_name} can now sign in as {user.role.label.lower()}.", "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@require("users.manage")
+def user_edit(user_id: int):
+    """Change a member of staff's name, e-mail or role."""
+    user = db.get_or_404(User, user_id)
+    form = UserEditForm(obj=user)
+    if form.validate_on_submit() and not _email_in_use(form, user):
+        try:
+            services.update_user(user, version=int(form.version.data), full_name=form.full_name.data,
+                                 email=form.email.data, role=Role(form.role.data))
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template("auth/user_form.html", form=form, user=user), 409
+        except services.AccountRuleError as error:
+            form.role.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Saved {user.full_name}.", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)
+
+
+def _account_step(user_id: int, step, done: str):
+    user = db.get_or_404(User, user_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash("The page was out of date; please try again.", "warning")
+        return redirect(url_for("auth.users"))
+    try:
+        step(user, form.version.data)
+    except services.AccountRuleError as error:
+        flash(str(error), "danger")
+        return redirect(url_for("auth.users"))
+    db.session.commit()
+    flash(done.format(name=user.full_name), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@require("users.manage")
+def user_deactivate(user_id: int):
+    """Stop an account signing in; its sessions end at once."""
+    return _account_step(user_id, lambda u, v: services.deactivate(u, version=v, by=current_user),
+                         "{name} is deactivated and signed out everywhere.")
+
+
+@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@require("users.manage")
+def user_reactivate(user_id: int):
+    """Let a deactivated account sign in again."""
+    return _account_step(user_id, lambda u, v: services.reactivate(u, version=v), "{name} can sign in again.")
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@require("users.manage")
+def user_password(user_id: int):
+    """Set a new password for someone; their sessions end."""
+    user = db.get_or_404(User, user_id)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        flash(f"New password set for {user.full_name}; tell them in person or by phone.", "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_password.html", form=form, user=user)

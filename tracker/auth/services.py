@@ -1,0 +1,218 @@
+"""Account rules: sign-in and its throttling, first-run setup, passwords, administration."""
+
+from flask import current_app
+from limits import RateLimitItemPerMinute
+from sqlalchemy import exists, func, select
+
+from tracker.audit import services as audit
+from tracker.audit.models import AuditAction
+from tracker.auth.models import User, new_session_token
+from tracker.auth.passwords import hash_password, needs_rehash, verify_password
+from tracker.db import utcnow
+from tracker.errors import ConflictError
+from tracker.extensions import db, limiter
+from tracker.permissions import Role
+
+# Verified when the e-mail matches no account, so both failures take the same time.
+_DUMMY_HASH_PASSWORD = "no-such-account-placeholder"  # noqa: S105 (matches no account)
+
+
+class LoginFailed(Exception):
+    """The e-mail and password do not match an active account."""
+
+
+class LoginThrottled(Exception):
+    """Too many recent failures for this account or this address."""
+
+
+class AccountRuleError(ValueError):
+    """An administration step that would break a rule (e.g. leave no administrator)."""
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively; they are stored lower-case."""
+    return email.strip().lower()
+
+
+def any_user_exists() -> bool:
+    """Whether the first administrator has been created."""
+    return bool(db.session.scalar(select(exists().where(User.id.is_not(None)))))
+
+
+def find_by_email(email: str) -> User | None:
+    """The account with this e-mail, whatever its case."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str, *, excluding: User | None = None) -> bool:
+    """Whether another account already uses this e-mail."""
+    user = find_by_email(email)
+    return user is not None and user is not excluding
+
+
+# --- throttling -----------------------------------------------------------------------------
+
+def _failure_limits() -> list[tuple[RateLimitItemPerMinute, str]]:
+    cfg = current_app.config
+    window = cfg["LOGIN_FAILURE_WINDOW_MINUTES"]
+    return [
+        (RateLimitItemPerMinute(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window), "account"),
+        (RateLimitItemPerMinute(cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], window), "address"),
+    ]
+
+
+def _lockout() -> RateLimitItemPerMinute:
+    # One hit fills it: the key stays locked for the whole lockout from that moment.
+    return RateLimitItemPerMinute(1, current_app.config["LOGIN_LOCKOUT_MINUTES"])
+
+
+def _keys(email: str, address: str) -> dict[str, str]:
+    return {"account": normalise_email(email), "address": address or "unknown"}
+
+
+def is_throttled(email: str, address: str) -> bool:
+    """Whether sign-in is refused for now for this account or this address."""
+    keys = _keys(email, address)
+    return any(not limiter.limiter.test(_lockout(), "login-lock", kind, keys[kind]) for kind in keys)
+
+
+def _count_failure(email: str, address: str) -> None:
+    keys = _keys(email, address)
+    for item, kind in _failure_limits():
+        limiter.limiter.hit(item, "login-fail", kind, keys[kind])
+        if not limiter.limiter.test(item, "login-fail", kind, keys[kind]):
+            limiter.limiter.hit(_lockout(), "login-lock", kind, keys[kind])
+
+
+def _forget_account_failures(email: str) -> None:
+    item, kind = _failure_limits()[0]
+    limiter.limiter.clear(item, "login-fail", kind, normalise_email(email))
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """The active account for these credentials, with the attempt audited.
+
+    Raises LoginThrottled while locked out and LoginFailed for any mismatch; an unknown
+    e-mail, a wrong password and a deactivated account look the same from outside.
+    """
+    label = normalise_email(email)[:320]
+    if is_throttled(email, address):
+        audit.record(AuditAction.LOGIN_THROTTLED, actor_label=label)
+        raise LoginThrottled
+    user = find_by_email(email)
+    stored_hash = user.password_hash if user else _dummy_hash()
+    if not (verify_password(stored_hash, password) and user is not None and user.active):
+        _count_failure(email, address)
+        audit.record(AuditAction.LOGIN_FAILED, entity=user, actor_label=label)
+        raise LoginFailed
+    _forget_account_failures(email)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record(AuditAction.LOGIN, entity=user, actor_id=user.id)
+    return user
+
+
+def _dummy_hash() -> str:
+    cache = current_app.extensions.setdefault("tracker_dummy_hash", {})
+    if "hash" not in cache:
+        cache["hash"] = hash_password(_DUMMY_HASH_PASSWORD)
+    return cache["hash"]
+
+
+def end_all_sessions(user: User) -> None:
+    """Make every session and cookie issued to this account unusable."""
+    user.session_token = new_session_token()
+
+
+def log_out(user: User) -> None:
+    """Sign-out: this and every other session of the account ends."""
+    end_all_sessions(user)
+    audit.record(AuditAction.LOGOUT, entity=user, actor_id=user.id)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def create_user(email: str, full_name: str, role: Role, password: str) -> User:
+    """A new active account (the caller has validated the inputs)."""
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        role=role,
+        active=True,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_first_admin(email: str, full_name: str, password: str) -> User:
+    """The first administrator; refused once any account exists."""
+    if any_user_exists():
+        raise AccountRuleError("The first administrator has already been created.")
+    return create_user(email, full_name, Role.ADMIN, password)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise AccountRuleError("The current password is not right.")
+    _set_password(user, new)
+    audit.record(AuditAction.PASSWORD_CHANGED, entity=user)
+
+
+def set_password(user: User, new: str) -> None:
+    """An administrator sets a new password; the account's sessions end."""
+    _set_password(user, new)
+    audit.record(AuditAction.PASSWORD_SET, entity=user)
+
+
+def _set_password(user: User, new: str) -> None:
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    end_all_sessions(user)
+
+
+def _active_admins_other_than(user: User) -> int:
+    stmt = select(func.count()).where(User.role == Role.ADMIN, User.active, User.id != user.id)
+    return db.session.scalar(stmt) or 0
+
+
+def _check_version(user: User, version: int) -> None:
+    if user.version != version:
+        last = audit.last_change(user)
+        raise ConflictError(
+            changed_by=last.actor.full_name if last and last.actor else None,
+            changed_at=last.at if last else None,
+        )
+
+
+def update_user(user: User, *, version: int, full_name: str, email: str, role: Role) -> None:
+    """Change name, e-mail or role, refusing stale edits and the last administrator's demotion."""
+    _check_version(user, version)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _active_admins_other_than(user):
+        raise AccountRuleError("This is the only active administrator; make someone else an administrator first.")
+    user.full_name = full_name.strip()
+    user.email = normalise_email(email)
+    user.role = role
+
+
+def deactivate(user: User, *, version: int, by: User) -> None:
+    """Deactivate an account: its sessions end at once; its records keep pointing at it."""
+    _check_version(user, version)
+    if user.id == by.id:
+        raise AccountRuleError("You cannot deactivate your own account.")
+    if user.role == Role.ADMIN and not _active_admins_other_than(user):
+        raise AccountRuleError("This is the only active administrator.")
+    user.active = False
+    end_all_sessions(user)
+
+
+def reactivate(user: User, *, version: int) -> None:
+    """Let a deactivated account sign in again."""
+    _check_version(user, version)
+    user.active = True

@@ -1,0 +1,70 @@
+"""Friendly error pages, the conflict error for concurrent edits, and 500 handling."""
+
+import logging
+from datetime import datetime
+
+from flask import Flask, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import db
+
+log = logging.getLogger("tracker.errors")
+
+
+class ConflictError(Exception):
+    """The record changed since the form was opened; saving would overwrite someone's work."""
+
+    def __init__(self, changed_by: str | None = None, changed_at: datetime | None = None):
+        super().__init__(f"changed by {changed_by or 'someone else'}")
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+    @property
+    def message(self) -> str:
+        who = self.changed_by or "someone else"
+        return (
+            f"This record was changed by {who} while you were editing it. "
+            "Reload it to see their changes, then make yours again."
+        )
+
+
+def _render(status: int, **context):
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return jsonify(error=context.get("title", "error"), status=status), status
+    return render_template(f"errors/{status}.html", **context), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Attach the friendly pages to the app."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, title="Form expired", reason=error.description)
+
+    @app.errorhandler(ConflictError)
+    def conflict(error):
+        db.session.rollback()
+        return _render(409, title="Changed by someone else", message=error.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale(_error):
+        db.session.rollback()
+        return _render(409, title="Changed by someone else", message=ConflictError().message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in (400, 403, 404, 405, 409, 413, 429):
+            response, status = _render(error.code, title=error.name, reason=error.description)
+            if error.code == 405:
+                response = app.make_response((response, status))
+                response.headers["Allow"] = ", ".join(error.valid_methods or [])
+            return response, status
+        return error
+
+    @app.errorhandler(Exception)
+    def server_error(error):
+        db.session.rollback()
+        log.exception("unhandled error request_id=%s", g.get("request_id"))
+        return _render(500, title="Something went wrong", request_id=g.get("request_id"))

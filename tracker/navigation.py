@@ -1,0 +1,27 @@
+"""The main navigation: each entry shows only to roles holding its permission."""
+
+from typing import NamedTuple
+
+from flask_login import current_user
+
+from tracker.permissions import SIGNED_IN
+
+
+class NavItem(NamedTuple):
+    label: str
+    endpoint: str
+    permission: str
+
+
+NAVIGATION = [
+    NavItem("Home", "main.index", SIGNED_IN),
+    NavItem("Audit trail", "audit.index", "audit.view"),
+    NavItem("Users", "auth.users", "users.manage"),
+]
+
+
+def nav_items() -> list[NavItem]:
+    """The entries the signed-in user may open."""
+    if not current_user.is_authenticated:
+        return []
+    return [item for item in NAVIGATION if current_user.can(item.permission)]
