@@ -126,7 +126,7 @@ def make_user(app) -> Callable:
               full_name: str | None = None, active: bool = True):
         n = next(counter)
         with app.app_context():
-            user = services.create_user(email or f"{role}{n}@clinic.test", full_name or f"{role.title()} Person {n}",
+            user = services.create_user(email or f"{role}{n}@clinic.example", full_name or f"{role.title()} Person {n}",
                                         Role(role), password)
             user.active = active
             db.session.commit()

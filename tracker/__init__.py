@@ -19,6 +19,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(config_class)
     app.config.update(overrides or {})
     config_class.init_app(app)
+    from tracker.converters import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
 
     from tracker.web import configure_logging, register_request_hooks
 

@@ -2,6 +2,7 @@
 
 from flask import render_template, request
 from sqlalchemy import false, select
+from wtforms.fields.choices import SelectChoice
 
 from tracker.audit import bp, services
 from tracker.audit.forms import AuditFilterForm
@@ -9,6 +10,7 @@ from tracker.audit.models import AuditAction
 from tracker.auth.models import User
 from tracker.clock import local_day_end, local_day_start
 from tracker.extensions import db
+from tracker.pagination import paginate
 from tracker.permissions import require
 
 PER_PAGE = 50
@@ -20,8 +22,8 @@ def index():
     """The trail, newest first, filtered by user, record, action and dates."""
     form = AuditFilterForm(request.args)
     staff = db.session.execute(select(User.id, User.full_name).order_by(User.full_name)).all()
-    form.user.choices = [("", "Anyone")] + [(uid, name) for uid, name in staff]
-    form.record_type.choices = [("", "Any record")] + [(t, t) for t in services.entity_types()]
+    form.user.choices = [SelectChoice("", "Anyone")] + [SelectChoice(uid, name) for uid, name in staff]
+    form.record_type.choices = [SelectChoice("", "Any record")] + [SelectChoice(t) for t in services.entity_types()]
     valid = form.validate() if request.args else True
     if valid:
         stmt = services.events_query(
@@ -34,6 +36,6 @@ def index():
         )
     else:
         stmt = services.events_query().where(false())
-    page = db.paginate(stmt, per_page=PER_PAGE, error_out=False, count=True)
+    page = paginate(stmt, PER_PAGE)
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("audit/index.html", form=form, page=page, filters=filters)

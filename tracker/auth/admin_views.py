@@ -1,12 +1,12 @@
 """User administration: list, add, edit, deactivate and reactivate, set a password."""
 
 from flask import flash, redirect, render_template, url_for
-from flask_login import current_user
 from sqlalchemy import select
 
 from tracker.auth import bp, services
 from tracker.auth.forms import SetPasswordForm, UserCreateForm, UserEditForm, VersionForm
 from tracker.auth.models import User
+from tracker.auth.sessions import signed_in_user
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import Role, require
@@ -41,7 +41,7 @@ def user_new():
     return render_template("auth/user_form.html", form=form, user=None)
 
 
-@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>/edit", methods=["GET", "POST"])
 @require("users.manage")
 def user_edit(user_id: int):
     """Change a member of staff's name, e-mail or role."""
@@ -49,7 +49,7 @@ def user_edit(user_id: int):
     form = UserEditForm(obj=user)
     if form.validate_on_submit() and not _email_in_use(form, user):
         try:
-            services.update_user(user, version=int(form.version.data), full_name=form.full_name.data,
+            services.update_user(user, version=form.version.data, full_name=form.full_name.data,
                                  email=form.email.data, role=Role(form.role.data))
         except ConflictError as error:
             db.session.rollback()
@@ -80,22 +80,22 @@ def _account_step(user_id: int, step, done: str):
     return redirect(url_for("auth.users"))
 
 
-@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/deactivate", methods=["POST"])
 @require("users.manage")
 def user_deactivate(user_id: int):
     """Stop an account signing in; its sessions end at once."""
-    return _account_step(user_id, lambda u, v: services.deactivate(u, version=v, by=current_user),
+    return _account_step(user_id, lambda u, v: services.deactivate(u, version=v, by=signed_in_user()),
                          "{name} is deactivated and signed out everywhere.")
 
 
-@bp.route("/admin/users/<int:user_id>/reactivate", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/reactivate", methods=["POST"])
 @require("users.manage")
 def user_reactivate(user_id: int):
     """Let a deactivated account sign in again."""
     return _account_step(user_id, lambda u, v: services.reactivate(u, version=v), "{name} can sign in again.")
 
 
-@bp.route("/admin/users/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>/password", methods=["GET", "POST"])
 @require("users.manage")
 def user_password(user_id: int):
     """Set a new password for someone; their sessions end."""

@@ -1,13 +1,14 @@
 """Sign-in, first-run, password and user-administration forms."""
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from tracker.auth.passwords import password_problem
+from tracker.forms import TrackerForm, version_field
 from tracker.permissions import Role
 
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 def _strong_password(_form, field) -> None:
@@ -43,7 +44,7 @@ def _new_password_fields() -> tuple[PasswordField, PasswordField]:
     return password, confirm
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TrackerForm):
     """E-mail and password; the field names are the ones password managers look for."""
 
     email = StringField(
@@ -59,7 +60,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class SetupForm(FlaskForm):
+class SetupForm(TrackerForm):
     """The first administrator."""
 
     full_name = _name_field()
@@ -67,7 +68,7 @@ class SetupForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TrackerForm):
     """A signed-in user changes their own password."""
 
     current_password = PasswordField(
@@ -77,7 +78,7 @@ class ChangePasswordForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(TrackerForm):
     """An administrator adds a member of staff."""
 
     full_name = _name_field()
@@ -86,26 +87,22 @@ class UserCreateForm(FlaskForm):
     password, confirm = _new_password_fields()
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(TrackerForm):
     """An administrator changes a member of staff's name, e-mail or role."""
 
     full_name = _name_field()
     email = _email_field()
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
-    version = HiddenField(validators=[InputRequired()])
-
-    def validate_version(self, field) -> None:
-        if not (field.data or "").isdigit():
-            raise ValidationError("The form is out of date; reload the page.")
+    version = version_field()
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(TrackerForm):
     """An administrator sets a new password for someone."""
 
     password, confirm = _new_password_fields()
 
 
-class VersionForm(FlaskForm):
+class VersionForm(TrackerForm):
     """A POST button that acts on one version of a record (deactivate, reactivate)."""
 
-    version = IntegerField(validators=[InputRequired()])
+    version = version_field()

@@ -70,23 +70,29 @@ def _keys(email: str, address: str) -> dict[str, str]:
     return {"account": normalise_email(email), "address": address or "unknown"}
 
 
+def _counter(name: str, kind: str, key: str) -> tuple[str, ...]:
+    # The prefix keeps deployments (or test runs) that share one Redis apart.
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], name, kind, key)
+
+
 def is_throttled(email: str, address: str) -> bool:
     """Whether sign-in is refused for now for this account or this address."""
     keys = _keys(email, address)
-    return any(not limiter.limiter.test(_lockout(), "login-lock", kind, keys[kind]) for kind in keys)
+    return any(not limiter.limiter.test(_lockout(), *_counter("login-lock", kind, keys[kind])) for kind in keys)
 
 
 def _count_failure(email: str, address: str) -> None:
     keys = _keys(email, address)
     for item, kind in _failure_limits():
-        limiter.limiter.hit(item, "login-fail", kind, keys[kind])
-        if not limiter.limiter.test(item, "login-fail", kind, keys[kind]):
-            limiter.limiter.hit(_lockout(), "login-lock", kind, keys[kind])
+        counter = _counter("login-fail", kind, keys[kind])
+        limiter.limiter.hit(item, *counter)
+        if not limiter.limiter.test(item, *counter):
+            limiter.limiter.hit(_lockout(), *_counter("login-lock", kind, keys[kind]))
 
 
 def _forget_account_failures(email: str) -> None:
     item, kind = _failure_limits()[0]
-    limiter.limiter.clear(item, "login-fail", kind, normalise_email(email))
+    limiter.limiter.clear(item, *_counter("login-fail", kind, normalise_email(email)))
 
 
 # --- sign-in --------------------------------------------------------------------------------

@@ -23,6 +23,11 @@ def start_session(user: User, remember: bool) -> None:
     g.audit_actor_id = user.id
 
 
+def signed_in_user() -> User:
+    """The signed-in account itself, not Flask-Login's proxy (services and the ORM need the object)."""
+    return current_user._get_current_object()
+
+
 def end_session() -> None:
     """Forget the signed-in user in this browser."""
     logout_user()

@@ -1,11 +1,11 @@
 """Sign-in, sign-out, first-run setup and changing one's own password."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from tracker.auth import bp, services
 from tracker.auth.forms import ChangePasswordForm, LoginForm, SetupForm
-from tracker.auth.sessions import end_session, safe_next_url, start_session
+from tracker.auth.sessions import end_session, safe_next_url, signed_in_user, start_session
 from tracker.extensions import db
 from tracker.permissions import public, require
 
@@ -42,7 +42,7 @@ def login():
 @require()
 def logout():
     """Sign out; every session of this account ends."""
-    services.log_out(current_user._get_current_object())
+    services.log_out(signed_in_user())
     db.session.commit()
     end_session()
     flash("You are signed out.", "info")
@@ -70,13 +70,14 @@ def setup():
 def change_password():
     """Change one's own password; other sessions of the account end."""
     form = ChangePasswordForm()
+    user = signed_in_user()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.password.data)
+            services.change_own_password(user, form.current_password.data, form.password.data)
         except services.AccountRuleError as error:
             form.current_password.errors.append(str(error))
         else:
-            start_session(current_user._get_current_object(), remember=False)
+            start_session(user, remember=session.permanent)
             db.session.commit()
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("main.index"))

@@ -23,7 +23,7 @@ def seed_demo_command() -> None:
     """Create or refresh the demo accounts and print their sign-in details."""
     lines = []
     for role, name in DEMO_NAMES.items():
-        email = f"{role.value}@demo.invalid"
+        email = f"{role.value}@demo.example"
         password = secrets.token_urlsafe(12)
         user = services.find_by_email(email)
         if user is None:

@@ -1,0 +1,71 @@
+"""Row changes are recorded from the ORM session, in the change's own transaction."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.audit.models import AuditAction, AuditEvent
+from tracker.audit.recorder import AuditIntegrityError
+from tracker.auth.models import User
+from tracker.auth.services import create_user
+from tracker.extensions import db
+from tracker.permissions import Role
+
+
+def _count_events(**where) -> int:
+    stmt = select(func.count()).select_from(AuditEvent)
+    for key, value in where.items():
+        stmt = stmt.where(getattr(AuditEvent, key) == value)
+    return db.session.scalar(stmt)
+
+
+def test_a_rolled_back_change_leaves_no_audit_row(app):
+    with app.app_context():
+        create_user("ghost@clinic.example", "Ghost", Role.RECEPTION, "plum-orchard-lantern-42")
+        assert _count_events(action=AuditAction.CREATE) == 1  # written by the flush
+        db.session.rollback()
+        assert _count_events() == 0
+
+
+def test_update_records_only_the_fields_that_changed(app, make_user):
+    user = make_user()
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        row.full_name = "New Name"
+        row.email = row.email  # unchanged: not recorded
+        db.session.commit()
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == AuditAction.UPDATE))
+        assert event.changes == {"full_name": [user.full_name, "New Name"]}
+        assert (event.entity_type, event.entity_id) == ("users", user.id)
+
+
+def test_changes_to_secret_or_bookkeeping_columns_alone_write_nothing(app, make_user):
+    user = make_user()
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        row.session_token = "rotated-token"
+        row.password_hash = "new-hash"
+        db.session.commit()
+        assert _count_events(action=AuditAction.UPDATE) == 0
+
+
+def test_audit_rows_cannot_be_changed_or_deleted(app, make_user):
+    make_user()
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent))
+        event.action = AuditAction.LOGIN
+        with pytest.raises(AuditIntegrityError, match="append-only"):
+            db.session.commit()
+        db.session.rollback()
+        db.session.delete(db.session.scalar(select(AuditEvent)))
+        with pytest.raises(AuditIntegrityError, match="append-only"):
+            db.session.commit()
+
+
+def test_audited_records_cannot_be_deleted(app, make_user):
+    user = make_user()
+    with app.app_context():
+        db.session.delete(db.session.get(User, user.id))
+        with pytest.raises(AuditIntegrityError, match="archived, never deleted"):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.get(User, user.id) is not None

@@ -1,0 +1,1 @@
+"""Browser journeys against a live server."""

@@ -1,0 +1,99 @@
+"""Every route, for every role and for anonymous visitors, answers as the permission table says."""
+
+import pytest
+from flask import Flask
+
+from tests.conftest import make_test_app, sign_in
+from tracker.permissions import PUBLIC, Role, declared_permission, require, role_can
+
+UNGUARDED = {"static", "bootstrap.static"}
+ROLES: list[Role | None] = [None, *Role]
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every route the app serves, static files aside."""
+    return sorted(
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in UNGUARDED
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
+
+
+def undeclared_routes(app: Flask) -> list[str]:
+    """Endpoints whose view declares no permission with @require or @public."""
+    return sorted({e for e, _, _ in routes(app) if declared_permission(app.view_functions[e]) is None})
+
+
+def _url(app: Flask, endpoint: str, target_id: int) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: target_id for arg in rule.arguments})
+
+
+def access_problem(app, client, endpoint: str, method: str, role: Role | None, target_id: int) -> str | None:
+    """Why the answer to this request contradicts the permission table, or None."""
+    permission = declared_permission(app.view_functions[endpoint])
+    url = _url(app, endpoint, target_id)
+    # POSTs carry a valid CSRF token: the permission check, not CSRF, must be what answers.
+    response = client.post(url, data={}) if method == "POST" else client.open(url, method=method)
+    status, location = response.status_code, response.headers.get("Location", "")
+    sent_to_sign_in = status == 302 and location.startswith("/login?next=")
+    if status >= 500:
+        return f"{method} {url} as {role}: server error {status}"
+    if role_can(role, permission):
+        if status == 403 or sent_to_sign_in:
+            return f"{method} {url} as {role}: refused ({status}) although {permission!r} allows it"
+    elif role is None and permission != PUBLIC:
+        if not sent_to_sign_in:
+            return f"{method} {url} anonymous: {status}, expected a redirect to sign in"
+    elif status != 403:
+        return f"{method} {url} as {role}: {status}, expected 403 (needs {permission!r})"
+    return None
+
+
+_APP = make_test_app("sqlite://")
+
+
+def test_every_route_declares_its_permission():
+    assert undeclared_routes(_APP) == []
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
+@pytest.mark.parametrize(("endpoint", "rule", "method"), routes(_APP), ids=lambda v: str(v))
+def test_route_answers_each_role_as_the_permission_table_says(app, client, make_user, endpoint, rule, method, role):
+    target = make_user("reception")  # the record that <int:...> arguments point at
+    if role is not None:
+        sign_in(client, make_user(role.value))
+    assert access_problem(app, client, endpoint, method, role, target.id) is None
+
+
+def _app_with_rogue_routes(database_uri):
+    app = make_test_app(database_uri)
+
+    @app.route("/rogue/undeclared")
+    def rogue_undeclared():
+        return "open to anyone"
+
+    @require("users.manage")
+    def _declared_but_not_enforced():
+        return "declares users.manage but the check was bypassed"
+
+    def rogue_claims():
+        return "declares users.manage but does not check it"
+
+    rogue_claims.permission = _declared_but_not_enforced.permission
+    app.add_url_rule("/rogue/claims", "rogue_claims", rogue_claims)
+    return app
+
+
+def test_matrix_catches_routes_without_a_real_permission_check(database_uri, make_user):
+    app = _app_with_rogue_routes(database_uri)
+    assert undeclared_routes(app) == ["rogue_undeclared"]
+    client = app.test_client()
+    sign_in(client, make_user("reception"))
+    assert access_problem(app, client, "rogue_claims", "GET", Role.RECEPTION, 1) is not None
+    # The safety net refuses the undeclared route outright rather than serving it.
+    assert client.get("/rogue/undeclared").status_code == 403
