@@ -51,6 +51,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "tracker")
+    # Any 15 minutes, not 15-minute slots: a fixed window lets failures straddle its edge.
+    RATELIMIT_STRATEGY = "moving-window"
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
@@ -60,7 +62,6 @@ class Config:
     # restarts but never beyond these.
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
     SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -90,7 +91,9 @@ class Config:
 
     @classmethod
     def init_app(cls, app) -> None:
-        """Check or complete the settings once the app has loaded them."""
+        """Complete the settings once the app has loaded them (overrides included)."""
+        # "Remember me" keeps the cookie no longer than a session may last.
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=app.config["SESSION_MAX_HOURS"])
 
 
 class DevelopmentConfig(Config):
@@ -99,6 +102,7 @@ class DevelopmentConfig(Config):
     @classmethod
     def init_app(cls, app) -> None:
         """Create instance/ and a persistent development secret when none is set."""
+        super().init_app(app)
         INSTANCE_DIR.mkdir(exist_ok=True)
         if not app.config.get("SECRET_KEY"):
             key_file = INSTANCE_DIR / "secret_key"
@@ -128,6 +132,7 @@ class ProductionConfig(Config):
     @classmethod
     def init_app(cls, app) -> None:
         """Refuse to start with a missing or weak secret, no database, or debug on."""
+        super().init_app(app)
         problems = []
         if len(app.config.get("SECRET_KEY") or "") < 32:
             problems.append("SECRET_KEY must be set to at least 32 random characters")

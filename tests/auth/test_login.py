@@ -195,3 +195,22 @@ def test_signed_in_user_visiting_login_goes_home(client, login_as):
     login_as()
     response = client.get("/login")
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_changing_own_password_keeps_the_original_sign_in_time(client, login_as):
+    login_as()
+    with client.session_transaction() as sess:
+        sess["auth_at"] = signed_in_at = int(time.time()) - 3600
+    new = "quiet-harbour-violet-77"
+    client.post("/account/password", data={"current_password": PASSWORD, "password": new, "confirm": new})
+    with client.session_transaction() as sess:
+        assert sess["auth_at"] == signed_in_at
+    assert client.get("/").status_code == 200
+
+
+def test_remember_me_lifetime_follows_the_configured_session_limit(database_uri):
+    from datetime import timedelta
+
+    from tests.conftest import make_test_app
+
+    assert make_test_app(database_uri, SESSION_MAX_HOURS=1).config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)

@@ -138,3 +138,38 @@ def test_unknown_user_id_is_404(client, login_as):
     login_as("admin")
     assert client.get("/admin/users/999999/edit").status_code == 404
     assert client.post("/admin/users/999999/deactivate", data={"version": 1}).status_code == 404
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, make_user):
+    import threading
+
+    from sqlalchemy import func
+
+    from tracker.auth import services
+    from tracker.permissions import Role
+
+    alex, beth = make_user("admin"), make_user("admin")
+    refused = []
+
+    def beth_deactivates_alex():
+        with app.app_context():
+            try:
+                services.deactivate(db.session.get(User, alex.id), version=alex.version,
+                                    by=db.session.get(User, beth.id))
+                db.session.commit()
+            except services.AccountRuleError as error:
+                refused.append(error)
+                db.session.rollback()
+
+    with app.app_context():
+        services.deactivate(db.session.get(User, beth.id), version=beth.version, by=db.session.get(User, alex.id))
+        db.session.flush()  # Alex's change is made but not committed
+        other = threading.Thread(target=beth_deactivates_alex)
+        other.start()
+        other.join(timeout=1)  # without row locks it would finish here, seeing Beth still active
+        db.session.commit()
+    other.join()
+    assert len(refused) == 1
+    with app.app_context():
+        active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+        assert db.session.scalar(active) == 1

@@ -12,13 +12,6 @@ from tracker.extensions import db
 from tracker.permissions import Role, require
 
 
-def _email_in_use(form, user: User | None = None) -> bool:
-    if services.email_taken(form.email.data, excluding=user):
-        form.email.errors.append("Another account already uses this e-mail.")
-        return True
-    return False
-
-
 @bp.route("/admin/users")
 @require("users.manage")
 def users():
@@ -33,11 +26,15 @@ def users():
 def user_new():
     """Add a member of staff."""
     form = UserCreateForm()
-    if form.validate_on_submit() and not _email_in_use(form):
-        user = services.create_user(form.email.data, form.full_name.data, Role(form.role.data), form.password.data)
-        db.session.commit()
-        flash(f"{user.full_name} can now sign in as {user.role.label.lower()}.", "success")
-        return redirect(url_for("auth.users"))
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.email.data, form.full_name.data, Role(form.role.data), form.password.data)
+        except services.EmailTaken as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"{user.full_name} can now sign in as {user.role.label.lower()}.", "success")
+            return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=None)
 
 
@@ -47,7 +44,7 @@ def user_edit(user_id: int):
     """Change a member of staff's name, e-mail or role."""
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
-    if form.validate_on_submit() and not _email_in_use(form, user):
+    if form.validate_on_submit():
         try:
             services.update_user(user, version=form.version.data, full_name=form.full_name.data,
                                  email=form.email.data, role=Role(form.role.data))
@@ -55,6 +52,8 @@ def user_edit(user_id: int):
             db.session.rollback()
             form.form_errors.append(error.message)
             return render_template("auth/user_form.html", form=form, user=user), 409
+        except services.EmailTaken as error:
+            form.email.errors.append(str(error))
         except services.AccountRuleError as error:
             form.role.errors.append(str(error))
         else:

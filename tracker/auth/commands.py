@@ -29,15 +29,16 @@ def _check_email(email: str) -> str:
 def create_user_command(email: str, name: str, role: str, password_stdin: bool) -> None:
     """Create an account; the password is prompted for, or read from standard input."""
     email = _check_email(email)
-    if services.email_taken(email):
-        raise click.ClickException(f"An account already uses {email}.")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if problem := password_problem(password):
         raise click.ClickException(problem)
-    user = services.create_user(email, name, Role(role), password)
+    try:
+        user = services.create_user(email, name, Role(role), password)
+    except services.EmailTaken as error:
+        raise click.ClickException(f"{email}: {error}") from error
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role.value}).")
 

@@ -1,16 +1,17 @@
 """Account rules: sign-in and its throttling, first-run setup, passwords, administration."""
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from limits import RateLimitItemPerMinute
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
+from tracker.auth import throttle
 from tracker.auth.models import User, new_session_token
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.db import utcnow
 from tracker.errors import ConflictError
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.permissions import Role
 
 # Verified when the e-mail matches no account, so both failures take the same time.
@@ -27,6 +28,13 @@ class LoginThrottled(Exception):
 
 class AccountRuleError(ValueError):
     """An administration step that would break a rule (e.g. leave no administrator)."""
+
+
+class EmailTaken(AccountRuleError):
+    """Another account already uses this e-mail."""
+
+    def __init__(self):
+        super().__init__("Another account already uses this e-mail.")
 
 
 def normalise_email(email: str) -> str:
@@ -50,51 +58,6 @@ def email_taken(email: str, *, excluding: User | None = None) -> bool:
     return user is not None and user is not excluding
 
 
-# --- throttling -----------------------------------------------------------------------------
-
-def _failure_limits() -> list[tuple[RateLimitItemPerMinute, str]]:
-    cfg = current_app.config
-    window = cfg["LOGIN_FAILURE_WINDOW_MINUTES"]
-    return [
-        (RateLimitItemPerMinute(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window), "account"),
-        (RateLimitItemPerMinute(cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], window), "address"),
-    ]
-
-
-def _lockout() -> RateLimitItemPerMinute:
-    # One hit fills it: the key stays locked for the whole lockout from that moment.
-    return RateLimitItemPerMinute(1, current_app.config["LOGIN_LOCKOUT_MINUTES"])
-
-
-def _keys(email: str, address: str) -> dict[str, str]:
-    return {"account": normalise_email(email), "address": address or "unknown"}
-
-
-def _counter(name: str, kind: str, key: str) -> tuple[str, ...]:
-    # The prefix keeps deployments (or test runs) that share one Redis apart.
-    return (current_app.config["RATELIMIT_KEY_PREFIX"], name, kind, key)
-
-
-def is_throttled(email: str, address: str) -> bool:
-    """Whether sign-in is refused for now for this account or this address."""
-    keys = _keys(email, address)
-    return any(not limiter.limiter.test(_lockout(), *_counter("login-lock", kind, keys[kind])) for kind in keys)
-
-
-def _count_failure(email: str, address: str) -> None:
-    keys = _keys(email, address)
-    for item, kind in _failure_limits():
-        counter = _counter("login-fail", kind, keys[kind])
-        limiter.limiter.hit(item, *counter)
-        if not limiter.limiter.test(item, *counter):
-            limiter.limiter.hit(_lockout(), *_counter("login-lock", kind, keys[kind]))
-
-
-def _forget_account_failures(email: str) -> None:
-    item, kind = _failure_limits()[0]
-    limiter.limiter.clear(item, *_counter("login-fail", kind, normalise_email(email)))
-
-
 # --- sign-in --------------------------------------------------------------------------------
 
 def authenticate(email: str, password: str, address: str) -> User:
@@ -103,22 +66,30 @@ def authenticate(email: str, password: str, address: str) -> User:
     Raises LoginThrottled while locked out and LoginFailed for any mismatch; an unknown
     e-mail, a wrong password and a deactivated account look the same from outside.
     """
-    label = normalise_email(email)[:320]
-    if is_throttled(email, address):
-        audit.record(AuditAction.LOGIN_THROTTLED, actor_label=label)
+    account, address = normalise_email(email), address or "unknown"
+    if throttle.is_locked(account, address) or not throttle.reserve_attempt(account):
+        audit.record(AuditAction.LOGIN_THROTTLED, actor_label=_attempt_label(account))
         raise LoginThrottled
-    user = find_by_email(email)
+    user = find_by_email(account)
     stored_hash = user.password_hash if user else _dummy_hash()
     if not (verify_password(stored_hash, password) and user is not None and user.active):
-        _count_failure(email, address)
-        audit.record(AuditAction.LOGIN_FAILED, entity=user, actor_label=label)
+        throttle.record_failure(account, address)
+        audit.record(AuditAction.LOGIN_FAILED, entity=user, actor_label=_attempt_label(account))
         raise LoginFailed
-    _forget_account_failures(email)
+    throttle.record_success(account)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     audit.record(AuditAction.LOGIN, entity=user, actor_id=user.id)
     return user
+
+
+def _attempt_label(account: str) -> str:
+    """What the trail shows as the attempted account: a password typed into the e-mail box must not be kept."""
+    try:
+        return validate_email(account, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return "(not an e-mail address)"
 
 
 def _dummy_hash() -> str:
@@ -142,7 +113,9 @@ def log_out(user: User) -> None:
 # --- accounts -------------------------------------------------------------------------------
 
 def create_user(email: str, full_name: str, role: Role, password: str) -> User:
-    """A new active account (the caller has validated the inputs)."""
+    """A new active account (the caller has validated the inputs); EmailTaken if the e-mail is in use."""
+    if email_taken(email):
+        raise EmailTaken
     user = User(
         email=normalise_email(email),
         full_name=full_name.strip(),
@@ -163,10 +136,19 @@ def create_first_admin(email: str, full_name: str, password: str) -> User:
     return create_user(email, full_name, Role.ADMIN, password)
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
-    """Change a password after checking the current one; other sessions end."""
+def change_own_password(user: User, current: str, new: str, address: str) -> None:
+    """Change a password after checking the current one; other sessions end.
+
+    Wrong current passwords count towards the same lockout as failed sign-ins, so an
+    unattended session cannot be used to guess the password.
+    """
+    address = address or "unknown"
+    if throttle.is_locked(user.email, address) or not throttle.reserve_attempt(user.email):
+        raise LoginThrottled
     if not verify_password(user.password_hash, current):
+        throttle.record_failure(user.email, address)
         raise AccountRuleError("The current password is not right.")
+    throttle.record_success(user.email)
     _set_password(user, new)
     audit.record(AuditAction.PASSWORD_CHANGED, entity=user)
 
@@ -184,8 +166,10 @@ def _set_password(user: User, new: str) -> None:
 
 
 def _active_admins_other_than(user: User) -> int:
-    stmt = select(func.count()).where(User.role == Role.ADMIN, User.active, User.id != user.id)
-    return db.session.scalar(stmt) or 0
+    # Lock every active administrator's row (PostgreSQL; SQLite already holds the write lock),
+    # so two administrators demoting or deactivating each other at once cannot leave none.
+    stmt = select(User.id).where(User.role == Role.ADMIN, User.active).with_for_update()
+    return sum(1 for admin_id in db.session.scalars(stmt) if admin_id != user.id)
 
 
 def _check_version(user: User, version: int) -> None:
@@ -200,6 +184,8 @@ def _check_version(user: User, version: int) -> None:
 def update_user(user: User, *, version: int, full_name: str, email: str, role: Role) -> None:
     """Change name, e-mail or role, refusing stale edits and the last administrator's demotion."""
     _check_version(user, version)
+    if email_taken(email, excluding=user):
+        raise EmailTaken
     if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _active_admins_other_than(user):
         raise AccountRuleError("This is the only active administrator; make someone else an administrator first.")
     user.full_name = full_name.strip()

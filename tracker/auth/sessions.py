@@ -23,6 +23,15 @@ def start_session(user: User, remember: bool) -> None:
     g.audit_actor_id = user.id
 
 
+def refresh_session(user: User) -> None:
+    """Keep this browser signed in after the account's session token changed (own password change).
+
+    The sign-in time is kept, so the absolute session limit still counts from the real sign-in.
+    """
+    login_user(user)
+    g.audit_actor_id = user.id
+
+
 def signed_in_user() -> User:
     """The signed-in account itself, not Flask-Login's proxy (services and the ORM need the object)."""
     return current_user._get_current_object()

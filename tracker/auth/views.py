@@ -1,13 +1,18 @@
 """Sign-in, sign-out, first-run setup and changing one's own password."""
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from tracker.auth import bp, services
+from tracker.auth import bp, services, throttle
 from tracker.auth.forms import ChangePasswordForm, LoginForm, SetupForm
-from tracker.auth.sessions import end_session, safe_next_url, signed_in_user, start_session
+from tracker.auth.sessions import end_session, refresh_session, safe_next_url, signed_in_user, start_session
 from tracker.extensions import db
 from tracker.permissions import public, require
+
+
+def _paused_message() -> str:
+    return (f"Too many failed attempts. Sign-in is paused for {throttle.lockout_minutes()} minutes; "
+            "ask an administrator if you are locked out.")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -24,10 +29,7 @@ def login():
         user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
     except services.LoginThrottled:
         db.session.commit()
-        form.form_errors.append(
-            "Too many failed attempts. Sign-in is paused for 15 minutes; "
-            "ask an administrator if you are locked out."
-        )
+        form.form_errors.append(_paused_message())
         return render_template("auth/login.html", form=form), 429
     except services.LoginFailed:
         db.session.commit()
@@ -73,11 +75,15 @@ def change_password():
     user = signed_in_user()
     if form.validate_on_submit():
         try:
-            services.change_own_password(user, form.current_password.data, form.password.data)
+            services.change_own_password(user, form.current_password.data, form.password.data, request.remote_addr)
+        except services.LoginThrottled:
+            db.session.rollback()
+            form.current_password.errors.append(_paused_message())
+            return render_template("auth/change_password.html", form=form), 429
         except services.AccountRuleError as error:
             form.current_password.errors.append(str(error))
         else:
-            start_session(user, remember=session.permanent)
+            refresh_session(user)
             db.session.commit()
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("main.index"))
