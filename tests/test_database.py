@@ -65,8 +65,25 @@ class _Dialect:
     name = "sqlite"
 
 
-def test_utc_now_default_is_evaluated_per_row(app, make_user):
-    first = make_user()
-    second = make_user()
-    assert first.created_at <= second.created_at
-    assert first.created_at.tzinfo == UTC
+def test_timestamps_are_taken_when_the_row_is_written_not_at_import(make_user):
+    before = datetime.now(UTC)
+    user = make_user()
+    assert before <= user.created_at <= datetime.now(UTC)
+    assert user.created_at.tzinfo == UTC
+
+
+@pytest.mark.parametrize(("method", "takes_write_lock"), [("GET", False), ("HEAD", False), ("POST", True)])
+def test_only_requests_that_may_write_take_the_write_lock_at_begin(sqlite_app, tmp_path, method, takes_write_lock):
+    with sqlite_app.test_request_context(method=method):
+        db.session.execute(text("SELECT 1"))
+        other = sqlite3.connect(tmp_path / "pragmas.db", timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            got_lock = True
+        except sqlite3.OperationalError:
+            got_lock = False
+        finally:
+            other.close()
+            db.session.rollback()
+    assert got_lock is not takes_write_lock

@@ -43,7 +43,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def register_extensions(app: Flask) -> None:
     """Bind the extensions; SQLite gets its pragmas and BEGIN IMMEDIATE."""
     from tracker.audit import recorder
-    from tracker.db import configure_sqlite
+    from tracker.db import configure_sqlite, install_versioning
     from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -56,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     bootstrap.init_app(app)
     recorder.install()
+    install_versioning()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

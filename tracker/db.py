@@ -1,10 +1,12 @@
 """Declarative base with a constraint naming convention, column types and model mixins."""
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
-from sqlalchemy import DateTime, Integer, MetaData, event
+from flask import has_request_context, request
+from sqlalchemy import DateTime, Integer, MetaData, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -55,22 +57,53 @@ class TimestampMixin:
 
 
 class VersionedMixin:
-    """A version counter: a stale write raises StaleDataError instead of overwriting."""
+    """A version counter: a stale write raises StaleDataError instead of overwriting.
 
+    The counter rises only when a column outside `__version_ignore__` changes, so
+    bookkeeping (a colleague signing in) does not make someone's open edit form stale.
+    """
+
+    __version_ignore__: ClassVar[frozenset[str]] = frozenset()
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.version}
+        # The ORM still puts the loaded version in every UPDATE's WHERE; _bump_versions sets the new one.
+        return {"version_id_col": cls.version, "version_id_generator": False}
+
+
+_NEVER_VERSIONED = frozenset({"version", "updated_at"})
+
+
+def _bump_versions(session: Session, _flush_context, _instances) -> None:
+    for obj in session.dirty:
+        if not isinstance(obj, VersionedMixin):
+            continue
+        state = inspect(obj)
+        changed = {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
+        if changed - _NEVER_VERSIONED - obj.__version_ignore__:
+            obj.version += 1
+
+
+def install_versioning() -> None:
+    """Attach the version counter to every ORM session (once per process)."""
+    if not event.contains(Session, "before_flush", _bump_versions):
+        event.listen(Session, "before_flush", _bump_versions)
+
+
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for every transaction.
+    """WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for write transactions.
 
     pysqlite's own BEGIN is deferred: a transaction that reads and then writes asks for the
     write lock late and gets "database is locked" at once, whatever the busy timeout, when
     another worker wrote in between. Taking the write lock at BEGIN makes concurrent
-    workers queue on the busy timeout instead.
+    workers queue on the busy timeout instead. Requests that only read (GET, HEAD) begin
+    deferred: under WAL they take no lock and never wait for writers. A GET view that must
+    write therefore cannot rely on this; it must be a POST or mark its request otherwise.
+    Outside requests (the CLI, migrations, scripts) every transaction is a write transaction.
     """
 
     @event.listens_for(engine, "connect")
@@ -85,4 +118,5 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = has_request_context() and request.method in _READ_ONLY_METHODS
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

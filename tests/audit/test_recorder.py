@@ -69,3 +69,35 @@ def test_audited_records_cannot_be_deleted(app, make_user):
             db.session.commit()
         db.session.rollback()
         assert db.session.get(User, user.id) is not None
+
+
+def test_old_value_is_recorded_even_after_the_object_was_expired(app, make_user):
+    user = make_user(full_name="Rita Original")
+    with app.app_context():
+        row = db.session.get(User, user.id)
+        db.session.commit()  # expires every attribute
+        row.full_name = "Rita Renamed"
+        row.email = user.email  # the stored value again: not a change
+        db.session.commit()
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == AuditAction.UPDATE))
+        assert event.changes == {"full_name": ["Rita Original", "Rita Renamed"]}
+
+
+def test_bulk_update_and_delete_of_audited_tables_are_refused(app, make_user):
+    from sqlalchemy import delete, update
+
+    user = make_user()
+    with app.app_context():
+        for statement in (update(User).values(active=False), delete(User), delete(AuditEvent),
+                          update(AuditEvent).values(actor_label="x")):
+            with pytest.raises(AuditIntegrityError, match="bypass the audit trail"):
+                db.session.execute(statement)
+            db.session.rollback()
+        assert db.session.get(User, user.id).active
+
+
+def test_changes_outside_a_request_are_attributed_to_the_command_line(app, audit_rows):
+    app.test_cli_runner().invoke(args=["create-user", "cli@clinic.example", "--name", "Cli", "--role", "admin",
+                                       "--password-stdin"], input="plum-orchard-lantern-42\n")
+    [row] = audit_rows(action=AuditAction.CREATE)
+    assert row["actor_label"] == "command line" and row["actor_id"] is None

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any, ClassVar, Optional
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
@@ -39,7 +39,22 @@ class Audited:
     """
 
     __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
-    __audit_label__: ClassVar[str] = ""
+
+
+def _remember_old_value(_target, value, _oldvalue, _initiator):
+    return value
+
+
+@event.listens_for(Audited, "mapper_configured", propagate=True)
+def _keep_old_values(mapper, cls) -> None:
+    """Make each audited column load its stored value before it is overwritten.
+
+    Without this, setting a column whose value was expired (after a commit) leaves no
+    "before" in the history, and the trail would show None as the old value.
+    """
+    for attr in mapper.column_attrs:
+        if attr.key not in cls.__audit_exclude__:
+            event.listen(getattr(cls, attr.key), "set", _remember_old_value, active_history=True, retval=True)
 
 
 class AuditEvent(db.Model):

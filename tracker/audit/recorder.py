@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from tracker.audit.models import AuditAction, Audited, AuditEvent
 from tracker.db import utcnow
@@ -20,9 +20,9 @@ class AuditIntegrityError(RuntimeError):
 
 
 def request_context() -> dict[str, Any]:
-    """Actor, address and request id of the current request (empty outside one)."""
+    """Actor, address and request id of the current request; outside one, the command line."""
     if not has_request_context():
-        return {}
+        return {"actor_label": "command line"}
     return {
         "actor_id": g.get("audit_actor_id"),
         "ip_address": g.get("client_ip"),
@@ -88,6 +88,24 @@ def _refuse_tampering(session: Session, _flush_context, _instances) -> None:
             raise AuditIntegrityError(f"{type(obj).__name__} records are archived, never deleted")
 
 
+def _audited_tables() -> set[str]:
+    tables = {AuditEvent.__tablename__}
+    for mapper in AuditEvent.registry.mappers:
+        if issubclass(mapper.class_, Audited):
+            tables.add(mapper.local_table.name)
+    return tables
+
+
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    """Bulk UPDATE/DELETE statements skip the flush, and with it the trail: refuse them."""
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and table.name in _audited_tables():
+        raise AuditIntegrityError(f"bulk {'UPDATE' if state.is_update else 'DELETE'} of {table.name} would "
+                                  "bypass the audit trail; change the objects instead")
+
+
 def _record_changes(session: Session, _flush_context) -> None:
     context = request_context()
     rows = []
@@ -108,3 +126,4 @@ def install() -> None:
     if not event.contains(Session, "after_flush", _record_changes):
         event.listen(Session, "before_flush", _refuse_tampering)
         event.listen(Session, "after_flush", _record_changes)
+        event.listen(Session, "do_orm_execute", _refuse_bulk_changes)

@@ -23,9 +23,10 @@ def record(
     context = request_context()
     if actor_id is not None:
         context["actor_id"] = actor_id
+    if actor_label is not None:
+        context["actor_label"] = actor_label
     event = AuditEvent(
         action=action,
-        actor_label=actor_label,
         entity_type=type(entity).__tablename__ if entity is not None else None,
         entity_id=entity.id if entity is not None else None,
         changes=changes,

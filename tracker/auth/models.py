@@ -24,6 +24,7 @@ class User(Audited, TimestampMixin, VersionedMixin, UserMixin, db.Model):
 
     __tablename__ = "users"
     __audit_exclude__ = frozenset({"password_hash", "session_token", "last_login_at"})
+    __version_ignore__ = __audit_exclude__ | {"password_changed_at"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
