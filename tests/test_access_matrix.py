@@ -4,7 +4,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import make_test_app, sign_in
-from tracker.permissions import PUBLIC, Role, declared_permission, require, role_can
+from tracker.permissions import PUBLIC, SIGNED_IN, Role, declared_permission, require, role_can
 
 UNGUARDED = {"static", "bootstrap.static"}
 ROLES: list[Role | None] = [None, *Role]
@@ -56,9 +56,32 @@ def access_problem(app, client, endpoint: str, method: str, role: Role | None, t
 
 _APP = make_test_app("sqlite://")
 
+# Reviewed by hand. A new route must be added here, so a permission that is too broad
+# (say @require() on an administrator's page) shows up as a failing test and a visible diff.
+EXPECTED_PERMISSIONS = {
+    "audit.index": "audit.view",
+    "auth.change_password": SIGNED_IN,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "auth.setup": PUBLIC,
+    "auth.user_deactivate": "users.manage",
+    "auth.user_edit": "users.manage",
+    "auth.user_new": "users.manage",
+    "auth.user_password": "users.manage",
+    "auth.user_reactivate": "users.manage",
+    "auth.users": "users.manage",
+    "main.healthz": PUBLIC,
+    "main.index": SIGNED_IN,
+}
+
 
 def test_every_route_declares_its_permission():
     assert undeclared_routes(_APP) == []
+
+
+def test_each_route_requires_exactly_the_permission_reviewed_for_it():
+    declared = {endpoint: declared_permission(_APP.view_functions[endpoint]) for endpoint, _, _ in routes(_APP)}
+    assert declared == EXPECTED_PERMISSIONS
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r.value if r else "anonymous")
