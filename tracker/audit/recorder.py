@@ -12,7 +12,8 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from tracker.audit.models import AuditAction, Audited, AuditEvent
 from tracker.db import utcnow
 
-ALWAYS_EXCLUDED = frozenset({"version", "created_at", "updated_at"})
+# The record's own id is in entity_id; bookkeeping columns say nothing a person changed.
+ALWAYS_EXCLUDED = frozenset({"id", "version", "created_at", "updated_at"})
 
 
 class AuditIntegrityError(RuntimeError):
