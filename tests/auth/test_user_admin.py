@@ -173,3 +173,17 @@ def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, make_u
     with app.app_context():
         active = select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
         assert db.session.scalar(active) == 1
+
+
+def test_users_page_runs_the_same_few_queries_however_many_accounts(app, client, login_as, make_user):
+    from tests.conftest import count_queries
+
+    login_as("admin")
+    client.get("/")  # the once-per-process first-run check is not part of the page's cost
+    with count_queries(app) as few:
+        assert client.get("/admin/users").status_code == 200
+    for _ in range(15):
+        make_user("reception")
+    with count_queries(app) as many:
+        assert client.get("/admin/users").status_code == 200
+    assert len(many) == len(few) <= 3  # begin, the signed-in user, the accounts
