@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import make_test_app
-from tracker.db import UTCDateTime
+from tracker.db import UTCDateTime, writes_on_read
 from tracker.extensions import db
+from tracker.permissions import public
 
 
 @pytest.fixture
@@ -72,9 +73,30 @@ def test_timestamps_are_taken_when_the_row_is_written_not_at_import(make_user):
     assert user.created_at.tzinfo == UTC
 
 
-@pytest.mark.parametrize(("method", "takes_write_lock"), [("GET", False), ("HEAD", False), ("POST", True)])
-def test_only_requests_that_may_write_take_the_write_lock_at_begin(sqlite_app, tmp_path, method, takes_write_lock):
-    with sqlite_app.test_request_context(method=method):
+@pytest.fixture
+def sqlite_app_with_views(sqlite_app):
+    """The SQLite app plus a plain GET view and one marked as writing."""
+
+    @sqlite_app.route("/reads", methods=["GET", "POST"])
+    @public
+    def reads():
+        return "read"
+
+    @sqlite_app.route("/writes-on-read")
+    @writes_on_read
+    @public
+    def writes():
+        return "audited view"
+
+    return sqlite_app
+
+
+@pytest.mark.parametrize(("method", "path", "takes_write_lock"), [
+    ("GET", "/reads", False), ("HEAD", "/reads", False), ("POST", "/reads", True), ("GET", "/writes-on-read", True),
+])
+def test_only_requests_that_may_write_take_the_write_lock_at_begin(sqlite_app_with_views, tmp_path, method, path,
+                                                                   takes_write_lock):
+    with sqlite_app_with_views.test_request_context(path, method=method):
         db.session.execute(text("SELECT 1"))
         other = sqlite3.connect(tmp_path / "pragmas.db", timeout=0, isolation_level=None)
         try:

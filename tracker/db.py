@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import DateTime, Integer, MetaData, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
@@ -22,6 +23,24 @@ class Base(DeclarativeBase):
     """Base of every model; constraint names follow NAMING_CONVENTION."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LegacyBulkWriteError(RuntimeError):
+    """A legacy bulk_* method was called; it would skip the audit trail and version counter."""
+
+
+class TrackerSession(FlaskSession):
+    """The ORM session, without the legacy bulk_* methods.
+
+    They write without a flush, so without the flush events that keep the audit trail and
+    the version counter. Add objects instead, or execute(insert(Model), rows) for tables
+    that are not audited.
+    """
+
+    def _refuse_legacy_bulk(self, *_args, **_kwargs):
+        raise LegacyBulkWriteError("legacy bulk writes bypass the audit trail; add or change objects instead")
+
+    bulk_save_objects = bulk_insert_mappings = bulk_update_mappings = _refuse_legacy_bulk
 
 
 def utcnow() -> datetime:
@@ -91,7 +110,23 @@ def install_versioning() -> None:
         event.listen(Session, "before_flush", _bump_versions)
 
 
-_READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (such as auditing who viewed a clinical record).
+
+    On SQLite its transaction then begins IMMEDIATE like any write, instead of beginning
+    deferred and failing at its first write if another worker wrote in between.
+    """
+    view.writes_on_read = True
+    return view
+
+
+def _read_only_request() -> bool:
+    if not has_request_context() or request.method not in _READ_ONLY_METHODS:
+        return False
+    return not getattr(current_app.view_functions.get(request.endpoint), "writes_on_read", False)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -101,9 +136,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     write lock late and gets "database is locked" at once, whatever the busy timeout, when
     another worker wrote in between. Taking the write lock at BEGIN makes concurrent
     workers queue on the busy timeout instead. Requests that only read (GET, HEAD) begin
-    deferred: under WAL they take no lock and never wait for writers. A GET view that must
-    write therefore cannot rely on this; it must be a POST or mark its request otherwise.
-    Outside requests (the CLI, migrations, scripts) every transaction is a write transaction.
+    deferred: under WAL they take no lock and never wait for writers. A GET view that
+    writes must say so with @writes_on_read. Outside requests (the CLI, migrations,
+    scripts) every transaction is a write transaction.
     """
 
     @event.listens_for(engine, "connect")
@@ -118,5 +153,4 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        read_only = has_request_context() and request.method in _READ_ONLY_METHODS
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _read_only_request() else "BEGIN IMMEDIATE")

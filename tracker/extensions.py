@@ -8,9 +8,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from tracker.db import Base
+from tracker.db import Base, TrackerSession
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": TrackerSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -101,3 +101,22 @@ def test_changes_outside_a_request_are_attributed_to_the_command_line(app, audit
                                        "--password-stdin"], input="plum-orchard-lantern-42\n")
     [row] = audit_rows(action=AuditAction.CREATE)
     assert row["actor_label"] == "command line" and row["actor_id"] is None
+
+
+def test_bulk_inserts_and_legacy_bulk_methods_are_refused(app):
+    from sqlalchemy import insert
+
+    from tracker.db import LegacyBulkWriteError
+
+    row = {"email": "bulk@clinic.example", "full_name": "Bulk", "role": Role.ADMIN, "password_hash": "x",
+           "session_token": "t", "active": True}
+    with app.app_context():
+        with pytest.raises(AuditIntegrityError, match="bulk INSERT on users"):
+            db.session.execute(insert(User), [row])
+        db.session.rollback()
+        for method in (db.session.bulk_insert_mappings, db.session.bulk_update_mappings):
+            with pytest.raises(LegacyBulkWriteError):
+                method(User, [row])
+        with pytest.raises(LegacyBulkWriteError):
+            db.session.bulk_save_objects([User(**row)])
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -214,3 +214,34 @@ def test_remember_me_lifetime_follows_the_configured_session_limit(database_uri)
     from tests.conftest import make_test_app
 
     assert make_test_app(database_uri, SESSION_MAX_HOURS=1).config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
+
+
+def test_sign_in_succeeds_when_an_admin_saves_the_account_during_the_password_check(app, client, make_user,
+                                                                                   monkeypatch):
+    import threading
+
+    from tracker.auth import services
+    from tracker.auth.models import User
+    from tracker.extensions import db
+
+    user = make_user()
+    real_verify = services.verify_password
+
+    def rename():
+        with app.app_context():
+            db.session.get(User, user.id).full_name = "Renamed Meanwhile"
+            db.session.commit()
+
+    def verify_while_an_admin_saves(stored_hash, password):
+        admin = threading.Thread(target=rename)
+        admin.start()
+        admin.join(timeout=1)  # PostgreSQL: the save commits now; SQLite: it waits for our write lock
+        verify_while_an_admin_saves.admin = admin
+        return real_verify(stored_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", verify_while_an_admin_saves)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    verify_while_an_admin_saves.admin.join()
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, user.id).full_name == "Renamed Meanwhile"

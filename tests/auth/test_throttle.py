@@ -39,6 +39,8 @@ def test_failures_straddling_fifteen_minute_slots_still_lock(client, make_user, 
     fail()
     at(902)
     assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    at(902 + 16 * 60)  # the lock ends with the fake clock, so the clock really drove the window
+    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def test_a_password_typed_into_the_email_box_is_not_kept_in_the_trail(client, make_user, audit_rows):
@@ -49,7 +51,7 @@ def test_a_password_typed_into_the_email_box_is_not_kept_in_the_trail(client, ma
     assert labels == ["(not an e-mail address)", "someone@clinic.example"]
 
 
-def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(client, make_user):
+def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(client, make_user, audit_rows):
     user = make_user()
     sign_in(client, user)
     attempt = {"current_password": "not-my-password", "password": "quiet-harbour-violet-77",
@@ -60,3 +62,6 @@ def test_wrong_current_passwords_lock_the_account_like_failed_sign_ins(client, m
     assert locked.status_code == 429 and b"Sign-in is paused for 15 minutes" in locked.data
     fresh = client.application.test_client()
     assert fresh.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+    failed = audit_rows(action=AuditAction.LOGIN_FAILED)
+    assert len(failed) == 5 and {row["entity_id"] for row in failed} == {user.id}
+    assert audit_rows(action=AuditAction.LOGIN_THROTTLED)[0]["actor_id"] == user.id

@@ -141,6 +141,8 @@ def test_unknown_user_id_is_404(client, login_as):
 
 
 def test_two_admins_deactivating_each_other_at_once_leave_one_active(app, make_user):
+    """PostgreSQL: guards the row lock on the administrators. SQLite: guards BEGIN IMMEDIATE
+    (with a deferred BEGIN the second deactivation would fail with "database is locked")."""
     import threading
 
     from sqlalchemy import func

@@ -2,9 +2,11 @@
 
 import enum
 from datetime import datetime
+from functools import cache
 from typing import Any, ClassVar, Optional
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import UTCDateTime, utcnow
@@ -32,6 +34,10 @@ class AuditAction(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+# The record's own id is in entity_id; bookkeeping columns say nothing a person changed.
+ALWAYS_EXCLUDED = frozenset({"id", "version", "created_at", "updated_at"})
+
+
 class Audited:
     """Mixin: creates, changes and archiving of this model are recorded automatically.
 
@@ -40,21 +46,33 @@ class Audited:
 
     __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def audited_columns(cls) -> list[str]:
+        """The columns whose changes the trail records."""
+        excluded = ALWAYS_EXCLUDED | cls.__audit_exclude__
+        return [attr.key for attr in sa_inspect(cls).column_attrs if attr.key not in excluded]
 
-def _remember_old_value(_target, value, _oldvalue, _initiator):
-    return value
+
+def _set_listener(_target, _value, _oldvalue, _initiator) -> None:
+    """Does nothing itself: registering it with active_history=True is what loads the old value."""
 
 
 @event.listens_for(Audited, "mapper_configured", propagate=True)
-def _keep_old_values(mapper, cls) -> None:
+def _keep_old_values(_mapper, cls) -> None:
     """Make each audited column load its stored value before it is overwritten.
 
     Without this, setting a column whose value was expired (after a commit) leaves no
     "before" in the history, and the trail would show None as the old value.
     """
-    for attr in mapper.column_attrs:
-        if attr.key not in cls.__audit_exclude__:
-            event.listen(getattr(cls, attr.key), "set", _remember_old_value, active_history=True, retval=True)
+    for key in cls.audited_columns():
+        event.listen(getattr(cls, key), "set", _set_listener, active_history=True)
+
+
+@cache
+def audited_tables() -> frozenset[str]:
+    """Names of the tables whose rows the trail follows, the trail's own table included."""
+    mappers = AuditEvent.registry.mappers
+    return frozenset(m.local_table.name for m in mappers if issubclass(m.class_, Audited)) | {"audit_events"}
 
 
 class AuditEvent(db.Model):
@@ -79,3 +97,8 @@ class AuditEvent(db.Model):
     request_id: Mapped[Optional[str]] = mapped_column(String(64))
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="raise")
+
+    @property
+    def is_creation(self) -> bool:
+        """A create event: its changes have no "before" worth showing."""
+        return self.action == AuditAction.CREATE

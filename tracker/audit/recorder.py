@@ -9,11 +9,8 @@ from flask import g, has_request_context
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from tracker.audit.models import AuditAction, Audited, AuditEvent
+from tracker.audit.models import AuditAction, Audited, AuditEvent, audited_tables
 from tracker.db import utcnow
-
-# The record's own id is in entity_id; bookkeeping columns say nothing a person changed.
-ALWAYS_EXCLUDED = frozenset({"id", "version", "created_at", "updated_at"})
 
 
 class AuditIntegrityError(RuntimeError):
@@ -42,15 +39,10 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def _audited_columns(obj: Audited) -> list[str]:
-    excluded = ALWAYS_EXCLUDED | obj.__audit_exclude__
-    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
-
-
 def _changes(obj: Audited) -> dict[str, list[Any]]:
     state = inspect(obj)
     changes = {}
-    for key in _audited_columns(obj):
+    for key in obj.audited_columns():
         history = state.attrs[key].history
         if history.has_changes():
             old = history.deleted[0] if history.deleted else None
@@ -89,22 +81,15 @@ def _refuse_tampering(session: Session, _flush_context, _instances) -> None:
             raise AuditIntegrityError(f"{type(obj).__name__} records are archived, never deleted")
 
 
-def _audited_tables() -> set[str]:
-    tables = {AuditEvent.__tablename__}
-    for mapper in AuditEvent.registry.mappers:
-        if issubclass(mapper.class_, Audited):
-            tables.add(mapper.local_table.name)
-    return tables
-
-
 def _refuse_bulk_changes(state: ORMExecuteState) -> None:
-    """Bulk UPDATE/DELETE statements skip the flush, and with it the trail: refuse them."""
-    if not (state.is_update or state.is_delete):
+    """Bulk INSERT/UPDATE/DELETE statements skip the flush, and with it the trail: refuse them."""
+    if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is not None and table.name in _audited_tables():
-        raise AuditIntegrityError(f"bulk {'UPDATE' if state.is_update else 'DELETE'} of {table.name} would "
-                                  "bypass the audit trail; change the objects instead")
+    if table is not None and table.name in audited_tables():
+        kind = "INSERT" if state.is_insert else "UPDATE" if state.is_update else "DELETE"
+        raise AuditIntegrityError(f"bulk {kind} on {table.name} would bypass the audit trail; "
+                                  "add or change the objects instead")
 
 
 def _record_changes(session: Session, _flush_context) -> None:
@@ -112,7 +97,7 @@ def _record_changes(session: Session, _flush_context) -> None:
     rows = []
     for obj in session.new:
         if isinstance(obj, Audited):
-            created = {key: [None, jsonable(getattr(obj, key))] for key in _audited_columns(obj)}
+            created = {key: [None, jsonable(getattr(obj, key))] for key in obj.audited_columns()}
             rows.append(_row(obj, AuditAction.CREATE, created, context))
     for obj in session.dirty:
         if isinstance(obj, Audited) and (changes := _changes(obj)):

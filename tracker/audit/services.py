@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.models import AuditAction, Audited, AuditEvent
+from tracker.audit.models import AuditAction, AuditEvent, audited_tables
 from tracker.audit.recorder import request_context
 from tracker.extensions import db
 
@@ -82,8 +82,4 @@ def events_query(
 
 def entity_types() -> list[str]:
     """Table names of the audited record types, for the trail's filter."""
-    return sorted(
-        mapper.class_.__tablename__
-        for mapper in db.Model.registry.mappers
-        if issubclass(mapper.class_, Audited)
-    )
+    return sorted(audited_tables() - {AuditEvent.__tablename__})

@@ -72,7 +72,10 @@ def authenticate(email: str, password: str, address: str) -> User:
         raise LoginThrottled
     user = find_by_email(account)
     stored_hash = user.password_hash if user else _dummy_hash()
-    if not (verify_password(stored_hash, password) and user is not None and user.active):
+    verified = verify_password(stored_hash, password) and user is not None
+    if verified:
+        _reload_locked(user)  # an administrator may have saved, even deactivated, it meanwhile
+    if not (verified and user.active):
         throttle.record_failure(account, address)
         audit.record(AuditAction.LOGIN_FAILED, entity=user, actor_label=_attempt_label(account))
         raise LoginFailed
@@ -99,6 +102,16 @@ def _dummy_hash() -> str:
     return cache["hash"]
 
 
+def _reload_locked(user: User) -> None:
+    """Re-read an account and lock its row until commit (PostgreSQL; SQLite already holds the write lock).
+
+    Sign-in, sign-out and password changes write onto an account loaded earlier in the
+    request; had an administrator saved it since, the stale version would fail the update.
+    Callers have no pending change on the account.
+    """
+    db.session.refresh(user, with_for_update=True)
+
+
 def end_all_sessions(user: User) -> None:
     """Make every session and cookie issued to this account unusable."""
     user.session_token = new_session_token()
@@ -106,6 +119,7 @@ def end_all_sessions(user: User) -> None:
 
 def log_out(user: User) -> None:
     """Sign-out: this and every other session of the account ends."""
+    _reload_locked(user)
     end_all_sessions(user)
     audit.record(AuditAction.LOGOUT, entity=user, actor_id=user.id)
 
@@ -144,17 +158,21 @@ def change_own_password(user: User, current: str, new: str, address: str) -> Non
     """
     address = address or "unknown"
     if throttle.is_locked(user.email, address) or not throttle.reserve_attempt(user.email):
+        audit.record(AuditAction.LOGIN_THROTTLED, entity=user)
         raise LoginThrottled
     if not verify_password(user.password_hash, current):
         throttle.record_failure(user.email, address)
+        audit.record(AuditAction.LOGIN_FAILED, entity=user)
         raise AccountRuleError("The current password is not right.")
     throttle.record_success(user.email)
+    _reload_locked(user)
     _set_password(user, new)
     audit.record(AuditAction.PASSWORD_CHANGED, entity=user)
 
 
 def set_password(user: User, new: str) -> None:
     """An administrator sets a new password; the account's sessions end."""
+    _reload_locked(user)
     _set_password(user, new)
     audit.record(AuditAction.PASSWORD_SET, entity=user)
 

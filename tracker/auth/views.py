@@ -77,10 +77,11 @@ def change_password():
         try:
             services.change_own_password(user, form.current_password.data, form.password.data, request.remote_addr)
         except services.LoginThrottled:
-            db.session.rollback()
+            db.session.commit()  # the audit of the refusal
             form.current_password.errors.append(_paused_message())
             return render_template("auth/change_password.html", form=form), 429
         except services.AccountRuleError as error:
+            db.session.commit()  # the audit of the failed check
             form.current_password.errors.append(str(error))
         else:
             refresh_session(user)
