@@ -72,7 +72,7 @@ def _keep_old_values(_mapper, cls) -> None:
 def audited_tables() -> frozenset[str]:
     """Names of the tables whose rows the trail follows, the trail's own table included."""
     mappers = AuditEvent.registry.mappers
-    return frozenset(m.local_table.name for m in mappers if issubclass(m.class_, Audited)) | {"audit_events"}
+    return frozenset(m.local_table.name for m in mappers if issubclass(m.class_, Audited)) | {AuditEvent.__tablename__}
 
 
 class AuditEvent(db.Model):

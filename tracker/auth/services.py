@@ -60,13 +60,13 @@ def email_taken(email: str, *, excluding: User | None = None) -> bool:
 
 # --- sign-in --------------------------------------------------------------------------------
 
-def authenticate(email: str, password: str, address: str) -> User:
+def authenticate(email: str, password: str, address: str | None) -> User:
     """The active account for these credentials, with the attempt audited.
 
     Raises LoginThrottled while locked out and LoginFailed for any mismatch; an unknown
     e-mail, a wrong password and a deactivated account look the same from outside.
     """
-    account, address = normalise_email(email), address or "unknown"
+    account = normalise_email(email)
     if throttle.is_locked(account, address) or not throttle.reserve_attempt(account):
         audit.record(AuditAction.LOGIN_THROTTLED, actor_label=_attempt_label(account))
         raise LoginThrottled
@@ -150,13 +150,12 @@ def create_first_admin(email: str, full_name: str, password: str) -> User:
     return create_user(email, full_name, Role.ADMIN, password)
 
 
-def change_own_password(user: User, current: str, new: str, address: str) -> None:
+def change_own_password(user: User, current: str, new: str, address: str | None) -> None:
     """Change a password after checking the current one; other sessions end.
 
     Wrong current passwords count towards the same lockout as failed sign-ins, so an
     unattended session cannot be used to guess the password.
     """
-    address = address or "unknown"
     if throttle.is_locked(user.email, address) or not throttle.reserve_attempt(user.email):
         audit.record(AuditAction.LOGIN_THROTTLED, entity=user)
         raise LoginThrottled

@@ -15,12 +15,11 @@ _SEEN_RESOLUTION_S = 60
 def start_session(user: User, remember: bool) -> None:
     """Sign a user in on a fresh session; `remember` keeps the cookie after the browser closes."""
     session.clear()
-    login_user(user)
+    refresh_session(user)
     session.permanent = remember
     now = int(time.time())
     session["auth_at"] = now
     session["seen_at"] = now
-    g.audit_actor_id = user.id
 
 
 def refresh_session(user: User) -> None:

@@ -21,9 +21,10 @@ def _lockout() -> RateLimitItemPerMinute:
     return RateLimitItemPerMinute(1, current_app.config["LOGIN_LOCKOUT_MINUTES"])
 
 
-def _key(name: str, kind: str, value: str) -> tuple[str, ...]:
-    # The prefix keeps installations (or test runs) that share one Redis apart.
-    return (current_app.config["RATELIMIT_KEY_PREFIX"], name, kind, value)
+def _key(name: str, kind: str, value: str | None) -> tuple[str, ...]:
+    # The prefix keeps installations (or test runs) that share one Redis apart; a request
+    # without a client address still gets a counter of its own.
+    return (current_app.config["RATELIMIT_KEY_PREFIX"], name, kind, value or "unknown")
 
 
 def _lock(kind: str, value: str) -> None:
@@ -35,7 +36,7 @@ def lockout_minutes() -> int:
     return current_app.config["LOGIN_LOCKOUT_MINUTES"]
 
 
-def is_locked(account: str, address: str) -> bool:
+def is_locked(account: str, address: str | None) -> bool:
     """Whether sign-in is refused for now for this account or from this address."""
     return any(
         not limiter.limiter.test(_lockout(), *_key("login-lock", kind, value))
@@ -55,7 +56,7 @@ def reserve_attempt(account: str) -> bool:
     return True
 
 
-def record_failure(account: str, address: str) -> None:
+def record_failure(account: str, address: str | None) -> None:
     """A failed attempt: lock the account or address that has now reached its limit.
 
     The address is counted after the fact, so a burst from one address can overshoot by
