@@ -78,7 +78,7 @@ def as_int(value: str) -> int | None:
 def explains(response) -> bool:
     """The page tells the user what is wrong: an error beside a field, above the form, or a conflict page."""
     body = response.get_data(as_text=True)
-    if response.status_code == 409 and "Reload it to see their changes" in body:
+    if response.status_code == 409 and "while you were editing it" in body:
         return True
     return "invalid-feedback" in body or 'data-testid="form-errors"' in body
 

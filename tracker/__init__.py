@@ -67,10 +67,14 @@ def register_blueprints(app: Flask) -> None:
     from tracker.audit import bp as audit_bp
     from tracker.auth import bp as auth_bp
     from tracker.auth.loader import register_user_loader
+    from tracker.bookings import bp as bookings_bp
+    from tracker.enquiries import bp as enquiries_bp
     from tracker.main import bp as main_bp
+    from tracker.patients import bp as patients_bp
+    from tracker.settings import bp as settings_bp
 
     register_user_loader()
-    for blueprint in (main_bp, auth_bp, audit_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, settings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -23,10 +23,13 @@ class ConflictError(Exception):
 
     @property
     def message(self) -> str:
+        from tracker.clock import format_datetime
+
         who = self.changed_by or "someone else"
+        when = f" at {format_datetime(self.changed_at)}" if self.changed_at else ""
         return (
-            f"This record was changed by {who} while you were editing it. "
-            "Reload it to see their changes, then make yours again."
+            f"This record was changed by {who}{when} while you were editing it. "
+            "Nothing of yours was saved: compare with the current values, then save again."
         )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.audit.models import AuditAction, AuditEvent, audited_tables
 from tracker.audit.recorder import request_context
+from tracker.errors import ConflictError
 from tracker.extensions import db
 
 
@@ -52,6 +53,16 @@ def last_change(entity: Any) -> AuditEvent | None:
         .limit(1)
     )
     return db.session.scalar(stmt)
+
+
+def check_version(entity: Any, version: int | None) -> None:
+    """Refuse a save made from a form opened on an older version: ConflictError naming who changed it."""
+    if entity.version != version:
+        last = last_change(entity)
+        raise ConflictError(
+            changed_by=last.actor.full_name if last and last.actor else None,
+            changed_at=last.at if last else None,
+        )
 
 
 def events_query(

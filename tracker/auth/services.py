@@ -10,7 +10,6 @@ from tracker.auth import throttle
 from tracker.auth.models import User, new_session_token
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.db import utcnow
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import Role
 
@@ -189,18 +188,9 @@ def _active_admins_other_than(user: User) -> int:
     return sum(1 for admin_id in db.session.scalars(stmt) if admin_id != user.id)
 
 
-def _check_version(user: User, version: int) -> None:
-    if user.version != version:
-        last = audit.last_change(user)
-        raise ConflictError(
-            changed_by=last.actor.full_name if last and last.actor else None,
-            changed_at=last.at if last else None,
-        )
-
-
 def update_user(user: User, *, version: int, full_name: str, email: str, role: Role) -> None:
     """Change name, e-mail or role, refusing stale edits and the last administrator's demotion."""
-    _check_version(user, version)
+    audit.check_version(user, version)
     if email_taken(email, excluding=user):
         raise EmailTaken
     if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _active_admins_other_than(user):
@@ -212,7 +202,7 @@ def update_user(user: User, *, version: int, full_name: str, email: str, role: R
 
 def deactivate(user: User, *, version: int, by: User) -> None:
     """Deactivate an account: its sessions end at once; its records keep pointing at it."""
-    _check_version(user, version)
+    audit.check_version(user, version)
     if user.id == by.id:
         raise AccountRuleError("You cannot deactivate your own account.")
     if user.role == Role.ADMIN and not _active_admins_other_than(user):
@@ -223,5 +213,5 @@ def deactivate(user: User, *, version: int, by: User) -> None:
 
 def reactivate(user: User, *, version: int) -> None:
     """Let a deactivated account sign in again."""
-    _check_version(user, version)
+    audit.check_version(user, version)
     user.active = True

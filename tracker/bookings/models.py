@@ -1,0 +1,75 @@
+"""An appointment with a practitioner, and what became of it."""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin
+from tracker.extensions import db
+from tracker.settings.models import string_enum
+
+
+class AppointmentKind(enum.StrEnum):
+    """What the appointment is for."""
+
+    CONSULTATION = "consultation"
+    TREATMENT_SESSION = "treatment_session"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AppointmentStatus(enum.StrEnum):
+    """Booked until it happens, is missed, is cancelled or is moved."""
+
+    BOOKED = "booked"
+    ATTENDED = "attended"
+    DID_NOT_ATTEND = "did_not_attend"
+    CANCELLED = "cancelled"
+    REBOOKED = "rebooked"  # replaced by another appointment (rebooked_to)
+
+    @property
+    def label(self) -> str:
+        return {"did_not_attend": "Did not attend (DNA)"}.get(self.value, self.value.capitalize())
+
+
+# Statuses that hold the practitioner's time: a cancelled or moved slot is free again.
+HOLDS_TIME = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND)
+
+
+class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """A booked slot for an enquiry with a practitioner; history is kept by status, never deleted."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    kind: Mapped[AppointmentKind] = mapped_column(string_enum(AppointmentKind, 24))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    room_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[AppointmentStatus] = mapped_column(string_enum(AppointmentStatus, 20),
+                                                      default=AppointmentStatus.BOOKED)
+    booked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    status_changed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    status_changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
+    rebooked_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))
+
+    enquiry = relationship("Enquiry", lazy="raise")
+    practitioner = relationship("User", foreign_keys=[practitioner_id], lazy="raise")
+    room = relationship("Option", lazy="raise")
+    booked_by = relationship("User", foreign_keys=[booked_by_id], lazy="raise")
+    status_changed_by = relationship("User", foreign_keys=[status_changed_by_id], lazy="raise")
+    rebooked_to = relationship("Appointment", remote_side=[id], lazy="raise")
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -1,0 +1,179 @@
+"""Booking rules: consultations booked, moved, cancelled, attended or missed; no double-booking."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
+
+from tracker.audit import services as audit
+from tracker.auth.models import User
+from tracker.bookings.models import HOLDS_TIME, Appointment, AppointmentKind, AppointmentStatus
+from tracker.db import utcnow
+from tracker.enquiries import services as enquiries
+from tracker.enquiries.models import Enquiry
+from tracker.enquiries.stages import Stage
+from tracker.extensions import db
+from tracker.permissions import Role
+from tracker.settings.models import Option
+
+
+class BookingError(ValueError):
+    """A booking the rules refuse; the message says why and where."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Slot:
+    """When, with whom and where."""
+
+    starts_at: datetime
+    minutes: int
+    practitioner: User
+    room: Option | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.minutes)
+
+
+def specialists() -> list[User]:
+    """Active staff who can be booked for consultations."""
+    return list(db.session.scalars(
+        select(User).where(User.role == Role.SPECIALIST, User.active).order_by(User.full_name)))
+
+
+def _lock_practitioner(practitioner: User) -> None:
+    # Serialise bookings per practitioner: two requests checking the same diary at once would
+    # both see it free. PostgreSQL locks the row; SQLite already holds the write lock.
+    db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update())
+
+
+def _check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
+    if slot.practitioner.role != Role.SPECIALIST or not slot.practitioner.active:
+        raise BookingError("Choose an active specialist.", "practitioner")
+    if slot.starts_at <= utcnow():
+        raise BookingError("This time has passed; choose a time in the future.", "starts_at")
+    _lock_practitioner(slot.practitioner)
+    stmt = select(Appointment).where(
+        Appointment.practitioner_id == slot.practitioner.id,
+        Appointment.status.in_(HOLDS_TIME),
+        Appointment.starts_at < slot.ends_at,
+        Appointment.ends_at > slot.starts_at,
+    )
+    if ignoring is not None:
+        stmt = stmt.where(Appointment.id != ignoring.id)
+    clash = db.session.scalar(stmt.limit(1))
+    if clash is not None:
+        from tracker.clock import to_clinic
+
+        start, end = to_clinic(clash.starts_at), to_clinic(clash.ends_at)
+        raise BookingError(f"{slot.practitioner.full_name} is already booked from {start:%H:%M} to {end:%H:%M} "
+                           f"on {start:%d/%m/%Y}; choose another time or specialist.", "starts_at")
+
+
+def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> Appointment:
+    """Book a consultation; the enquiry moves to consultation booked (a booking means we spoke to them)."""
+    if not enquiry.stage.is_open:
+        raise BookingError(f"A {enquiry.stage.label.lower()} enquiry cannot be booked; reopen it first.")
+    _check_slot(slot)
+    appointment = Appointment(enquiry_id=enquiry.id, kind=AppointmentKind.CONSULTATION,
+                              practitioner_id=slot.practitioner.id, room_id=slot.room.id if slot.room else None,
+                              starts_at=slot.starts_at, ends_at=slot.ends_at, status=AppointmentStatus.BOOKED,
+                              booked_by_id=by_id)
+    db.session.add(appointment)
+    db.session.flush()
+    if enquiry.first_contacted_at is None:
+        enquiry.first_contacted_at = utcnow()
+    if enquiry.stage is not Stage.CONSULTATION_BOOKED:
+        enquiries.move(enquiry, Stage.CONSULTATION_BOOKED, by_id=by_id, note="Consultation booked")
+    return appointment
+
+
+def _close(appointment: Appointment, status: AppointmentStatus, *, by_id: int | None, version: int) -> None:
+    audit.check_version(appointment, version)
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise BookingError(f"This appointment is already {appointment.status.label.lower()}.")
+    appointment.status = status
+    appointment.status_changed_at = utcnow()
+    appointment.status_changed_by_id = by_id
+
+
+def rebook(appointment: Appointment, slot: Slot, *, by_id: int | None, version: int) -> Appointment:
+    """Move a booking to another time, specialist or room; the old one is kept, marked rebooked."""
+    _close(appointment, AppointmentStatus.REBOOKED, by_id=by_id, version=version)
+    db.session.flush()  # the old slot is free before the new one is checked
+    _check_slot(slot)
+    new = Appointment(enquiry_id=appointment.enquiry_id, kind=appointment.kind,
+                      practitioner_id=slot.practitioner.id, room_id=slot.room.id if slot.room else None,
+                      starts_at=slot.starts_at, ends_at=slot.ends_at, status=AppointmentStatus.BOOKED,
+                      booked_by_id=by_id)
+    db.session.add(new)
+    db.session.flush()
+    appointment.rebooked_to_id = new.id
+    return new
+
+
+def _still_booked(enquiry: Enquiry) -> bool:
+    stmt = select(Appointment.id).where(Appointment.enquiry_id == enquiry.id,
+                                        Appointment.kind == AppointmentKind.CONSULTATION,
+                                        Appointment.status == AppointmentStatus.BOOKED)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def cancel(appointment: Appointment, reason: str, *, by_id: int | None, version: int) -> None:
+    """Cancel with a reason; an enquiry left with no consultation goes back to contacted."""
+    if not reason or not reason.strip():
+        raise BookingError("Say why the appointment is cancelled.", "reason")
+    _close(appointment, AppointmentStatus.CANCELLED, by_id=by_id, version=version)
+    appointment.cancel_reason = reason.strip()
+    db.session.flush()
+    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
+    if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
+        enquiries.move(enquiry, Stage.CONTACTED, by_id=by_id, note=f"Consultation cancelled: {reason.strip()}")
+
+
+def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) -> None:
+    """The patient came: the enquiry moves to consulted."""
+    if appointment.starts_at > utcnow():
+        raise BookingError("An appointment can be marked attended once it has started.")
+    _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
+    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
+    if enquiry.stage is Stage.CONSULTATION_BOOKED:
+        enquiries.move(enquiry, Stage.CONSULTED, by_id=by_id, note="Attended the consultation")
+
+
+def mark_did_not_attend(appointment: Appointment, *, by_id: int | None, version: int) -> None:
+    """The patient did not come: the enquiry goes back to contacted, to be chased and re-booked."""
+    if appointment.starts_at > utcnow():
+        raise BookingError("An appointment can be marked as missed once it has started.")
+    _close(appointment, AppointmentStatus.DID_NOT_ATTEND, by_id=by_id, version=version)
+    db.session.flush()
+    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
+    if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
+        enquiries.move(enquiry, Stage.CONTACTED, by_id=by_id, note="Did not attend the consultation")
+
+
+def for_enquiry(enquiry_id: int) -> list[Appointment]:
+    """An enquiry's appointments, newest first, with the people and room loaded."""
+    stmt = (select(Appointment).where(Appointment.enquiry_id == enquiry_id)
+            .options(joinedload(Appointment.practitioner), joinedload(Appointment.room),
+                     joinedload(Appointment.booked_by), joinedload(Appointment.status_changed_by))
+            .order_by(Appointment.starts_at.desc()))
+    return list(db.session.scalars(stmt))
+
+
+def upcoming_statement(*, practitioner_id: int | None, since: datetime) -> Select:
+    """Booked consultations from a time on, soonest first, for one specialist or all."""
+    stmt = (select(Appointment).join(Enquiry, Appointment.enquiry_id == Enquiry.id)
+            .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at >= since,
+                   Enquiry.archived_at.is_(None))
+            .options(joinedload(Appointment.practitioner), joinedload(Appointment.room),
+                     joinedload(Appointment.enquiry).joinedload(Enquiry.patient))
+            .order_by(Appointment.starts_at))
+    if practitioner_id is not None:
+        stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
+    return stmt

@@ -1,0 +1,169 @@
+"""The enquiry, its concerns and treatments asked about, and its history rows."""
+
+import enum
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, ForeignKey, Index, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.audit.models import Audited
+from tracker.catalogue.models import Treatment
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from tracker.enquiries.stages import Stage
+from tracker.extensions import db
+from tracker.settings.models import string_enum
+
+
+class Channel(enum.StrEnum):
+    """How the enquiry reached the clinic."""
+
+    PHONE = "phone"
+    WEB_FORM = "web_form"
+    EMAIL = "email"
+    WALK_IN = "walk_in"
+    SOCIAL = "social"
+    REFERRAL = "referral"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"web_form": "Web form", "email": "E-mail", "walk_in": "Walk-in",
+                "social": "Social media"}.get(self.value, self.value.capitalize())
+
+
+class Concern(enum.StrEnum):
+    """What the enquirer wants help with."""
+
+    ICE_PICK = "ice_pick"
+    BOXCAR = "boxcar"
+    ROLLING = "rolling"
+    MIXED = "mixed"
+    ACTIVE_ACNE = "active_acne"
+    PIGMENTATION = "pigmentation"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"ice_pick": "Ice-pick scars", "boxcar": "Boxcar scars", "rolling": "Rolling scars",
+                "mixed": "Mixed acne scarring", "active_acne": "Active acne", "pigmentation": "Pigmentation",
+                "other": "Other"}[self.value]
+
+
+class ContactOutcome(enum.StrEnum):
+    """What came of a call-back or message."""
+
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+    MESSAGE_SENT = "message_sent"
+
+    @property
+    def label(self) -> str:
+        return {"voicemail": "Voicemail left"}.get(self.value, self.value.replace("_", " ").capitalize())
+
+
+enquiry_treatments = Table(
+    "enquiry_treatments",
+    db.metadata,
+    Column("enquiry_id", ForeignKey("enquiries.id"), primary_key=True),
+    Column("treatment_id", ForeignKey("treatments.id"), primary_key=True, index=True),
+)
+
+
+class EnquiryConcern(db.Model):
+    """One concern of an enquiry (a row each, so the list can filter by concern through an index)."""
+
+    __tablename__ = "enquiry_concerns"
+
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), primary_key=True)
+    concern: Mapped[Concern] = mapped_column(string_enum(Concern, 20), primary_key=True, index=True)
+
+
+class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """One approach to the clinic, followed through the pipeline. Archived, never deleted."""
+
+    __tablename__ = "enquiries"
+    __table_args__ = (Index("ix_enquiries_stage_received_at", "stage", "received_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(string_enum(Channel, 20), index=True)
+    source_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"), index=True)
+    caller_words: Mapped[Optional[str]] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
+    stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24), default=Stage.NEW)
+    first_contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    lost_from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
+    lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
+    lost_note: Mapped[Optional[str]] = mapped_column(Text)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+
+    patient = relationship("Patient", lazy="raise", backref="enquiries")
+    source = relationship("Option", foreign_keys=[source_id], lazy="raise")
+    lost_reason = relationship("Option", foreign_keys=[lost_reason_id], lazy="raise")
+    logged_by = relationship("User", foreign_keys=[logged_by_id], lazy="raise")
+    assigned_to = relationship("User", foreign_keys=[assigned_to_id], lazy="raise")
+    concern_rows = relationship(EnquiryConcern, lazy="raise", cascade="all, delete-orphan",
+                                order_by=EnquiryConcern.concern)
+    treatments = relationship(Treatment, secondary=enquiry_treatments, lazy="raise",
+                              order_by="Treatment.position")
+
+    @property
+    def concerns(self) -> list[Concern]:
+        return [row.concern for row in self.concern_rows]
+
+    def __repr__(self) -> str:
+        return f"<Enquiry {self.id} {self.stage}>"
+
+
+class StageChange(Audited, db.Model):
+    """One move through the pipeline: from, to, by whom, when, why."""
+
+    __tablename__ = "stage_changes"
+    __table_args__ = (Index("ix_stage_changes_enquiry_id_at", "enquiry_id", "at"),
+                      Index("ix_stage_changes_to_stage_at", "to_stage", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"))
+    from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))  # None: logged
+    to_stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+    by = relationship("User", lazy="raise")
+    lost_reason = relationship("Option", lazy="raise")
+
+
+class ContactAttempt(Audited, db.Model):
+    """A call-back or message to the enquirer, and what came of it."""
+
+    __tablename__ = "contact_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    outcome: Mapped[ContactOutcome] = mapped_column(string_enum(ContactOutcome, 20))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    by = relationship("User", lazy="raise")
+
+
+class EnquiryNote(Audited, db.Model):
+    """A free-text note on the enquiry's timeline."""
+
+    __tablename__ = "enquiry_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    by = relationship("User", lazy="raise")

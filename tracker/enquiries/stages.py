@@ -1,0 +1,57 @@
+"""The pipeline: its stages and the one table of allowed moves between them."""
+
+import enum
+
+
+class Stage(enum.StrEnum):
+    """Where an enquiry is in the journey from first contact to completed treatment."""
+
+    NEW = "new"
+    CONTACTED = "contacted"
+    CONSULTATION_BOOKED = "consultation_booked"
+    CONSULTED = "consulted"
+    PLAN_PROPOSED = "plan_proposed"
+    TREATMENT_BOOKED = "treatment_booked"
+    IN_TREATMENT = "in_treatment"
+    COMPLETED = "completed"
+    LOST = "lost"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_open(self) -> bool:
+        """Still being worked: neither completed nor lost."""
+        return self not in CLOSED_STAGES
+
+
+CLOSED_STAGES = frozenset({Stage.COMPLETED, Stage.LOST})
+PIPELINE = [s for s in Stage if s is not Stage.LOST]  # the order stages are shown in
+
+# Allowed moves. LOST is reachable from every open stage; leaving LOST ("reopen") goes back
+# to the stage the enquiry was lost from, which the services look up, so it is not listed here.
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    Stage.NEW: frozenset({Stage.CONTACTED, Stage.CONSULTATION_BOOKED, Stage.LOST}),
+    Stage.CONTACTED: frozenset({Stage.CONSULTATION_BOOKED, Stage.LOST}),
+    # Back to contacted: the consultation was cancelled or missed and will be re-arranged.
+    Stage.CONSULTATION_BOOKED: frozenset({Stage.CONSULTED, Stage.CONTACTED, Stage.LOST}),
+    # Back to consultation booked: a second consultation before a plan.
+    Stage.CONSULTED: frozenset({Stage.PLAN_PROPOSED, Stage.CONSULTATION_BOOKED, Stage.LOST}),
+    # Back to consulted: the plan is being reworked.
+    Stage.PLAN_PROPOSED: frozenset({Stage.TREATMENT_BOOKED, Stage.CONSULTED, Stage.LOST}),
+    Stage.TREATMENT_BOOKED: frozenset({Stage.IN_TREATMENT, Stage.PLAN_PROPOSED, Stage.LOST}),
+    Stage.IN_TREATMENT: frozenset({Stage.COMPLETED, Stage.LOST}),
+    Stage.COMPLETED: frozenset(),
+    Stage.LOST: frozenset(),
+}
+
+
+def can_move(from_stage: Stage, to_stage: Stage) -> bool:
+    """Whether the table allows this move."""
+    return to_stage in TRANSITIONS[from_stage]
+
+
+def next_stages(stage: Stage) -> list[Stage]:
+    """The moves open from a stage, in pipeline order with LOST last."""
+    return sorted(TRANSITIONS[stage], key=lambda s: list(Stage).index(s))

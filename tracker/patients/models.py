@@ -1,0 +1,91 @@
+"""The patient: one person, however many enquiries they make."""
+
+import enum
+from datetime import date, datetime
+from typing import Optional
+
+from sqlalchemy import Boolean, Date, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, validates
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin
+from tracker.extensions import db
+from tracker.patients.names import name_key
+from tracker.settings.models import string_enum
+
+# Name keys are compared by byte order so prefix ranges can use their index ("C" on PostgreSQL).
+KeyString = String(161).with_variant(String(161, collation="C"), "postgresql")
+
+
+class ContactMethod(enum.StrEnum):
+    """How the patient prefers to be contacted."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    ANY = "any"
+
+    @property
+    def label(self) -> str:
+        return {"phone": "Phone call", "sms": "Text message", "email": "E-mail", "any": "No preference"}[self.value]
+
+
+class ConsentMethod(enum.StrEnum):
+    """How marketing consent was given (UK GDPR: recorded with when and how)."""
+
+    VERBAL = "verbal"
+    WRITTEN = "written"
+    WEB_FORM = "web_form"
+    EMAIL = "email"
+
+    @property
+    def label(self) -> str:
+        return {"verbal": "Verbally (by phone or in person)", "written": "In writing",
+                "web_form": "On the web form", "email": "By e-mail"}[self.value]
+
+
+class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """A person who has enquired. Archived, never deleted."""
+
+    __tablename__ = "patients"
+    __audit_exclude__ = frozenset({"name_key", "last_name_key"})  # derived from the names
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(KeyString, index=True)  # "first last", folded
+    last_name_key: Mapped[str] = mapped_column(KeyString, index=True)
+    date_of_birth: Mapped[Optional[date]] = mapped_column(Date)
+    phone: Mapped[Optional[str]] = mapped_column(String(20), index=True)  # E.164
+    phone_alt: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    email: Mapped[Optional[str]] = mapped_column(String(320), index=True)  # lower case
+    preferred_contact: Mapped[ContactMethod] = mapped_column(string_enum(ContactMethod, 10),
+                                                             default=ContactMethod.ANY)
+    preferred_times: Mapped[Optional[str]] = mapped_column(String(120))
+    marketing_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_consent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    marketing_consent_method: Mapped[Optional[ConsentMethod]] = mapped_column(string_enum(ConsentMethod, 10))
+    notes: Mapped[Optional[str]] = mapped_column(Text)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+
+    @validates("first_name", "last_name")
+    def _keep_keys(self, key: str, value: str) -> str:
+        first = value if key == "first_name" else self.first_name or ""
+        last = value if key == "last_name" else self.last_name or ""
+        self.name_key = name_key(f"{first} {last}")
+        self.last_name_key = name_key(last)
+        return value
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on a day, if the date of birth is known."""
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    def __repr__(self) -> str:
+        return f"<Patient {self.id}>"

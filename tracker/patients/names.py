@@ -1,0 +1,26 @@
+"""Search keys for names: case- and accent-insensitive, compared by prefix through an index."""
+
+import re
+
+from anyascii import anyascii
+from sqlalchemy import ColumnElement, and_
+
+_NOT_KEY = re.compile(r"[^a-z0-9 ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def name_key(text: str) -> str:
+    """ "Siobhán O'Connor-Dúnlaing" → "siobhan oconnordunlaing": ASCII, lower case, letters, digits, single spaces."""
+    folded = anyascii(text or "").lower().replace("-", "")
+    return _SPACES.sub(" ", _NOT_KEY.sub("", folded)).strip()
+
+
+def prefix_match(column, prefix: str) -> ColumnElement[bool]:
+    """column starts with prefix, written as a range so a plain b-tree index serves it on every database.
+
+    Keys hold only [a-z0-9 ], so the next string after every string with this prefix is the
+    prefix with its last character raised by one. The columns use binary collation ("C" on
+    PostgreSQL), where that order is plain code-point order.
+    """
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < upper)

@@ -1,0 +1,75 @@
+"""Phone numbers: stored in E.164, shown in national format, found however they are typed."""
+
+import re
+
+import phonenumbers
+from flask import current_app
+
+_DIALLABLE = re.compile(r"^\+?[\d\s\-().]+$")
+
+
+_WHY_NOT = {
+    phonenumbers.ValidationResult.TOO_SHORT: "This number is too short; check the digits.",
+    phonenumbers.ValidationResult.TOO_LONG: "This number is too long; check the digits.",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "The country code is not right; start with + and the code.",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "This number has the wrong number of digits.",
+}
+
+
+class InvalidPhone(ValueError):
+    """The text is not a phone number we can dial."""
+
+
+def _region() -> str:
+    return current_app.config["DEFAULT_PHONE_REGION"]
+
+
+def normalise_phone(text: str) -> str:
+    """E.164 form of a number typed in any common way ("07700 900123", "+44 7700-900123", "447700900123")."""
+    text = (text or "").strip()
+    if not _DIALLABLE.match(text):
+        raise InvalidPhone("Enter a phone number using digits, spaces or dashes, e.g. 07700 900123.")
+    try:
+        number = phonenumbers.parse(text, _region())
+    except phonenumbers.NumberParseException as error:
+        raise InvalidPhone("This is not a phone number we can recognise.") from error
+    # Possible (right length for its country) rather than valid: the validity tables lag new
+    # number ranges and refuse Ofcom's drama range (07700 900xxx) that demos and training use.
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
+        raise InvalidPhone(_WHY_NOT.get(reason, "This is not a phone number we can recognise."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str | None) -> str:
+    """National format for the clinic's own country ("07700 900123"), international otherwise."""
+    if not e164:
+        return ""
+    number = phonenumbers.parse(e164, None)
+    same_country = number.country_code == phonenumbers.country_code_for_region(_region())
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if same_country else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+def phone_search_prefix(text: str) -> str | None:
+    """The E.164 prefix a typed (possibly partial) number stands for, or None if it is not a number.
+
+    "07700 900" → "+447700900"; "+44 7700" and "447700" → "+447700". At least six digits,
+    so a short string of digits does not list half the clinic.
+    """
+    if not _DIALLABLE.match(text.strip()):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 6:
+        return None
+    country = str(phonenumbers.country_code_for_region(_region()))
+    typed = text.strip()
+    if typed.startswith("+"):
+        return "+" + digits
+    if typed.startswith("00"):
+        return "+" + digits[2:]
+    if digits.startswith("0"):
+        return f"+{country}{digits[1:]}"
+    if digits.startswith(country):
+        return "+" + digits
+    return f"+{country}{digits}"

@@ -1,0 +1,194 @@
+"""Patient rules: creating and editing, duplicate matching, search, archiving and restoring."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, or_, select
+
+from tracker.audit import services as audit
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.patients.models import ConsentMethod, ContactMethod, Patient
+from tracker.patients.names import name_key, prefix_match
+from tracker.patients.phones import normalise_phone, phone_search_prefix
+
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class PatientDetails:
+    """What a form says about a patient, already validated and normalised."""
+
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    phone_alt: str | None = None
+    email: str | None = None
+    date_of_birth: date | None = None
+    preferred_contact: ContactMethod = ContactMethod.ANY
+    preferred_times: str | None = None
+    marketing_consent: bool = False
+    marketing_consent_method: ConsentMethod | None = None
+    notes: str | None = None
+
+
+def normalise_email(text: str) -> str:
+    """A deliverable-looking address in lower case; EmailNotValidError otherwise."""
+    return validate_email(text.strip(), check_deliverability=False).normalized.lower()
+
+
+def _apply(patient: Patient, details: PatientDetails, now: datetime) -> None:
+    patient.first_name = details.first_name.strip()
+    patient.last_name = details.last_name.strip()
+    patient.phone = details.phone
+    patient.phone_alt = details.phone_alt
+    patient.email = details.email
+    patient.date_of_birth = details.date_of_birth
+    patient.preferred_contact = details.preferred_contact
+    patient.preferred_times = details.preferred_times or None
+    patient.notes = details.notes or None
+    if details.marketing_consent and not patient.marketing_consent:
+        patient.marketing_consent_at = now
+        patient.marketing_consent_method = details.marketing_consent_method
+    elif not details.marketing_consent and patient.marketing_consent:
+        # Withdrawn: the trail keeps when and how it had been given.
+        patient.marketing_consent_at = now
+        patient.marketing_consent_method = None
+    patient.marketing_consent = details.marketing_consent
+
+
+def create_patient(details: PatientDetails) -> Patient:
+    """A new patient record."""
+    patient = Patient(marketing_consent=False)
+    _apply(patient, details, utcnow())
+    db.session.add(patient)
+    db.session.flush()
+    return patient
+
+
+def update_patient(patient: Patient, details: PatientDetails, *, version: int) -> None:
+    """Save an edit; ConflictError if someone saved the patient since the form was opened."""
+    audit.check_version(patient, version)
+    _apply(patient, details, utcnow())
+
+
+# --- duplicates ---------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """A patient who may be the person being logged, and why."""
+
+    patient: Patient
+    strong: bool
+    reason: str
+
+
+def find_matches(*, phones: list[str] = (), email: str | None = None, first_name: str = "",
+                 last_name: str = "", date_of_birth: date | None = None, limit: int = 10) -> list[Match]:
+    """Existing patients who may be this person: same phone or e-mail (strong), same name and birth date (weak)."""
+    phones = [p for p in phones if p]
+    strong = []
+    if phones:
+        strong.append(Patient.phone.in_(phones))
+        strong.append(Patient.phone_alt.in_(phones))
+    if email:
+        strong.append(Patient.email == email)
+    weak = None
+    key = name_key(f"{first_name} {last_name}")
+    if key and date_of_birth:
+        weak = (Patient.name_key == key) & (Patient.date_of_birth == date_of_birth)
+    conditions = strong + ([weak] if weak is not None else [])
+    if not conditions:
+        return []
+    stmt = (select(Patient).where(Patient.archived_at.is_(None), or_(*conditions))
+            .order_by(Patient.id.desc()).limit(limit))
+    matches = []
+    for patient in db.session.scalars(stmt):
+        reasons = []
+        if phones and (patient.phone in phones or patient.phone_alt in phones):
+            reasons.append("same phone number")
+        if email and patient.email == email:
+            reasons.append("same e-mail")
+        if reasons:
+            matches.append(Match(patient, True, " and ".join(reasons)))
+        else:
+            matches.append(Match(patient, False, "same name and date of birth"))
+    return sorted(matches, key=lambda m: not m.strong)
+
+
+def parse_phone_or_none(text: str | None) -> str | None:
+    """E.164 of a typed number, or None when empty or unreadable (for matching as someone types)."""
+    if not text or not text.strip():
+        return None
+    try:
+        return normalise_phone(text)
+    except ValueError:
+        return None
+
+
+def parse_email_or_none(text: str | None) -> str | None:
+    """A normalised e-mail, or None when empty or not an address yet."""
+    if not text or "@" not in text:
+        return None
+    try:
+        return normalise_email(text)
+    except EmailNotValidError:
+        return None
+
+
+# --- search -------------------------------------------------------------------------------
+
+def search_statement(text: str) -> Select | None:
+    """Patients matching a search by phone, e-mail or name (prefix, any case or accent); None if nothing to search."""
+    text = text.strip()
+    base = select(Patient).where(Patient.archived_at.is_(None))
+    if "@" in text:
+        return base.where(prefix_match(Patient.email, text.lower()))
+    phone_prefix = phone_search_prefix(text)
+    if phone_prefix:
+        return base.where(or_(prefix_match(Patient.phone, phone_prefix), prefix_match(Patient.phone_alt, phone_prefix)))
+    key = name_key(text)
+    if not key:
+        return None
+    # "jo smi" matches John Smith through "first last"; "smi" and "de la cr" match the surname.
+    return base.where(or_(prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)))
+
+
+def search(text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Up to `limit` patients matching a search, by name."""
+    stmt = search_statement(text)
+    if stmt is None:
+        return []
+    return list(db.session.scalars(stmt.order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(limit)))
+
+
+# --- archive ------------------------------------------------------------------------------
+
+def archive(patient: Patient, *, version: int) -> None:
+    """Archive a patient and their enquiries: they leave lists, search and counts, and stay restorable."""
+    from tracker.enquiries import services as enquiries  # enquiries belong to their own feature
+
+    audit.check_version(patient, version)
+    patient.archived_at = utcnow()
+    enquiries.archive_for_patient(patient, patient.archived_at)
+
+
+def restore(patient: Patient, *, version: int) -> None:
+    """Bring an archived patient back, with the enquiries that were archived with them."""
+    from tracker.enquiries import services as enquiries
+
+    audit.check_version(patient, version)
+    enquiries.restore_for_patient(patient, patient.archived_at)
+    patient.archived_at = None
+
+
+def get_patient(patient_id: int, *, archived: bool = False) -> Patient | None:
+    """A patient by id; archived ones only when asked for."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None or (patient.archived_at is not None and not archived):
+        return None
+    return patient
+
+
+

@@ -1,0 +1,53 @@
+"""The administrator-editable lists and the clinic's single settings row."""
+
+import enum
+
+from sqlalchemy import Boolean, Enum, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.audit.models import Audited
+from tracker.db import TimestampMixin, VersionedMixin
+from tracker.extensions import db
+
+
+def string_enum(enum_class: type[enum.Enum], length: int = 32) -> Enum:
+    """An enum stored as its values in a plain string column (adding a value needs no migration)."""
+    return Enum(enum_class, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class OptionKind(enum.StrEnum):
+    """Which list an option belongs to."""
+
+    SOURCE = "source"
+    LOST_REASON = "lost_reason"
+    ROOM = "room"
+
+    @property
+    def label(self) -> str:
+        return {"source": "Sources", "lost_reason": "Lost reasons", "room": "Sites and rooms"}[self.value]
+
+
+class Option(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """One entry of an editable list. Never deleted (records point at it); retired by `active`."""
+
+    __tablename__ = "options"
+    __table_args__ = (UniqueConstraint("kind", "label", name="uq_options_kind_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OptionKind] = mapped_column(string_enum(OptionKind, 20))
+    label: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ClinicSettings(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """The clinic's defaults: exactly one row, id 1, created by the migration."""
+
+    __tablename__ = "clinic_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_minutes: Mapped[int] = mapped_column(Integer, default=30)

@@ -1,0 +1,81 @@
+"""Reading and editing the clinic's lists and defaults."""
+
+from sqlalchemy import func, select
+
+from tracker.audit import services as audit
+from tracker.extensions import db
+from tracker.settings.models import ClinicSettings, Option, OptionKind
+
+
+class OptionLabelTaken(ValueError):
+    """The list already has an entry with this label."""
+
+    def __init__(self):
+        super().__init__("This list already has an entry with that name.")
+
+
+def options(kind: OptionKind, *, include_retired: bool = False) -> list[Option]:
+    """The entries of a list, in their order."""
+    stmt = select(Option).where(Option.kind == kind).order_by(Option.position, Option.label)
+    if not include_retired:
+        stmt = stmt.where(Option.active)
+    return list(db.session.scalars(stmt))
+
+
+def all_options(*kinds: OptionKind) -> dict[OptionKind, list[Option]]:
+    """Active entries of several lists in one query."""
+    found: dict[OptionKind, list[Option]] = {kind: [] for kind in kinds}
+    stmt = select(Option).where(Option.kind.in_(kinds), Option.active).order_by(Option.position, Option.label)
+    for option in db.session.scalars(stmt):
+        found[option.kind].append(option)
+    return found
+
+
+def active_option(kind: OptionKind, option_id: int | None) -> Option | None:
+    """The active entry of a list with this id, or None."""
+    if option_id is None:
+        return None
+    option = db.session.get(Option, option_id)
+    return option if option is not None and option.kind == kind and option.active else None
+
+
+def clinic_settings() -> ClinicSettings:
+    """The clinic's settings row (created by the migration)."""
+    return db.session.get(ClinicSettings, 1)
+
+
+def _label_taken(kind: OptionKind, label: str, excluding: Option | None = None) -> bool:
+    stmt = select(Option).where(Option.kind == kind, func.lower(Option.label) == label.strip().lower())
+    found = db.session.scalar(stmt)
+    return found is not None and found is not excluding
+
+
+def add_option(kind: OptionKind, label: str) -> Option:
+    """A new entry at the end of a list."""
+    if _label_taken(kind, label):
+        raise OptionLabelTaken
+    last = db.session.scalar(select(func.max(Option.position)).where(Option.kind == kind)) or 0
+    option = Option(kind=kind, label=label.strip(), active=True, position=last + 1)
+    db.session.add(option)
+    db.session.flush()
+    return option
+
+
+def rename_option(option: Option, label: str, *, version: int) -> None:
+    """Rename an entry; records that point at it show the new name."""
+    audit.check_version(option, version)
+    if _label_taken(option.kind, label, excluding=option):
+        raise OptionLabelTaken
+    option.label = label.strip()
+
+
+def set_option_active(option: Option, active: bool, *, version: int) -> None:
+    """Retire an entry (it stays on the records that use it) or bring it back."""
+    audit.check_version(option, version)
+    option.active = active
+
+
+def update_clinic_settings(settings: ClinicSettings, *, consultation_minutes: int, version: int) -> None:
+    """Change the clinic's defaults."""
+    audit.check_version(settings, version)
+    settings.consultation_minutes = consultation_minutes
