@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import flask_migrate
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy import event, text
 
 from config import database_url
 from tracker import ROOT, create_app
+from tracker.db import utcnow
 from tracker.extensions import db
 
 PG_URL = database_url(os.environ.get("TRACKER_TEST_DATABASE_URL"))
@@ -81,11 +83,31 @@ def database_template(tmp_path_factory) -> str:
     return str(path)
 
 
+SEEDING_REVISION = "7a1c3e9d2b40"  # the migration that writes the clinic's starting lists and catalogue
+
+
+def _reseed(conn) -> None:
+    """Write the migration's seed rows again, with the migration's own code (the seed lives in one place)."""
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    path = next((ROOT / "migrations" / "versions").glob(f"*_{SEEDING_REVISION}_*.py"))
+    spec = importlib.util.spec_from_file_location("seeding_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    with Operations.context(MigrationContext.configure(conn)):
+        migration._seed()
+
+
 def _truncate_all(app) -> None:
+    """Empty every table and put back what the migrations seed, as a freshly migrated database has."""
     with app.app_context():
         tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _reseed(conn)
 
 
 @pytest.fixture
@@ -159,13 +181,17 @@ def login_as(client, make_user) -> Callable:
     return login
 
 
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 @contextmanager
 def count_queries(app) -> Iterator[list[str]]:
-    """Collect the SQL statements the app's engine runs inside the block."""
+    """The SQL statements the app runs inside the block (not BEGIN/COMMIT, which SQLite sends as SQL)."""
     statements: list[str] = []
 
     def before(_conn, _cursor, statement, *_args):
-        statements.append(statement)
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            statements.append(statement)
 
     with app.app_context():
         engine = db.engine
@@ -195,3 +221,53 @@ def audit_rows(app) -> Callable:
             ]
 
     return read
+
+@pytest.fixture
+def make_patient(app) -> Callable:
+    """Builder: a committed patient; returns its id."""
+    from tracker.patients import services
+    from tracker.patients.services import PatientDetails
+
+    counter = iter(range(100, 1000))
+
+    def build(first_name: str = "Ada", last_name: str = "Lovelace", phone: str | None = None, **kwargs) -> int:
+        n = next(counter)
+        with app.app_context():
+            details = PatientDetails(first_name=first_name, last_name=last_name,
+                                     phone=phone if phone is not None else f"+447700900{n:03d}", **kwargs)
+            patient = services.create_patient(details)
+            db.session.commit()
+            return patient.id
+
+    return build
+
+
+@pytest.fixture
+def make_enquiry(app, make_patient) -> Callable:
+    """Builder: a committed enquiry (a new patient unless patient_id is given); returns its id."""
+    from tracker.enquiries import services
+    from tracker.enquiries.models import Channel
+    from tracker.patients.models import Patient
+
+    def build(patient_id: int | None = None, by_id: int | None = None, channel: Channel = Channel.PHONE,
+              hours_ago: float = 1, **kwargs) -> int:
+        patient_id = patient_id or make_patient()
+        with app.app_context():
+            patient = db.session.get(Patient, patient_id)
+            details = services.EnquiryDetails(channel=channel, received_at=utcnow() - timedelta(hours=hours_ago),
+                                              **kwargs)
+            enquiry = services.log_enquiry(patient, details, by_id=by_id)
+            db.session.commit()
+            return enquiry.id
+
+    return build
+
+
+def read_enquiry(app, enquiry_id: int):
+    """The enquiry as stored now, detached, with its lists loaded."""
+    from tracker.enquiries import services
+
+    with app.app_context():
+        enquiry = services.get_enquiry(enquiry_id, archived=True)
+        db.session.expunge_all()
+        return enquiry

@@ -126,3 +126,259 @@ def new_password_pair(draw) -> tuple[str, str]:
 def addresses():
     """A fresh client address per example, so only the per-account throttle can engage."""
     return (f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}" for n in itertools.count(1))
+
+
+# --- the reception desk: patients and enquiries -------------------------------------------------
+
+# What TrackerForm refuses in any field (tab and line breaks are allowed).
+CONTROL_CHARS = frozenset(chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
+# Text a person could type or paste and the forms must store as typed: markup, SQL, template
+# syntax, entities, right-to-left and invisible characters, emoji, decomposed accents.
+MARKUP_SAMPLES = [
+    '<script>alert("x")</script>', '"><img src=x onerror=alert(1)>', "'><svg/onload=alert(1)>",
+    "</textarea><script>alert(1)</script>", "<a href=javascript:alert(1)>x</a>", "javascript:alert(1)",
+    "'; DROP TABLE patients; --", "' OR '1'='1", "Robert'); DELETE FROM enquiries; --", "1 UNION SELECT 1--",
+    "{{ 7*7 }}", "{% raw %}", "${7*7}", "%s%n%x", "&amp; &lt; &#x3c;script&#x3e;", "\u202eevil", "\ufeffbom",
+    "Zoë Ó'Brien-Łukasz", "A\u0308rzte", "\U0001d4e4nicode \U0001f600 \u5317\u4eac",
+    "line\nbreak", "tab\there", "\u00a0 padded \u3000",
+]
+# ...and what a hostile client could send that no person types: controls, NUL, huge strings.
+HOSTILE_SAMPLES = [*MARKUP_SAMPLES, "\x00", "a\x00b", "\x1b[31m", "\x7f", "\x1c", "A" * 5000, "9" * 5000]
+HOSTILE = st.one_of(
+    ANY_TEXT,
+    st.sampled_from(HOSTILE_SAMPLES),
+    st.tuples(st.sampled_from(HOSTILE_SAMPLES), ANY_TEXT).map("".join),
+)
+STORABLE_CHAR = st.characters(exclude_categories=("Cs",), exclude_characters="".join(CONTROL_CHARS))
+
+
+def storable_text(min_size: int = 0, max_size: int = 40):
+    """Text a form must accept and store as typed (once stripped): no control characters."""
+    return st.one_of(
+        st.text(STORABLE_CHAR, min_size=min_size, max_size=max_size),
+        st.sampled_from([s for s in MARKUP_SAMPLES if min_size <= len(s) <= max_size]),
+    )
+
+
+def has_control(text: str) -> bool:
+    return any(c in CONTROL_CHARS for c in text)
+
+
+def desk_counts(app) -> dict[str, int]:
+    """Rows in every table the patient and enquiry forms can write, to compare before and after a request."""
+    from tracker.enquiries.models import ContactAttempt, Enquiry, EnquiryNote, StageChange
+    from tracker.patients.models import Patient
+
+    with app.app_context():
+        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (Patient, Enquiry, StageChange, ContactAttempt, EnquiryNote, AuditEvent)}
+
+
+def ensure_seeded(app) -> None:
+    """PostgreSQL: put back the seeded lists and treatments the previous test's truncation removed.
+
+    (SQLite tests copy a freshly migrated file, so they start from the seed.) The migration's
+    own _seed() runs again, so the seed is still written in one place.
+    """
+    import importlib.util
+
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
+    from tracker import ROOT
+    from tracker.settings.models import ClinicSettings
+
+    with app.app_context():
+        if db.session.get(ClinicSettings, 1) is None:
+            path = next((ROOT / "migrations" / "versions").glob("*_7a1c3e9d2b40_*.py"))
+            spec = importlib.util.spec_from_file_location("seeding_migration", path)
+            migration = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(migration)
+            with db.engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
+                migration._seed()
+        db.session.remove()
+
+
+def make_desk_enquiry(app, by_id: int, *, first_name: str = "Ann", last_name: str = "Lee",
+                      phone: str | None = "+447700900123", stage=None, lost_from=None) -> tuple[int, int]:
+    """A patient with one enquiry logged now (optionally placed at a stage directly); (patient id, enquiry id)."""
+    from tracker.db import utcnow
+    from tracker.enquiries import services as enquiries
+    from tracker.enquiries.models import Channel
+    from tracker.patients import services as patients
+
+    with app.app_context():
+        patient = patients.create_patient(patients.PatientDetails(first_name=first_name, last_name=last_name,
+                                                                  phone=phone))
+        enquiry = enquiries.log_enquiry(patient, enquiries.EnquiryDetails(channel=Channel.PHONE,
+                                                                         received_at=utcnow()), by_id=by_id)
+        if stage is not None:
+            enquiry.stage = stage
+            enquiry.lost_from_stage = lost_from
+        db.session.commit()
+        return patient.id, enquiry.id
+
+
+class _Page(HTMLParser):
+    """Injected markup (live script, event handlers, javascript: links) and the text of each element with an id."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.injected: list[str] = []
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script" and not attributes.get("src"):
+            self.injected.append("inline <script>")
+        if tag in ("img", "svg", "iframe", "object", "embed", "math"):
+            self.injected.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.injected.append(f"{tag} {name}=")
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                    "javascript:"):
+                self.injected.append(f"{tag} {name}=javascript:")
+        if tag not in ("input", "br", "meta", "link", "hr", "img"):
+            self._open.append((tag, attributes.get("id")))
+            if attributes.get("id"):
+                self.texts.setdefault(attributes["id"], [])
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        for _, element_id in self._open:
+            if element_id:
+                self.texts[element_id].append(data)
+
+
+def _page(response) -> _Page:
+    parser = _Page()
+    parser.feed(response.get_data(as_text=True))
+    return parser
+
+
+def injected_markup(response) -> list[str]:
+    """Markup in the page that none of the templates writes, so it came from input left unescaped."""
+    return _page(response).injected
+
+
+def field_error(response, field_id: str) -> str | None:
+    """The error text shown beside a field (the macro's <div id="<field>-error">), or None."""
+    texts = _page(response).texts.get(f"{field_id}-error")
+    return None if texts is None else "".join(texts)
+
+
+def shows_escaped(response, text: str) -> bool:
+    """The page holds the text exactly as Jinja escapes it."""
+    from markupsafe import escape
+
+    return str(escape(text)) in response.get_data(as_text=True)
+
+
+def checked(raw: str | None) -> bool:
+    """What a wtforms BooleanField makes of a submitted value (None: not sent)."""
+    return raw is not None and raw not in ("false", "")
+
+
+def parses(text: str, *formats: str):
+    """What wtforms' date and datetime fields make of the text (strptime with each format in turn), or None."""
+    from datetime import datetime
+
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+PERSON_LIMITS = {"first_name": 80, "last_name": 80, "phone": 40, "email": 320, "phone_alt": 40,
+                 "preferred_times": 120, "notes": 4000}
+
+
+def person_refusals(app, data: dict[str, str | None]) -> set[str]:
+    """The patient fields the form must refuse, each with an error beside it, by the rules the form states.
+
+    Phones and e-mails are judged by the app's own normalisers: that is where their rules live.
+    (Names left blank are refused too, but reported separately: see person_missing.)
+    """
+    from datetime import date
+
+    from email_validator import EmailNotValidError
+
+    from tracker.patients.models import ConsentMethod, ContactMethod
+    from tracker.patients.phones import InvalidPhone, normalise_phone
+    from tracker.patients.services import normalise_email
+
+    bad = {name for name, limit in PERSON_LIMITS.items() if has_control(data[name]) or len(data[name]) > limit}
+    with app.app_context():
+        for name in ("phone", "phone_alt"):
+            try:
+                if data[name].strip():
+                    normalise_phone(data[name])
+            except InvalidPhone:
+                bad.add(name)
+        try:
+            if data["email"].strip():
+                normalise_email(data["email"])
+        except EmailNotValidError:
+            bad.add("email")
+    born = data["date_of_birth"]
+    if born.strip():  # Optional(): blank (even blank control characters) is no date
+        parsed = parses(born, "%Y-%m-%d")
+        if has_control(born) or parsed is None or not 1900 <= parsed.year <= 2100 or parsed.date() > date.today():
+            bad.add("date_of_birth")
+    if data["preferred_contact"] not in {m.value for m in ContactMethod}:
+        bad.add("preferred_contact")
+    method = data["marketing_consent_method"]
+    if method not in {"", *(m.value for m in ConsentMethod)}:
+        bad.add("marketing_consent_method")
+    if data.get("marketing_consent") is not None and has_control(data["marketing_consent"]):
+        bad.add("marketing_consent")
+    if checked(data.get("marketing_consent")) and not method:
+        bad.add("marketing_consent_method")
+    return bad
+
+
+def person_missing(data: dict[str, str | None]) -> set[str]:
+    """Required patient details left blank: the names, and a phone or e-mail (its error goes beside the phone)."""
+    missing = {name for name in ("first_name", "last_name") if not data[name].strip()}
+    if not data["phone"].strip() and not data["email"].strip():
+        missing.add("phone")
+    return missing
+
+
+def expected_person(app, data: dict[str, str | None]) -> dict:
+    """The patient columns an accepted form must store: the text as typed (stripped), phones and e-mail normalised."""
+    from tracker.patients.phones import normalise_phone
+    from tracker.patients.services import normalise_email
+
+    with app.app_context():
+        phone, alt, email = (data[name].strip() for name in ("phone", "phone_alt", "email"))
+        born = data["date_of_birth"]
+        return {
+            "first_name": data["first_name"].strip(), "last_name": data["last_name"].strip(),
+            "phone": normalise_phone(phone) if phone else None, "phone_alt": normalise_phone(alt) if alt else None,
+            "email": normalise_email(email) if email else None,
+            "date_of_birth": parses(born, "%Y-%m-%d").date() if born.strip() else None,
+            "preferred_contact": data["preferred_contact"],
+            "preferred_times": data["preferred_times"].strip() or None, "notes": data["notes"].strip() or None,
+            "marketing_consent": checked(data.get("marketing_consent")),
+        }
+
+
+def stored_person(app, patient_id: int) -> dict:
+    """The same columns as stored (enums as their values)."""
+    from tracker.patients.models import Patient
+
+    with app.app_context():
+        patient = db.session.get(Patient, patient_id)
+        row = {name: getattr(patient, name) for name in ("first_name", "last_name", "phone", "phone_alt", "email",
+                                                         "date_of_birth", "preferred_times", "notes",
+                                                         "marketing_consent")}
+        return {**row, "preferred_contact": patient.preferred_contact.value}

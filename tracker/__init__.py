@@ -80,12 +80,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Date filters in the clinic's zone and the navigation for the signed-in role."""
-    from tracker.clock import format_date, format_datetime
+    from tracker.clock import clinic_today, format_date, format_datetime, format_since, format_time
     from tracker.navigation import nav_items
+    from tracker.patients.phones import display_phone
 
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
-    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"]})
+    app.add_template_filter(format_since, "since")
+    app.add_template_filter(format_time, "time")
+    app.add_template_filter(display_phone, "phone")
+    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"],
+                                   "today": clinic_today()})
 
 
 def register_commands(app: Flask) -> None:

@@ -8,6 +8,7 @@ import re
 
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import HiddenInput
 
@@ -41,6 +42,11 @@ class DateWithinYears:
             raise ValidationError(f"Enter a date between {self.first} and {self.last}.")
 
 
+def optional_int(value):
+    """A select's value as an id, None for the empty choice; unreadable text fails the field's choice check."""
+    return int(value) if value not in (None, "", "None") else None
+
+
 def version_field() -> IntegerField:
     """The hidden version counter a form was opened with, for detecting concurrent edits."""
     return IntegerField(
@@ -48,3 +54,33 @@ def version_field() -> IntegerField:
         validators=[InputRequired(message="The form is out of date; reload the page."),
                     NumberRange(min=1, max=2**31 - 1, message="The form is out of date; reload the page.")],
     )
+
+
+def _shown(field) -> str:
+    """A field's value as the user would read it (choice labels, not ids)."""
+    data = field.data
+    if hasattr(field, "choices") and field.choices is not None:
+        labels = {str(choice.value): choice.label for choice in map(SelectChoice.from_input, field.choices)}
+        values = data if isinstance(data, list) else [data]
+        return ", ".join(labels.get(str(v), str(v)) for v in values if v not in (None, ""))
+    if isinstance(data, bool):
+        return "Yes" if data else "No"
+    return "" if data is None else str(data)
+
+
+def conflict_differences(submitted: FlaskForm, current: FlaskForm) -> list[tuple[str, str, str]]:
+    """(label, saved value, your value) for each field where the saved record differs from the submission."""
+    rows = []
+    for field in submitted:
+        if field.type == "CSRFTokenField" or getattr(field.widget, "input_type", None) == "hidden":
+            continue
+        theirs, saved = _shown(field), _shown(current[field.name])
+        if theirs != saved:
+            rows.append((field.label.text, saved, theirs))
+    return rows
+
+
+def take_current_version(form: FlaskForm, record) -> None:
+    """After a refused save: the form now carries the saved version, so saving again (having compared) goes through."""
+    form.version.data = record.version
+    form.version.raw_data = [str(record.version)]

@@ -15,8 +15,13 @@ class NavItem(NamedTuple):
 
 NAVIGATION = [
     NavItem("Home", "main.index", SIGNED_IN),
+    NavItem("Enquiries", "enquiries.index", "enquiry.view"),
+    NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
+    NavItem("Consultations", "bookings.upcoming", "booking.view"),
+    NavItem("Archived", "enquiries.archived", "record.restore"),
     NavItem("Audit trail", "audit.index", "audit.view"),
     NavItem("Users", "auth.users", "users.manage"),
+    NavItem("Settings", "settings.index", "settings.manage"),
 ]
 
 

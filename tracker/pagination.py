@@ -15,6 +15,9 @@ def page_number() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def paginate(stmt: Select, per_page: int) -> Pagination:
-    """One page of a query's results, with its total count."""
-    return db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=True)
+def paginate(stmt: Select, per_page: int, total: int | None = None) -> Pagination:
+    """One page of a query's results, with its total count (counted by a query unless given)."""
+    page = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=total is None)
+    if total is not None:
+        page.total = total
+    return page

@@ -62,6 +62,12 @@ def _key_string():
     return sa.String(length=161).with_variant(sa.String(length=161, collation="C"), "postgresql")
 
 
+def _archived_index(table):
+    # Partial: lists read the live rows (nearly all); only the archive page reads archived ones.
+    where = sa.text("archived_at IS NOT NULL")
+    op.create_index(f"ix_{table}_archived_at", table, ["archived_at"], sqlite_where=where, postgresql_where=where)
+
+
 def upgrade():
     op.create_table(
         "options",
@@ -118,8 +124,9 @@ def upgrade():
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_patients"),
     )
-    for column in ("name_key", "last_name_key", "phone", "phone_alt", "email", "archived_at"):
+    for column in ("name_key", "last_name_key", "phone", "phone_alt", "email"):
         op.create_index(f"ix_patients_{column}", "patients", [column])
+    _archived_index("patients")
 
     op.create_table(
         "enquiries",
@@ -146,9 +153,9 @@ def upgrade():
         sa.ForeignKeyConstraint(["lost_reason_id"], ["options.id"], name="fk_enquiries_lost_reason_id_options"),
         sa.PrimaryKeyConstraint("id", name="pk_enquiries"),
     )
-    for column in ("patient_id", "channel", "source_id", "received_at", "assigned_to_id", "first_contacted_at",
-                   "archived_at"):
+    for column in ("patient_id", "channel", "source_id", "received_at", "assigned_to_id", "first_contacted_at"):
         op.create_index(f"ix_enquiries_{column}", "enquiries", [column])
+    _archived_index("enquiries")
     op.create_index("ix_enquiries_stage_received_at", "enquiries", ["stage", "received_at"])
 
     op.create_table(

@@ -9,6 +9,7 @@ from tracker.auth.models import User
 from tracker.auth.sessions import signed_in_user
 from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.forms import take_current_version
 from tracker.permissions import Role, require
 
 
@@ -50,6 +51,7 @@ def user_edit(user_id: int):
                                  email=form.email.data, role=Role(form.role.data))
         except ConflictError as error:
             db.session.rollback()
+            take_current_version(form, user)
             form.form_errors.append(error.message)
             return render_template("auth/user_form.html", form=form, user=user), 409
         except services.EmailTaken as error:

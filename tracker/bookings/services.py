@@ -12,7 +12,7 @@ from tracker.bookings.models import HOLDS_TIME, Appointment, AppointmentKind, Ap
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Enquiry
-from tracker.enquiries.stages import Stage
+from tracker.enquiries.stages import Stage, can_move
 from tracker.extensions import db
 from tracker.permissions import Role
 from tracker.settings.models import Option
@@ -49,7 +49,9 @@ def specialists() -> list[User]:
 def _lock_practitioner(practitioner: User) -> None:
     # Serialise bookings per practitioner: two requests checking the same diary at once would
     # both see it free. PostgreSQL locks the row; SQLite already holds the write lock.
-    db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update())
+    # FOR NO KEY UPDATE (key_share): rows that merely point at the user (appointments booked by
+    # them, audit rows) need not wait, and two specialists booking each other cannot deadlock.
+    db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update(key_share=True))
 
 
 def _check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
@@ -88,7 +90,9 @@ def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> App
     db.session.flush()
     if enquiry.first_contacted_at is None:
         enquiry.first_contacted_at = utcnow()
-    if enquiry.stage is not Stage.CONSULTATION_BOOKED:
+    if can_move(enquiry.stage, Stage.CONSULTATION_BOOKED):
+        # Later stages (a plan proposed, treatment under way) keep their place: a review
+        # consultation does not take the enquiry back down the pipeline.
         enquiries.move(enquiry, Stage.CONSULTATION_BOOKED, by_id=by_id, note="Consultation booked")
     return appointment
 
@@ -172,6 +176,7 @@ def upcoming_statement(*, practitioner_id: int | None, since: datetime) -> Selec
             .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.starts_at >= since,
                    Enquiry.archived_at.is_(None))
             .options(joinedload(Appointment.practitioner), joinedload(Appointment.room),
+                     joinedload(Appointment.booked_by),
                      joinedload(Appointment.enquiry).joinedload(Enquiry.patient))
             .order_by(Appointment.starts_at))
     if practitioner_id is not None:

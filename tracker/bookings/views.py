@@ -1,1 +1,218 @@
-"""Views (filled in below)."""
+"""Booking a consultation, moving, cancelling and marking it; each specialist's upcoming list."""
+
+from itertools import groupby
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import false
+from sqlalchemy.orm import joinedload
+
+from tracker.bookings import bp, services
+from tracker.bookings.forms import AppointmentStepForm, CancelForm, RebookForm, SlotForm, UpcomingFilterForm
+from tracker.bookings.models import Appointment, AppointmentStatus
+from tracker.clock import local_day_end, local_day_start, to_clinic
+from tracker.db import utcnow
+from tracker.enquiries.models import Enquiry
+from tracker.enquiries.services import get_enquiry
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.pagination import paginate
+from tracker.permissions import require
+from tracker.settings.models import OptionKind
+from tracker.settings.services import clinic_settings, options
+
+PER_PAGE = 50
+_FIELD_FOR = {"starts_at": "time", "practitioner": "specialist", "reason": "reason"}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def _enquiry_or_404(enquiry_id: int) -> Enquiry:
+    return get_enquiry(enquiry_id) or abort(404)
+
+
+def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
+    """The appointment with its people and room loaded, and its enquiry (404 if archived)."""
+    appointment = db.session.get(Appointment, appointment_id, populate_existing=True, options=[
+        joinedload(Appointment.practitioner), joinedload(Appointment.room)]) or abort(404)
+    return appointment, _enquiry_or_404(appointment.enquiry_id)
+
+
+def _fill_choices(form: SlotForm) -> dict:
+    """The specialist and room lists; returns the bookable specialists and rooms by id."""
+    staff, rooms = services.specialists(), options(OptionKind.ROOM)
+    placeholder = [("", "— choose a specialist —")] if len(staff) != 1 else []
+    form.specialist.choices = placeholder + [(u.id, u.full_name) for u in staff]
+    form.room.choices = [("", "— none —")] + [(r.id, r.label) for r in rooms]
+    if len(staff) == 1 and form.specialist.data is None:
+        form.specialist.data = staff[0].id
+    return {"staff": {u.id: u for u in staff}, "rooms": {r.id: r for r in rooms}}
+
+
+def _slot(form: SlotForm, lists: dict) -> services.Slot:
+    return services.Slot(starts_at=form.starts_at(), minutes=form.minutes.data,
+                         practitioner=lists["staff"][form.specialist.data], room=lists["rooms"].get(form.room.data))
+
+
+def _refused(form, error: Exception) -> int:
+    """Undo the attempt and show why beside the field it is about, or above the form; the status to answer."""
+    db.session.rollback()
+    if isinstance(error, ConflictError):
+        form.form_errors.append(error.message)
+        return 409
+    name = _FIELD_FOR.get(error.field)
+    (form[name].errors if name in form else form.form_errors).append(str(error))
+    return 200
+
+
+def _day_diary(form: SlotForm, ignoring: Appointment | None = None) -> list[Appointment]:
+    """The chosen specialist's other bookings on the chosen day, when both are known."""
+    if not form.date.data or form.date.errors or form.specialist.data is None or form.specialist.errors:
+        return []
+    day = form.date.data
+    stmt = services.upcoming_statement(practitioner_id=form.specialist.data, since=local_day_start(day))
+    stmt = stmt.where(Appointment.starts_at < local_day_end(day))
+    if ignoring is not None:
+        stmt = stmt.where(Appointment.id != ignoring.id)
+    return list(db.session.scalars(stmt))
+
+
+def _when(appointment: Appointment) -> str:
+    return f"{to_clinic(appointment.starts_at):%d/%m/%Y at %H:%M}"
+
+
+def _back_to(enquiry_id: int):
+    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+
+
+# --- booking, re-booking and cancelling ---------------------------------------------------
+
+@bp.route("/enquiries/<id:enquiry_id>/consultations/new", methods=["GET", "POST"])
+@require("booking.edit")
+def book(enquiry_id: int):
+    """Book a consultation for an enquiry; it moves to consultation booked."""
+    enquiry = _enquiry_or_404(enquiry_id)
+    form = SlotForm(minutes=clinic_settings().consultation_minutes)
+    lists = _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            new = services.book_consultation(enquiry, _slot(form, lists), by_id=current_user.id)
+        except services.BookingError as error:
+            _refused(form, error)
+            enquiry = _enquiry_or_404(enquiry_id)
+        else:
+            done = (f"Consultation booked for {enquiry.patient.full_name} with "
+                    f"{lists['staff'][new.practitioner_id].full_name} on {_when(new)}")
+            db.session.commit()
+            flash(done, "success")
+            return _back_to(enquiry_id)
+    return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=None,
+                           diary=_day_diary(form))
+
+
+@bp.route("/bookings/<id:appointment_id>/rebook", methods=["GET", "POST"])
+@require("booking.edit")
+def rebook(appointment_id: int):
+    """Move a booking; the old one is kept, marked rebooked."""
+    appointment, enquiry = _appointment_or_404(appointment_id)
+    if request.method == "GET" and appointment.status is not AppointmentStatus.BOOKED:
+        return _not_booked(appointment, "moved")
+    local = to_clinic(appointment.starts_at)
+    form = RebookForm(date=local.date(), time=local.time(), minutes=appointment.minutes,
+                      specialist=appointment.practitioner_id, room=appointment.room_id, version=appointment.version)
+    lists, status = _fill_choices(form), 200
+    if form.validate_on_submit():
+        try:
+            new = services.rebook(appointment, _slot(form, lists), by_id=current_user.id, version=form.version.data)
+        except (ConflictError, services.BookingError) as error:
+            status = _refused(form, error)
+            appointment, enquiry = _appointment_or_404(appointment_id)
+        else:
+            done = f"Consultation moved to {_when(new)} with {lists['staff'][new.practitioner_id].full_name}."
+            db.session.commit()
+            flash(done, "success")
+            return _back_to(enquiry.id)
+    return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=appointment,
+                           diary=_day_diary(form, appointment)), status
+
+
+@bp.route("/bookings/<id:appointment_id>/cancel", methods=["GET", "POST"])
+@require("booking.edit")
+def cancel(appointment_id: int):
+    """Cancel a booking with a reason; it stays in the enquiry's history."""
+    appointment, enquiry = _appointment_or_404(appointment_id)
+    if request.method == "GET" and appointment.status is not AppointmentStatus.BOOKED:
+        return _not_booked(appointment, "cancelled")
+    form, status = CancelForm(version=appointment.version), 200
+    if form.validate_on_submit():
+        try:
+            services.cancel(appointment, form.reason.data, by_id=current_user.id, version=form.version.data)
+        except (ConflictError, services.BookingError) as error:
+            status = _refused(form, error)
+            appointment, enquiry = _appointment_or_404(appointment_id)
+        else:
+            done = f"Consultation on {_when(appointment)} cancelled."
+            db.session.commit()
+            flash(done, "success")
+            return _back_to(enquiry.id)
+    return render_template("bookings/cancel.html", form=form, enquiry=enquiry, appointment=appointment), status
+
+
+def _not_booked(appointment: Appointment, verb: str):
+    flash(f"This appointment is {appointment.status.label.lower()}, so it cannot be {verb}.", "warning")
+    return _back_to(appointment.enquiry_id)
+
+
+# --- attended / did not attend ------------------------------------------------------------
+
+def _mark(appointment_id: int, step, done: str):
+    appointment, enquiry = _appointment_or_404(appointment_id)
+    form = AppointmentStepForm()
+    if not form.validate_on_submit():
+        flash("The page was out of date; please try again.", "warning")
+        return _back_to(enquiry.id)
+    message = done.format(patient=enquiry.patient.full_name, when=_when(appointment))
+    try:
+        step(appointment, by_id=current_user.id, version=form.version.data)  # ConflictError: the 409 page
+    except services.BookingError as error:
+        message = str(error)
+        db.session.rollback()
+        flash(message, "danger")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return _back_to(enquiry.id)
+
+
+@bp.route("/bookings/<id:appointment_id>/attended", methods=["POST"])
+@require("booking.edit")
+def attended(appointment_id: int):
+    """The patient came; the enquiry moves to consulted."""
+    return _mark(appointment_id, services.mark_attended, "{patient} attended the consultation on {when}.")
+
+
+@bp.route("/bookings/<id:appointment_id>/did-not-attend", methods=["POST"])
+@require("booking.edit")
+def did_not_attend(appointment_id: int):
+    """The patient did not come; the enquiry goes back to contacted."""
+    return _mark(appointment_id, services.mark_did_not_attend, "{patient} did not attend the consultation on {when}.")
+
+
+# --- upcoming -----------------------------------------------------------------------------
+
+@bp.route("/consultations")
+@require("booking.view")
+def upcoming():
+    """Booked consultations from now, soonest first, by day; a specialist sees their own first."""
+    staff = services.specialists()
+    own = current_user.id in {u.id for u in staff}
+    form = UpcomingFilterForm(request.args, specialist=str(current_user.id) if own else "all")
+    form.specialist.choices = [("all", "All specialists")] + [(str(u.id), u.full_name) for u in staff]
+    valid = form.validate() if "specialist" in request.args else True
+    chosen = int(form.specialist.data) if valid and form.specialist.data != "all" else None
+    stmt = services.upcoming_statement(practitioner_id=chosen, since=utcnow())
+    page = paginate(stmt if valid else stmt.where(false()), PER_PAGE)
+    days = [(day, list(rows)) for day, rows in groupby(page.items, key=lambda a: to_clinic(a.starts_at).date())]
+    filters = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("bookings/upcoming.html", form=form, page=page, days=days, filters=filters,
+                           chosen=next((u for u in staff if u.id == chosen), None))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
 from tracker.catalogue.models import Treatment
-from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, archived_index, utcnow
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.settings.models import string_enum
@@ -85,7 +85,8 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     """One approach to the clinic, followed through the pipeline. Archived, never deleted."""
 
     __tablename__ = "enquiries"
-    __table_args__ = (Index("ix_enquiries_stage_received_at", "stage", "received_at"),)
+    __table_args__ = (Index("ix_enquiries_stage_received_at", "stage", "received_at"),
+                      archived_index("enquiries"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -100,7 +101,7 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     lost_from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
     lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
     lost_note: Mapped[Optional[str]] = mapped_column(Text)
-    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     patient = relationship("Patient", lazy="raise", backref="enquiries")
     source = relationship("Option", foreign_keys=[source_id], lazy="raise")

@@ -20,7 +20,7 @@ from tracker.enquiries.models import (
     EnquiryNote,
     StageChange,
 )
-from tracker.enquiries.stages import Stage, can_move
+from tracker.enquiries.stages import Stage, can_move, is_manual
 from tracker.extensions import db
 from tracker.patients.models import Patient
 from tracker.settings.models import Option
@@ -150,7 +150,14 @@ def change_stage(enquiry: Enquiry, to_stage: Stage, *, version: int, by_id: int 
         if to_stage is not enquiry.lost_from_stage:
             raise StageError("A lost enquiry reopens to the stage it was lost from.")
         return reopen(enquiry, by_id=by_id, note=note)
+    if can_move(enquiry.stage, to_stage) and not is_manual(enquiry.stage, to_stage):
+        raise StageError(f"{to_stage.label} is set by {_DRIVEN_BY.get(to_stage, 'its own step')}, not by hand.")
     return move(enquiry, to_stage, by_id=by_id, note=note)
+
+
+_DRIVEN_BY = {Stage.CONTACTED: "logging a reached contact or cancelling the consultation",
+              Stage.CONSULTATION_BOOKED: "booking the consultation",
+              Stage.CONSULTED: "marking the consultation attended"}
 
 
 # --- contact ------------------------------------------------------------------------------
@@ -214,6 +221,8 @@ def restore_for_patient(patient: Patient, archived_at: datetime | None) -> None:
 
 def get_enquiry(enquiry_id: int, *, archived: bool = False) -> Enquiry | None:
     """An enquiry by id with its patient, lists and people loaded; archived ones only when asked for."""
+    if not 0 < enquiry_id < 2**31:
+        return None
     options = [joinedload(Enquiry.patient), joinedload(Enquiry.source), joinedload(Enquiry.assigned_to),
                joinedload(Enquiry.logged_by), joinedload(Enquiry.lost_reason),
                selectinload(Enquiry.concern_rows), selectinload(Enquiry.treatments)]

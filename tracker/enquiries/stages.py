@@ -55,3 +55,27 @@ def can_move(from_stage: Stage, to_stage: Stage) -> bool:
 def next_stages(stage: Stage) -> list[Stage]:
     """The moves open from a stage, in pipeline order with LOST last."""
     return sorted(TRANSITIONS[stage], key=lambda s: list(Stage).index(s))
+
+
+# Moves made by other steps, not by a stage button: a booking books, attending consults,
+# cancelling or missing the consultation goes back to contacted, a reached call contacts.
+DRIVEN_MOVES = frozenset({
+    (Stage.NEW, Stage.CONTACTED),
+    (Stage.NEW, Stage.CONSULTATION_BOOKED),
+    (Stage.CONTACTED, Stage.CONSULTATION_BOOKED),
+    (Stage.CONSULTED, Stage.CONSULTATION_BOOKED),
+    (Stage.CONSULTATION_BOOKED, Stage.CONSULTED),
+    (Stage.CONSULTATION_BOOKED, Stage.CONTACTED),
+})
+
+
+def is_manual(from_stage: Stage, to_stage: Stage) -> bool:
+    """Whether a stage button may make this move (the table allows it and no other step owns it)."""
+    return can_move(from_stage, to_stage) and (from_stage, to_stage) not in DRIVEN_MOVES
+
+
+def manual_next_stages(enquiry) -> list[Stage]:
+    """The stage buttons an enquiry's page offers; a lost enquiry offers reopening to where it was lost."""
+    if enquiry.stage is Stage.LOST:
+        return [enquiry.lost_from_stage] if enquiry.lost_from_stage else []
+    return [s for s in next_stages(enquiry.stage) if is_manual(enquiry.stage, s)]

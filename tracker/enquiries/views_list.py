@@ -1,1 +1,89 @@
-"""Views (filled in below)."""
+"""The enquiry list with its stage tabs and filters, search, and archived records."""
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.enquiries import bp, choices, queries
+from tracker.enquiries.forms import ListFilterForm
+from tracker.enquiries.models import Channel, Concern, Enquiry
+from tracker.enquiries.stages import CLOSED_STAGES, PIPELINE, Stage
+from tracker.extensions import db
+from tracker.pagination import paginate
+from tracker.patients import services as patients
+from tracker.patients.models import Patient
+from tracker.permissions import require
+
+PER_PAGE = 25
+
+
+def _filters(form: ListFilterForm) -> queries.ListFilters:
+    """The filters a valid form asks for; an invalid field is ignored (its message shows beside it)."""
+    ok = {name for name, field in form._fields.items() if not field.errors}
+    data = {name: form[name].data if name in ok else None for name in form._fields}
+    assignee = data["assignee"] or ""
+    if assignee == "me":
+        assignee = str(current_user.id)
+    return queries.ListFilters(
+        stage=data["stage"] or "",
+        channel=Channel(data["channel"]) if data["channel"] else None,
+        source_id=data["source"],
+        assignee=assignee,
+        concern=Concern(data["concern"]) if data["concern"] else None,
+        treatment_id=data["treatment"],
+        received_from=data["received_from"],
+        received_to=data["received_to"],
+        uncontacted=bool(data["uncontacted"]),
+    )
+
+
+@bp.route("/enquiries")
+@require("enquiry.view")
+def index():
+    """Enquiries by stage, filtered and sorted, with a count on every stage tab."""
+    form = ListFilterForm(formdata=request.args)
+    choices.fill(form)
+    form.validate()
+    filters = _filters(form)
+    counts = queries.stage_counts(filters)
+    total = queries.total_for(counts, filters.stage)
+    page = paginate(queries.list_statement(filters, form.sort.data if not form.sort.errors else "newest"),
+                    PER_PAGE, total=total)
+    open_count = sum(n for s, n in counts.items() if s not in CLOSED_STAGES)
+    # Only the list's own parameters go into its links (never url_for's reserved names).
+    list_args = {name: request.args[name] for name in form._fields if request.args.get(name)}
+    return render_template("enquiries/index.html", form=form, filters=filters, counts=counts, page=page,
+                           list_args=list_args,
+                           open_count=open_count, all_count=sum(counts.values()), pipeline=PIPELINE, Stage=Stage)
+
+
+@bp.route("/search")
+@require("patient.view")
+def search():
+    """Find patients by name, phone or e-mail, with their enquiries."""
+    text = (request.args.get("q") or "")[:200]
+    stmt = patients.search_statement(text) if text.strip() else None
+    results = []
+    if stmt is not None:
+        stmt = stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None))))
+        stmt = stmt.order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(patients.SEARCH_LIMIT + 1)
+        results = list(db.session.scalars(stmt))
+    return render_template("enquiries/search.html", q=text, results=results[:patients.SEARCH_LIMIT],
+                           more=len(results) > patients.SEARCH_LIMIT)
+
+
+@bp.route("/archived")
+@require("record.restore")
+def archived():
+    """Archived patients and enquiries, newest first, for a manager to restore."""
+    patient_rows = db.session.scalars(select(Patient).where(Patient.archived_at.is_not(None))
+                                      .order_by(Patient.archived_at.desc()).limit(200)).all()
+    enquiry_rows = db.session.scalars(
+        select(Enquiry).join(Patient, Enquiry.patient_id == Patient.id)
+        .where(Enquiry.archived_at.is_not(None), Patient.archived_at.is_(None))
+        .options(selectinload(Enquiry.patient)).order_by(Enquiry.archived_at.desc()).limit(200)).all()
+    from tracker.patients.forms import VersionForm
+
+    return render_template("enquiries/archived.html", patients=patient_rows, enquiries=enquiry_rows,
+                           version_form=VersionForm())

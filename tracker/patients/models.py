@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from tracker.audit.models import Audited
-from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, archived_index
 from tracker.extensions import db
 from tracker.patients.names import name_key
 from tracker.settings.models import string_enum
@@ -49,6 +49,7 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "patients"
     __audit_exclude__ = frozenset({"name_key", "last_name_key"})  # derived from the names
+    __table_args__ = (archived_index("patients"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(80))
@@ -66,7 +67,7 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
     marketing_consent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     marketing_consent_method: Mapped[Optional[ConsentMethod]] = mapped_column(string_enum(ConsentMethod, 10))
     notes: Mapped[Optional[str]] = mapped_column(Text)
-    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     @validates("first_name", "last_name")
     def _keep_keys(self, key: str, value: str) -> str:

@@ -35,6 +35,9 @@ def normalise_phone(text: str) -> str:
         raise InvalidPhone("This is not a phone number we can recognise.") from error
     # Possible (right length for its country) rather than valid: the validity tables lag new
     # number ranges and refuse Ofcom's drama range (07700 900xxx) that demos and training use.
+    if number.italian_leading_zero and not phonenumbers.is_valid_number(number):
+        # A trunk 0 left in the number ("07700 90" read as +44 0770090): digits are missing.
+        raise InvalidPhone("This number is too short; check the digits.")
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise InvalidPhone(_WHY_NOT.get(reason, "This is not a phone number we can recognise."))

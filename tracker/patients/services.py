@@ -142,9 +142,13 @@ def parse_email_or_none(text: str | None) -> str | None:
 def search_statement(text: str) -> Select | None:
     """Patients matching a search by phone, e-mail or name (prefix, any case or accent); None if nothing to search."""
     text = text.strip()
+    if not text.isprintable():
+        return None  # control characters: nothing stored can match
     base = select(Patient).where(Patient.archived_at.is_(None))
     if "@" in text:
-        return base.where(prefix_match(Patient.email, text.lower()))
+        email = text.lower()
+        # Stored addresses are ASCII apart from rare internationalised ones, which match exactly.
+        return base.where(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email)
     phone_prefix = phone_search_prefix(text)
     if phone_prefix:
         return base.where(or_(prefix_match(Patient.phone, phone_prefix), prefix_match(Patient.phone_alt, phone_prefix)))
@@ -184,7 +188,9 @@ def restore(patient: Patient, *, version: int) -> None:
 
 
 def get_patient(patient_id: int, *, archived: bool = False) -> Patient | None:
-    """A patient by id; archived ones only when asked for."""
+    """A patient by id; archived ones only when asked for; None for ids no row can have."""
+    if not 0 < patient_id < 2**31:
+        return None
     patient = db.session.get(Patient, patient_id)
     if patient is None or (patient.archived_at is not None and not archived):
         return None

@@ -1,5 +1,7 @@
 """Reading and editing the clinic's lists and defaults."""
 
+import unicodedata
+
 from sqlalchemy import func, select
 
 from tracker.audit import services as audit
@@ -31,6 +33,15 @@ def all_options(*kinds: OptionKind) -> dict[OptionKind, list[Option]]:
     return found
 
 
+def option_lists() -> dict[OptionKind, list[Option]]:
+    """Every list with all its entries, active ones first, in one query (the settings page)."""
+    found: dict[OptionKind, list[Option]] = {kind: [] for kind in OptionKind}
+    stmt = select(Option).order_by(Option.active.desc(), Option.position, Option.label)
+    for option in db.session.scalars(stmt):
+        found[option.kind].append(option)
+    return found
+
+
 def active_option(kind: OptionKind, option_id: int | None) -> Option | None:
     """The active entry of a list with this id, or None."""
     if option_id is None:
@@ -44,10 +55,16 @@ def clinic_settings() -> ClinicSettings:
     return db.session.get(ClinicSettings, 1)
 
 
+def _label_key(label: str) -> str:
+    return unicodedata.normalize("NFC", label.strip()).casefold()
+
+
 def _label_taken(kind: OptionKind, label: str, excluding: Option | None = None) -> bool:
-    stmt = select(Option).where(Option.kind == kind, func.lower(Option.label) == label.strip().lower())
-    found = db.session.scalar(stmt)
-    return found is not None and found is not excluding
+    # Compared in Python: SQLite's lower() folds ASCII only, so "Ärzte" twice would pass a SQL
+    # comparison and then fail on the unique constraint. A list holds tens of entries.
+    key = _label_key(label)
+    same_list = db.session.scalars(select(Option).where(Option.kind == kind))
+    return any(_label_key(option.label) == key for option in same_list if option is not excluding)
 
 
 def add_option(kind: OptionKind, label: str) -> Option:

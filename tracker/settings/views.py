@@ -1,1 +1,142 @@
-"""Views (filled in below)."""
+"""The settings page: the clinic's defaults and its editable lists (sources, lost reasons, rooms)."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from wtforms import Field
+
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.permissions import require
+from tracker.settings import bp, services
+from tracker.settings.forms import DefaultsForm, OptionAddForm, OptionRenameForm, VersionForm
+from tracker.settings.models import Option, OptionKind
+
+MANAGE = "settings.manage"
+
+
+def _page(*, defaults: DefaultsForm | None = None, adding: OptionAddForm | None = None,
+          conflict: str | None = None, status: int = 200):
+    """The settings page; a form being shown again with its errors replaces its blank twin."""
+    add_forms = {kind: OptionAddForm(kind, formdata=None) for kind in OptionKind}
+    if adding is not None:
+        add_forms[adding.kind] = adding
+    if defaults is None:
+        defaults = DefaultsForm(formdata=None, obj=services.clinic_settings())
+    return render_template("settings/index.html", lists=services.option_lists(), add_forms=add_forms,
+                           defaults_form=defaults, conflict=conflict), status
+
+
+def _show_conflict(form, field: Field, current: str, version: int, error: ConflictError) -> None:
+    """Keep the user's input, show the saved value beside it, and let a second save go through."""
+    form.form_errors.append(error.message)
+    field.description = f"Current value: {current}"
+    form.version.raw_data, form.version.data = [str(version)], version
+
+
+def _kind_or_404(kind: str) -> OptionKind:
+    try:
+        return OptionKind(kind)
+    except ValueError:
+        abort(404)
+
+
+def _back_to(option: Option):
+    return redirect(url_for("settings.index", _anchor=option.kind.value))
+
+
+@bp.route("/admin/settings")
+@require(MANAGE)
+def index():
+    """The clinic's defaults and every editable list, retired entries included."""
+    return _page()
+
+
+@bp.route("/admin/settings/defaults", methods=["POST"])
+@require(MANAGE)
+def defaults():
+    """Change the clinic's defaults."""
+    form = DefaultsForm()
+    if not form.validate_on_submit():
+        return _page(defaults=form)
+    settings = services.clinic_settings()
+    try:
+        services.update_clinic_settings(settings, consultation_minutes=form.consultation_minutes.data,
+                                        version=form.version.data)
+    except ConflictError as error:
+        db.session.rollback()
+        _show_conflict(form, form.consultation_minutes, f"{settings.consultation_minutes} minutes",
+                       settings.version, error)
+        return _page(defaults=form, status=409)
+    db.session.commit()
+    flash(f"Consultations now default to {settings.consultation_minutes} minutes.", "success")
+    return redirect(url_for("settings.index"))
+
+
+@bp.route("/admin/settings/options/<kind>/new", methods=["POST"])
+@require(MANAGE)
+def option_new(kind: str):
+    """Add an entry at the end of a list."""
+    form = OptionAddForm(_kind_or_404(kind))
+    if form.validate_on_submit():
+        try:
+            option = services.add_option(form.kind, form.label.data)
+        except services.OptionLabelTaken as error:
+            form.label.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Added “{option.label}” to {form.kind.label.lower()}.", "success")
+            return _back_to(option)
+    return _page(adding=form)
+
+
+@bp.route("/admin/settings/options/<id:option_id>/edit", methods=["GET", "POST"])
+@require(MANAGE)
+def option_edit(option_id: int):
+    """Rename an entry; the records that use it show the new name."""
+    option = db.get_or_404(Option, option_id)
+    form = OptionRenameForm(obj=option)
+    if form.validate_on_submit():
+        try:
+            services.rename_option(option, form.label.data, version=form.version.data)
+        except ConflictError as error:
+            db.session.rollback()
+            current = option.label if option.active else f"{option.label} (retired)"
+            _show_conflict(form, form.label, current, option.version, error)
+            return render_template("settings/option_form.html", form=form, option=option), 409
+        except services.OptionLabelTaken as error:
+            form.label.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(f"Renamed to “{option.label}”.", "success")
+            return _back_to(option)
+    return render_template("settings/option_form.html", form=form, option=option)
+
+
+def _option_step(option_id: int, active: bool, done: str):
+    option = db.get_or_404(Option, option_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash("The page was out of date; please try again.", "warning")
+        return _back_to(option)
+    try:
+        services.set_option_active(option, active, version=form.version.data)
+    except ConflictError as error:
+        db.session.rollback()
+        return _page(conflict=error.message, status=409)
+    db.session.commit()
+    flash(done.format(label=option.label), "success")
+    return _back_to(option)
+
+
+@bp.route("/admin/settings/options/<id:option_id>/retire", methods=["POST"])
+@require(MANAGE)
+def option_retire(option_id: int):
+    """Take an entry out of the choice lists; the records that use it keep it."""
+    return _option_step(option_id, False,
+                        "“{label}” is retired: it is no longer offered, and records that use it keep it.")
+
+
+@bp.route("/admin/settings/options/<id:option_id>/restore", methods=["POST"])
+@require(MANAGE)
+def option_reactivate(option_id: int):
+    """Offer a retired entry in the choice lists again."""
+    return _option_step(option_id, True, "“{label}” is offered again.")

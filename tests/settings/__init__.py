@@ -1,0 +1,1 @@
+"""The settings page: the clinic's defaults and its editable lists."""

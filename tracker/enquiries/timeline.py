@@ -1,0 +1,85 @@
+"""An enquiry's timeline: everything that happened to it, newest first, from the rows that record it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from tracker.bookings import services as bookings
+from tracker.bookings.models import AppointmentStatus
+from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote, StageChange
+from tracker.extensions import db
+
+LIMIT = 500  # per kind of entry; far beyond any real enquiry, and keeps the page bounded
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    at: datetime
+    kind: str  # stage, contact, note, booking: the template picks an icon and colour by it
+    title: str
+    by: str | None = None
+    detail: str | None = None
+
+
+def _name(user) -> str | None:
+    return user.full_name if user is not None else None
+
+
+def _stage_entries(enquiry_id: int) -> list[Entry]:
+    stmt = (select(StageChange).where(StageChange.enquiry_id == enquiry_id)
+            .options(joinedload(StageChange.by), joinedload(StageChange.lost_reason)).limit(LIMIT))
+    entries = []
+    for change in db.session.scalars(stmt):
+        if change.from_stage is None:
+            title = "Enquiry logged"
+        elif change.lost_reason is not None:
+            title = f"Lost at {change.from_stage.label.lower()}: {change.lost_reason.label}"
+        else:
+            title = f"{change.from_stage.label} → {change.to_stage.label}"
+        entries.append(Entry(change.at, "stage", title, _name(change.by), change.note))
+    return entries
+
+
+def _contact_entries(enquiry_id: int) -> list[Entry]:
+    stmt = (select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id)
+            .options(joinedload(ContactAttempt.by)).limit(LIMIT))
+    return [Entry(a.at, "contact", ("Contacted: " if a.outcome is ContactOutcome.REACHED else "Contact attempt: ")
+                  + a.outcome.label.lower(), _name(a.by), a.note) for a in db.session.scalars(stmt)]
+
+
+def _note_entries(enquiry_id: int) -> list[Entry]:
+    stmt = select(EnquiryNote).where(EnquiryNote.enquiry_id == enquiry_id).options(joinedload(EnquiryNote.by))
+    return [Entry(n.at, "note", "Note", _name(n.by), n.body) for n in db.session.scalars(stmt.limit(LIMIT))]
+
+
+def _booking_entries(appointments) -> list[Entry]:
+    entries = []
+    for a in appointments:
+        when = a.starts_at
+        entries.append(Entry(a.created_at, "booking", f"{a.kind.label} booked", _name(a.booked_by),
+                             _slot_text(a, when)))
+        if a.status is not AppointmentStatus.BOOKED and a.status_changed_at:
+            detail = a.cancel_reason if a.status is AppointmentStatus.CANCELLED else _slot_text(a, when)
+            entries.append(Entry(a.status_changed_at, "booking", f"{a.kind.label} {a.status.label.lower()}",
+                                 _name(a.status_changed_by), detail))
+    return entries
+
+
+def _slot_text(appointment, when: datetime) -> str:
+    from tracker.clock import format_datetime
+
+    room = f", {appointment.room.label}" if appointment.room else ""
+    return f"{format_datetime(when)} with {appointment.practitioner.full_name}{room}"
+
+
+def timeline(enquiry_id: int, appointments=None) -> list[Entry]:
+    """Every entry, newest first; pass the enquiry's appointments if already loaded."""
+    if appointments is None:
+        appointments = bookings.for_enquiry(enquiry_id)
+    entries = (_stage_entries(enquiry_id) + _contact_entries(enquiry_id) + _note_entries(enquiry_id)
+               + _booking_entries(appointments))
+    return sorted(entries, key=lambda e: e.at, reverse=True)
