@@ -18,11 +18,14 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/python run.py
 
-## Like `run`, on a separate demo database with one account per role (passwords printed).
+## Like `run`, on a fresh demo database: one account per role (passwords printed) and
+## DEMO_ENQUIRIES made-up enquiries (DEMO_SEED picks which). instance/demo.db is remade each time.
+demo: DEMO_DB := $(CURDIR)/instance/demo.db
 demo: $(STAMP)
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.db $(BIN)/flask db upgrade
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.db $(BIN)/flask seed-demo
-	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.db $(BIN)/python run.py
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/flask seed-demo --enquiries $(or $(DEMO_ENQUIRIES),2000) --seed $(or $(DEMO_SEED),1)
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python run.py
 
 ## Run every test (SQLite; also PostgreSQL when TRACKER_TEST_DATABASE_URL is set).
 test: $(STAMP)

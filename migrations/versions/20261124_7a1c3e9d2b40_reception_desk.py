@@ -156,7 +156,14 @@ def upgrade():
     for column in ("patient_id", "channel", "source_id", "received_at", "assigned_to_id", "first_contacted_at"):
         op.create_index(f"ix_enquiries_{column}", "enquiries", [column])
     _archived_index("enquiries")
-    op.create_index("ix_enquiries_stage_received_at", "enquiries", ["stage", "received_at"])
+    # Live rows only: the stage tabs count them (unfiltered, or by channel, source or assignee)
+    # by scanning one of these indexes alone, never the table.
+    live = sa.text("archived_at IS NULL")
+    for name, columns in (("ix_enquiries_stage_received_at", ["stage", "received_at"]),
+                          ("ix_enquiries_channel_stage", ["channel", "stage"]),
+                          ("ix_enquiries_source_id_stage", ["source_id", "stage"]),
+                          ("ix_enquiries_assigned_to_id_stage", ["assigned_to_id", "stage"])):
+        op.create_index(name, "enquiries", columns, sqlite_where=live, postgresql_where=live)
 
     op.create_table(
         "enquiry_concerns",

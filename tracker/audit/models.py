@@ -28,6 +28,7 @@ class AuditAction(enum.StrEnum):
     PASSWORD_SET = "password_set"  # noqa: S105
     VIEW = "view"
     EXPORT = "export"
+    BULK_LOAD = "bulk_load"  # many rows loaded at once (demo data, imports): one event for the whole load
 
     @property
     def label(self) -> str:

@@ -1,6 +1,9 @@
 """Writes the audit trail from the ORM session, in the same transaction as the change."""
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +18,26 @@ from tracker.db import utcnow
 
 class AuditIntegrityError(RuntimeError):
     """Something tried to change or delete an audit row, or delete an audited record."""
+
+
+_bulk_loading: ContextVar[bool] = ContextVar("audit_bulk_loading", default=False)
+
+
+@contextmanager
+def bulk_load() -> Iterator[None]:
+    """Allow bulk INSERTs on audited tables inside the block; UPDATE and DELETE stay refused.
+
+    The one escape hatch from _refuse_bulk_changes, for loaders of many new rows (the demo
+    data) that would take minutes through the ORM. Rows inserted this way get no per-row
+    CREATE events: the loader must record one AuditAction.BULK_LOAD event saying what it loaded.
+    The flag is a context variable, so it holds only for the code inside the block, never for
+    another thread's requests.
+    """
+    token = _bulk_loading.set(True)
+    try:
+        yield
+    finally:
+        _bulk_loading.reset(token)
 
 
 def request_context() -> dict[str, Any]:
@@ -85,6 +108,8 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     """Bulk INSERT/UPDATE/DELETE statements skip the flush, and with it the trail: refuse them."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
+    if state.is_insert and _bulk_loading.get():
+        return  # inside bulk_load(): the loader records one BULK_LOAD event instead
     table = getattr(state.statement, "table", None)
     if table is not None and table.name in audited_tables():
         kind = "INSERT" if state.is_insert else "UPDATE" if state.is_update else "DELETE"

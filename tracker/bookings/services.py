@@ -182,3 +182,15 @@ def upcoming_statement(*, practitioner_id: int | None, since: datetime) -> Selec
     if practitioner_id is not None:
         stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
     return stmt
+
+
+def consultations_on(day_start: datetime, day_end: datetime, *, practitioner_id: int | None = None) -> int:
+    """How many consultations are booked in a time range, for one specialist or all."""
+    from sqlalchemy import func
+
+    stmt = select(func.count()).select_from(Appointment).where(
+        Appointment.kind == AppointmentKind.CONSULTATION, Appointment.status == AppointmentStatus.BOOKED,
+        Appointment.starts_at >= day_start, Appointment.starts_at < day_end)
+    if practitioner_id is not None:
+        stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
+    return db.session.scalar(stmt)

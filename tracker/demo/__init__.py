@@ -1,1 +1,1 @@
-"""Demo data for `make demo`: one account per role (richer data arrives with later features)."""
+"""Demo data: one account per role (`flask seed-demo`), and made-up enquiries with their history (`--enquiries N`)."""

@@ -1,36 +1,38 @@
-"""flask seed-demo: one account per role with fresh passwords, printed once."""
+"""flask seed-demo: one account per role with fresh passwords, printed once, and optionally demo enquiries."""
 
-import secrets
+import time
 
 import click
 from flask.cli import with_appcontext
 
-from tracker.auth import services
+from tracker.demo import services
 from tracker.extensions import db
-from tracker.permissions import Role
-
-DEMO_NAMES = {
-    Role.RECEPTION: "Rita Reception",
-    Role.SPECIALIST: "Dr Sam Specialist",
-    Role.MANAGER: "Morgan Manager",
-    Role.ADMIN: "Alex Admin",
-}
 
 
 @click.command("seed-demo")
+@click.option("--enquiries", type=click.IntRange(min=1), default=None,
+              help="Also add this many made-up enquiries, with their patients and history.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="The same seed (on the same day) gives the same data.")
+@click.option("--force", is_flag=True, help="Add demo enquiries even though the database already holds data.")
 @with_appcontext
-def seed_demo_command() -> None:
-    """Create or refresh the demo accounts and print their sign-in details."""
-    lines = []
-    for role, name in DEMO_NAMES.items():
-        email = f"{role.value}@demo.example"
-        password = secrets.token_urlsafe(12)
-        user = services.find_by_email(email)
-        if user is None:
-            services.create_user(email, name, role, password)
-        else:
-            services.set_password(user, password)
-        lines.append(f"  {role.value:<11} {email:<26} {password}")
+def seed_demo_command(enquiries: int | None, seed: int, force: bool) -> None:
+    """Create or refresh the demo accounts and print their sign-in details; --enquiries adds demo data."""
+    if enquiries and not force and (found := services.real_data_found()):
+        raise click.ClickException(
+            f"This database already holds data: {'; '.join(found)}. Demo enquiries belong in a database of "
+            "their own. Add them anyway with --force (also needed to add more to a database seeded before)."
+        )
+    accounts = services.refresh_demo_accounts()
     db.session.commit()
     click.echo("Demo accounts (passwords are new each run):")
-    click.echo("\n".join(lines))
+    click.echo("\n".join(f"  {role.value:<11} {email:<26} {password}" for role, email, password in accounts))
+    if not enquiries:
+        return
+    started = time.perf_counter()
+    rows = services.load_demo_data(enquiries, seed)
+    db.session.commit()
+    services.refresh_statistics()
+    db.session.commit()
+    click.echo(f"Added {rows['enquiries']} demo enquiries from {rows['patients']} patients (seed {seed}) "
+               f"in {time.perf_counter() - started:.1f} s.")

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -81,11 +81,22 @@ class EnquiryConcern(db.Model):
     concern: Mapped[Concern] = mapped_column(string_enum(Concern, 20), primary_key=True, index=True)
 
 
+def live_index(name: str, *columns: str) -> Index:
+    """An index of the rows that are not archived, which are the only ones lists and counts read."""
+    live = text("archived_at IS NULL")
+    return Index(name, *columns, sqlite_where=live, postgresql_where=live)
+
+
 class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     """One approach to the clinic, followed through the pipeline. Archived, never deleted."""
 
     __tablename__ = "enquiries"
-    __table_args__ = (Index("ix_enquiries_stage_received_at", "stage", "received_at"),
+    # Live rows only: the stage tabs count them (unfiltered, or by channel, source or assignee)
+    # by scanning one of these indexes alone, never the table.
+    __table_args__ = (live_index("ix_enquiries_stage_received_at", "stage", "received_at"),
+                      live_index("ix_enquiries_channel_stage", "channel", "stage"),
+                      live_index("ix_enquiries_source_id_stage", "source_id", "stage"),
+                      live_index("ix_enquiries_assigned_to_id_stage", "assigned_to_id", "stage"),
                       archived_index("enquiries"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,3 +97,14 @@ def total_for(counts: dict[Stage, int], stage: str) -> int:
     if stage in {s.value for s in Stage}:
         return counts[Stage(stage)]
     return sum(n for s, n in counts.items() if s not in CLOSED_STAGES)
+
+
+def desk_summary(user_id: int) -> dict[str, int]:
+    """The home page's counts: open enquiries nobody has reached yet, and the user's own open ones (one query)."""
+    is_open = Enquiry.stage.not_in(CLOSED_STAGES)
+    stmt = select(
+        func.count().filter(is_open, Enquiry.first_contacted_at.is_(None)),
+        func.count().filter(is_open, Enquiry.assigned_to_id == user_id),
+    ).where(Enquiry.archived_at.is_(None))
+    uncontacted, mine = db.session.execute(stmt).one()
+    return {"uncontacted": uncontacted, "mine": mine}

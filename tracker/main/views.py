@@ -12,8 +12,21 @@ from tracker.permissions import public, require
 @bp.route("/")
 @require()
 def index():
-    """The signed-in user's start page."""
-    return render_template("main/index.html")
+    """The signed-in user's start page, with the counts of what is waiting for them."""
+    from flask_login import current_user
+
+    from tracker.bookings.services import consultations_on
+    from tracker.clock import clinic_today, local_day_end, local_day_start
+    from tracker.enquiries.queries import desk_summary
+    from tracker.permissions import Role
+
+    summary = desk_summary(current_user.id) if current_user.can("enquiry.view") else None
+    if summary is not None and current_user.can("booking.view"):
+        own = current_user.id if current_user.role is Role.SPECIALIST else None
+        today = clinic_today()
+        summary["consultations_today"] = consultations_on(local_day_start(today), local_day_end(today),
+                                                          practitioner_id=own)
+    return render_template("main/index.html", summary=summary)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,112 @@
+"""With 100 and with 100,000 demo enquiries, each reception page runs the same few SQL statements (at most 10).
+
+The two databases are built once for the module with `flask seed-demo` (about 20 s on SQLite
+and 30 s on PostgreSQL for the large one); counts are deterministic, so no time is measured.
+"""
+
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_URL, count_queries, make_test_app, migrate_to_head, sign_in
+from tracker.auth.models import User
+from tracker.enquiries.models import Enquiry
+from tracker.extensions import db
+from tracker.patients.models import Patient
+
+SMALL, LARGE = 100, 100_000
+MAX_QUERIES = 10
+
+
+@contextmanager
+def _database(tmp_path, name: str):
+    """An empty database of its own: a SQLite file, or a scratch PostgreSQL database dropped afterwards."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / name}.db"
+        return
+    url = make_url(PG_URL)
+    scratch = f"tracker_budget_{name}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    try:
+        yield url.set(database=scratch).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{scratch}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _seeded_app(uri: str, enquiries: int):
+    migrate_to_head(uri)
+    app = make_test_app(uri)
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--enquiries", str(enquiries), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+def _pages(app) -> dict[str, str]:
+    """Every list filter, each kind of search, and the enquiry and patient pages, on rows that exist."""
+    with app.app_context():
+        enquiry = db.session.scalar(select(Enquiry).where(Enquiry.id == select(func.max(Enquiry.id))
+                                                          .scalar_subquery()))
+        patient = db.session.get(Patient, enquiry.patient_id)
+        email = db.session.scalar(select(Patient.email).where(Patient.email.is_not(None)).limit(1))
+        phone = db.session.scalar(select(Patient.phone).where(Patient.phone.is_not(None)).limit(1))
+        return {
+            "list": "/enquiries", "stage": "/enquiries?stage=contacted", "all": "/enquiries?stage=all",
+            "channel": "/enquiries?channel=web_form", "source": "/enquiries?source=2",
+            "assignee": "/enquiries?assignee=me", "nobody": "/enquiries?assignee=none",
+            "concern": "/enquiries?concern=rolling", "treatment": "/enquiries?treatment=3",
+            "dates": "/enquiries?stage=all&received_from=2026-01-01&received_to=2026-03-31",
+            "uncontacted": "/enquiries?uncontacted=y", "sorted": "/enquiries?stage=all&sort=name&page=3",
+            "search phone": f"/search?q=0{phone[3:]}", "search name": f"/search?q={patient.last_name[:3]}",
+            "search email": f"/search?q={email}", "enquiry": f"/enquiries/{enquiry.id}",
+            "patient": f"/patients/{patient.id}", "home": "/", "consultations": "/consultations",
+        }
+
+
+def _query_counts(app) -> dict[str, int]:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "reception@demo.example"))
+        db.session.expunge(user)
+    client = app.test_client()
+    sign_in(client, user)
+    counts = {}
+    for name, url in _pages(app).items():
+        assert client.get(url).status_code == 200, url
+        with count_queries(app) as statements:
+            assert client.get(url).status_code == 200, url
+        counts[name] = len(statements)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def counts_by_size(tmp_path_factory) -> dict[int, dict[str, int]]:
+    tmp_path = tmp_path_factory.mktemp("budget")
+    counts = {}
+    for size in (SMALL, LARGE):
+        with _database(tmp_path, f"size{size}") as uri:
+            app = _seeded_app(uri, size)
+            counts[size] = _query_counts(app)
+            with app.app_context():
+                db.engine.dispose()
+    return counts
+
+
+PAGES = ["list", "stage", "all", "channel", "source", "assignee", "nobody", "concern", "treatment", "dates",
+         "uncontacted", "sorted", "search phone", "search name", "search email", "enquiry", "patient", "home",
+         "consultations"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_the_same_bounded_number_of_queries_at_100_and_100000_enquiries(counts_by_size, page):
+    small, large = counts_by_size[SMALL][page], counts_by_size[LARGE][page]
+    assert small == large <= MAX_QUERIES, f"{page}: {small} queries at {SMALL}, {large} at {LARGE}"
+
+
+def test_every_page_of_the_budget_was_measured(counts_by_size):
+    assert sorted(counts_by_size[SMALL]) == sorted(PAGES)

@@ -1,0 +1,249 @@
+"""How one demo enquiry moves through the pipeline: its stage changes, contact attempts and consultations.
+
+Each step happens with the chance in PROGRESS, at a plausible delay after the last. An enquiry
+stops at the first step it fails (then it is usually lost, with a reason fitting that stage) or
+at the first step that would fall after today's start (then it is still open there), so recent
+enquiries are more often new. Moves that the app makes itself (a booking, an attended, missed or
+cancelled consultation) are written as the booking services write them, notes included.
+"""
+
+import random
+
+from tracker.bookings.models import AppointmentKind, AppointmentStatus
+from tracker.demo.chance import Weighted, between, choice
+from tracker.demo.hours import DAY, HOUR, SLOT, Calendar, Diary
+from tracker.demo.refs import Refs, by_label
+from tracker.enquiries.models import ContactOutcome
+from tracker.enquiries.stages import Stage
+
+# The chance of moving on from each stage. With the stops at today's start and the re-bookings
+# after a missed consultation these give roughly 85% contacted, 45% consultation booked,
+# 35% consulted, 25% plan proposed, 15% treatment booked, 12% in treatment and 8% completed.
+PROGRESS = {Stage.NEW: 0.87, Stage.CONTACTED: 0.54, Stage.CONSULTATION_BOOKED: 0.72, Stage.CONSULTED: 0.74,
+            Stage.PLAN_PROPOSED: 0.62, Stage.TREATMENT_BOOKED: 0.82, Stage.IN_TREATMENT: 0.8}
+GIVE_UP = 0.9  # an enquiry that stops moving is marked lost this often; the rest are left open, stalled
+LOST_AFTER_DAYS = {Stage.NEW: (3, 21), Stage.CONTACTED: (3, 30), Stage.CONSULTED: (1, 21),
+                   Stage.PLAN_PROPOSED: (7, 45), Stage.TREATMENT_BOOKED: (3, 20), Stage.IN_TREATMENT: (30, 90)}
+LOST_REASONS = {
+    Stage.NEW: {"No reply": 70, "Not ready / timing": 10, "Chose another clinic": 8, "Price": 7, "Other": 5},
+    Stage.CONTACTED: {"Price": 35, "Not ready / timing": 25, "Chose another clinic": 15, "No reply": 10,
+                      "Downtime": 5, "Other": 10},
+    Stage.CONSULTED: {"Not a suitable candidate": 30, "Price": 30, "Downtime": 15, "Not ready / timing": 15,
+                      "Chose another clinic": 10},
+    Stage.PLAN_PROPOSED: {"Price": 45, "Not ready / timing": 25, "Downtime": 15, "Chose another clinic": 15},
+    Stage.TREATMENT_BOOKED: {"Not ready / timing": 40, "Price": 20, "Downtime": 20, "Other": 20},
+    Stage.IN_TREATMENT: {"Other": 40, "Not ready / timing": 30, "Downtime": 30},
+}
+MISSED_REASONS = {"Missed consultation": 70, "No reply": 30}
+CANCELLED_REASONS = {"Not ready / timing": 40, "Price": 25, "Chose another clinic": 20, "Other": 15}
+CANCEL_NOTES = ("work commitments", "unwell", "childcare", "changed their mind", "going away")
+FAILED_CALLS = Weighted({0: 55, 1: 25, 2: 15, 3: 5})  # unanswered attempts before the one that reaches them
+MOVED = 0.1  # consultations the patient moves to another day before they happen
+BOOK_AGAIN = 0.35  # after a missed or cancelled consultation, the chance another is booked
+BOOKINGS = 3  # at most, per enquiry
+# After the consultation: (from, to, done by the practitioner?, chance it happens in the same visit, days otherwise)
+LATER_STEPS = (
+    (Stage.CONSULTED, Stage.PLAN_PROPOSED, True, 0.5, (1, 7)),
+    (Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED, False, 0.0, (2, 30)),
+    (Stage.TREATMENT_BOOKED, Stage.IN_TREATMENT, True, 0.0, (7, 28)),
+    (Stage.IN_TREATMENT, Stage.COMPLETED, True, 0.0, (42, 140)),
+)
+
+
+class Funnel:
+    """Writes one enquiry's history rows into `rows`, with ids from `ids`."""
+
+    def __init__(self, rng: random.Random, calendar: Calendar, diary: Diary, refs: Refs, rows, ids):
+        self.rng, self.cal, self.diary, self.refs, self.rows, self.ids = rng, calendar, diary, refs, rows, ids
+        self.reasons = {stage: by_label(weights, refs.lost_reasons) for stage, weights in LOST_REASONS.items()}
+        self.missed_reasons = by_label(MISSED_REASONS, refs.lost_reasons)
+        self.cancelled_reasons = by_label(CANCELLED_REASONS, refs.lost_reasons)
+        self.enquiry: dict = {}
+        self.last = 0
+
+    def follow(self, enquiry: dict, received: int, email_only: bool) -> int:
+        """Take the enquiry from new as far as chance and the calendar allow; returns its last event's moment."""
+        self.enquiry, self.last = enquiry, received
+        self._change(None, Stage.NEW, received, enquiry["logged_by_id"])
+        moment = self._contact(received, email_only)
+        if moment is not None:
+            moment = self._book(moment)
+        if moment is not None:
+            self._after_booking(moment)
+        return self.last
+
+    def _contact(self, received: int, email_only: bool) -> int | None:
+        """Call-backs (or e-mails) until one reaches them; the moment they were reached."""
+        rng, cal = self.rng, self.cal
+        reached = rng.random() < PROGRESS[Stage.NEW]
+        misses = FAILED_CALLS.pick(rng) if reached else between(rng, 2, 4)
+        speed = rng.random()  # minutes to days after the enquiry arrived
+        low, high = (5 * 60, 2 * HOUR) if speed < 0.4 else (2 * HOUR, DAY) if speed < 0.75 else (DAY, 4 * DAY)
+        moment = cal.later(received, rng, low, high)
+        by = self._desk()
+        for _ in range(misses):
+            if moment >= cal.now:
+                return None
+            outcome = ContactOutcome.MESSAGE_SENT if email_only else choice(
+                rng, (ContactOutcome.NO_ANSWER, ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL))
+            self._attempt(outcome, moment, by)
+            moment = cal.later(moment, rng, 2 * HOUR, 2 * DAY)
+        if not reached:
+            self._stop(Stage.NEW, moment)
+            return None
+        if moment >= cal.now:
+            return None
+        self._attempt(ContactOutcome.REACHED, moment, by)
+        self.enquiry["first_contacted_at"] = cal.stored(moment)
+        self._change(Stage.NEW, Stage.CONTACTED, moment, by)
+        return moment
+
+    def _book(self, reached: int) -> int | None:
+        """The moment a consultation was booked: usually on the same call, else days later."""
+        rng, cal = self.rng, self.cal
+        if rng.random() >= PROGRESS[Stage.CONTACTED]:
+            self._stop(Stage.CONTACTED, reached)
+            return None
+        if rng.random() < 0.6:
+            moment = cal.later(reached, rng, 2 * 60, 10 * 60)
+        else:
+            moment = cal.later(reached, rng, DAY, 10 * DAY)
+        if moment >= cal.now:
+            return None
+        self._change(Stage.CONTACTED, Stage.CONSULTATION_BOOKED, moment, self._desk(), "Consultation booked")
+        return moment
+
+    def _after_booking(self, booked: int) -> None:
+        """Consultations until one is attended (or the enquiry stops), then the rest of the pipeline."""
+        rng, cal = self.rng, self.cal
+        for attempt in range(BOOKINGS):
+            outcome = self._consultation(booked)
+            if outcome is None:
+                return  # still to come
+            moment, specialist, status = outcome
+            if status is AppointmentStatus.ATTENDED:
+                break
+            if attempt == BOOKINGS - 1 or rng.random() >= BOOK_AGAIN:
+                if status is AppointmentStatus.DID_NOT_ATTEND:
+                    self._stop(Stage.CONTACTED, moment, self.missed_reasons, (1, 10))
+                else:
+                    self._stop(Stage.CONTACTED, moment, self.cancelled_reasons, (0, 2))
+                return
+            booked = cal.later(moment, rng, HOUR, 7 * DAY)
+            if booked >= cal.now:
+                return
+            self._change(Stage.CONTACTED, Stage.CONSULTATION_BOOKED, booked, self._desk(), "Consultation booked")
+        self._after_consultation(moment, specialist)
+
+    def _after_consultation(self, moment: int, specialist: int) -> None:
+        """Plan proposed, treatment booked, in treatment, completed: each step, until one is not taken."""
+        rng, now = self.rng, self.cal.now
+        for stage, to_stage, by_specialist, same_visit, days in LATER_STEPS:
+            if rng.random() >= PROGRESS[stage]:
+                self._stop(stage, moment)
+                return
+            if rng.random() < same_visit:
+                moment = self.cal.later(moment, rng, 5 * 60, 30 * 60)
+            else:
+                moment = self.cal.later(moment, rng, days[0] * DAY, days[1] * DAY)
+            if moment >= now:
+                return
+            self._change(stage, to_stage, moment, specialist if by_specialist else self._desk())
+
+    def _consultation(self, booked: int) -> tuple[int, int, AppointmentStatus] | None:
+        """One booking one to three weeks on: (when it ended or was called off, the practitioner, its status).
+
+        None while it is still to come. A missed or cancelled consultation takes the enquiry back
+        to contacted, as the booking services do.
+        """
+        rng, cal, diary = self.rng, self.cal, self.diary
+        seconds = self.refs.consultation_seconds
+        desk = self._desk()
+        index, start = diary.book(booked + between(rng, 7, 21) * DAY, seconds)
+        appointment = self._appointment(index, start, booked, desk)
+        moved = cal.snap(booked + int((start - booked) * (0.2 + 0.6 * rng.random())), rng)
+        if rng.random() < MOVED and moved < min(start, cal.now):
+            diary.release(index, start, seconds)
+            index, start = diary.book(start + between(rng, 2, 10) * DAY, seconds, prefer=index)
+            replacement = self._appointment(index, start, moved, desk)
+            self._set_status(appointment, AppointmentStatus.REBOOKED, moved, desk, rebooked_to_id=replacement["id"])
+            self.rows.appointments.append(replacement)  # first: the moved one points at it
+            self.rows.appointments.append(appointment)
+            appointment, booked = replacement, moved
+        else:
+            self.rows.appointments.append(appointment)
+        end = start + seconds
+        if start >= cal.now:
+            return None
+        practitioner = appointment["practitioner_id"]
+        if rng.random() < PROGRESS[Stage.CONSULTATION_BOOKED]:
+            self._set_status(appointment, AppointmentStatus.ATTENDED, end, practitioner)
+            self._change(Stage.CONSULTATION_BOOKED, Stage.CONSULTED, end, practitioner, "Attended the consultation")
+            return end, practitioner, AppointmentStatus.ATTENDED
+        if rng.random() < 0.5:
+            self._set_status(appointment, AppointmentStatus.DID_NOT_ATTEND, end, desk)
+            self._change(Stage.CONSULTATION_BOOKED, Stage.CONTACTED, end, desk, "Did not attend the consultation")
+            return end, practitioner, AppointmentStatus.DID_NOT_ATTEND
+        cancelled = cal.snap(start - between(rng, 1, 3) * DAY + between(rng, 0, 4) * HOUR, rng)
+        cancelled = max(min(cancelled, start - SLOT), booked + SLOT)
+        diary.release(index, start, seconds)
+        reason = f"Patient cancelled: {choice(rng, CANCEL_NOTES)}"
+        self._set_status(appointment, AppointmentStatus.CANCELLED, cancelled, desk, cancel_reason=reason)
+        self._change(Stage.CONSULTATION_BOOKED, Stage.CONTACTED, cancelled, desk, f"Consultation cancelled: {reason}")
+        return cancelled, practitioner, AppointmentStatus.CANCELLED
+
+    def _appointment(self, index: int, start: int, booked: int, desk: int) -> dict:
+        """A booked consultation row, booked at `booked` by reception."""
+        created = self.cal.stored(booked)
+        self.last = max(self.last, booked)
+        return {"id": self.ids.take("appointments"), "enquiry_id": self.enquiry["id"],
+                "kind": AppointmentKind.CONSULTATION, "practitioner_id": self.refs.specialists[index],
+                "starts_at": self.cal.stored(start),
+                "ends_at": self.cal.stored(start + self.refs.consultation_seconds), "status": AppointmentStatus.BOOKED,
+                "booked_by_id": desk, "status_changed_at": None, "status_changed_by_id": None,
+                "cancel_reason": None, "rebooked_to_id": None, "created_at": created, "updated_at": created,
+                "version": 1}
+
+    def _set_status(self, appointment: dict, status: AppointmentStatus, moment: int, by: int, **extra) -> None:
+        """What became of an appointment, when and by whom."""
+        at = self.cal.stored(moment)
+        appointment.update(status=status, status_changed_at=at, status_changed_by_id=by, updated_at=at, **extra)
+        self.last = max(self.last, moment)
+
+    def _stop(self, stage: Stage, moment: int, reasons: Weighted | None = None,
+              days: tuple[int, int] | None = None) -> None:
+        """The enquiry goes no further: usually lost some days on, else left open where it is.
+
+        A decision that would fall after today's start has not been made yet: the enquiry stays open.
+        """
+        rng = self.rng
+        low, high = days or LOST_AFTER_DAYS[stage]
+        lost_at = self.cal.later(moment, rng, low * DAY, high * DAY)
+        if rng.random() >= GIVE_UP or lost_at >= self.cal.now:
+            return
+        reason = (reasons or self.reasons[stage]).pick(rng)
+        self._change(stage, Stage.LOST, lost_at, self._desk(), lost_reason_id=reason)
+        self.enquiry.update(lost_from_stage=stage, lost_reason_id=reason)
+
+    def _change(self, from_stage: Stage | None, to_stage: Stage, moment: int, by: int | None,
+                note: str | None = None, lost_reason_id: int | None = None) -> None:
+        """A stage change row; the enquiry takes the new stage."""
+        self.rows.stage_changes.append({
+            "id": self.ids.take("stage_changes"), "enquiry_id": self.enquiry["id"], "from_stage": from_stage,
+            "to_stage": to_stage, "at": self.cal.stored(moment), "by_id": by, "lost_reason_id": lost_reason_id,
+            "note": note,
+        })
+        self.enquiry["stage"] = to_stage
+        self.last = max(self.last, moment)
+
+    def _attempt(self, outcome: ContactOutcome, moment: int, by: int) -> None:
+        """A contact attempt row."""
+        self.rows.contact_attempts.append({
+            "id": self.ids.take("contact_attempts"), "enquiry_id": self.enquiry["id"], "outcome": outcome,
+            "at": self.cal.stored(moment), "by_id": by,
+        })
+        self.last = max(self.last, moment)
+
+    def _desk(self) -> int:
+        """Whoever at reception deals with it: the assignee, else anyone on the desk."""
+        return self.enquiry["assigned_to_id"] or choice(self.rng, self.refs.reception)

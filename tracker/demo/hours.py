@@ -1,0 +1,162 @@
+"""The demo's clock and the clinic's hours: times are local seconds since the window's first midnight.
+
+Plain integers keep the generator fast; each becomes UTC text once, when its row is built.
+"""
+
+import bisect
+import random
+from calendar import monthrange
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from tracker.demo.chance import between
+
+DAY = 86_400
+HOUR = 3_600
+# Monday=0 … Saturday=5: (opens, closes) in seconds after local midnight; closed on Sundays.
+OPENING = {0: (9 * HOUR, 18 * HOUR), 1: (9 * HOUR, 18 * HOUR), 2: (9 * HOUR, 18 * HOUR),
+           3: (9 * HOUR, 18 * HOUR), 4: (9 * HOUR, 18 * HOUR), 5: (9 * HOUR, 13 * HOUR)}
+WEEKDAY_WEIGHT = {0: 1.25, 1: 1.1, 2: 1.0, 3: 1.0, 4: 0.9, 5: 0.55}  # Monday busiest; Saturday is half a day
+SLOT = 15 * 60  # appointments start on the quarter hour
+SEARCH_DAYS = 60  # how far ahead the diary looks for a free slot before giving up
+LOOK_AHEAD_DAYS = 200  # past today: bookings up to ~3 months on, a course's end up to 140 days after it starts
+
+
+# How each database is given a UTC datetime as text: SQLite as SQLAlchemy stores it, PostgreSQL with its zone.
+STAMP_SUFFIX = {"sqlite": ".000000", "postgresql": "+00"}
+
+
+@cache
+def _times_of_day(suffix: str) -> list[str]:
+    """ "HH:MM:SS" and the suffix, for every second of a day."""
+    return [f"{s // HOUR:02d}:{s // 60 % 60:02d}:{s % 60:02d}{suffix}" for s in range(DAY)]
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day of the month `months` earlier (that month's last day if it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+class Calendar:
+    """Opening hours over the demo window (the last `months` months up to yesterday) and some days beyond."""
+
+    def __init__(self, zone: ZoneInfo, today: date, dialect: str, *, months: int = 18):
+        self.first_day = months_before(today, months)
+        self.past_days = (today - self.first_day).days
+        self.now = self.past_days * DAY  # local midnight starting today: every past event is before it
+        weekday = self.first_day.weekday()
+        total = self.past_days + LOOK_AHEAD_DAYS
+        self.hours = [OPENING.get((weekday + d) % 7) for d in range(total)]
+        self.offsets = [int(datetime.combine(self.first_day + timedelta(d), time(12), tzinfo=zone)
+                            .utcoffset().total_seconds()) for d in range(total)]
+        # Millions of stamps: each is a day's text and a second's text, made once.
+        self._day_texts = [f"{self.first_day + timedelta(d):%Y-%m-%d} " for d in range(-1, total)]
+        self._times = _times_of_day(STAMP_SUFFIX[dialect])
+        self._received_weights = self._weights()
+
+    def _weights(self) -> list[float]:
+        """Cumulative weights of the past days for receiving enquiries: busier lately, none on Sundays."""
+        weekday = self.first_day.weekday()
+        total, cumulative = 0.0, []
+        for d in range(self.past_days):
+            trend = 0.75 + 0.5 * d / max(1, self.past_days - 1)  # a growing clinic
+            total += WEEKDAY_WEIGHT.get((weekday + d) % 7, 0.0) * trend
+            cumulative.append(total)
+        return cumulative
+
+    def stored(self, moment: int) -> str:
+        """A local moment as UTC text the database reads into a datetime column.
+
+        The day's midday offset is used: the clinic's events never fall in the small hours when the clocks change.
+        """
+        day, second = divmod(moment - self.offsets[moment // DAY], DAY)
+        return self._day_texts[day + 1] + self._times[second]
+
+    @staticmethod
+    def stored_day(day: date) -> str:
+        """A date as text the database reads into a date column."""
+        return day.isoformat()
+
+    def day(self, moment: int) -> date:
+        """The local calendar day of a moment."""
+        return self.first_day + timedelta(days=moment // DAY)
+
+    def received(self, rng: random.Random) -> int:
+        """A moment within opening hours on a past day of the window."""
+        weights = self._received_weights
+        d = bisect.bisect_right(weights, rng.random() * weights[-1])
+        opens, closes = self.hours[d]
+        return d * DAY + opens + int(rng.random() * (closes - opens))
+
+    def snap(self, moment: int, rng: random.Random) -> int:
+        """The moment itself if the clinic is open then, else a little after the next opening."""
+        d, second = divmod(moment, DAY)
+        hours = self.hours[d]
+        if hours is not None and second < hours[1]:
+            if second >= hours[0]:
+                return moment
+        else:
+            d += 1
+            while self.hours[d] is None:
+                d += 1
+            hours = self.hours[d]
+        return d * DAY + hours[0] + int(rng.random() * min(90 * 60, hours[1] - hours[0]))
+
+    def later(self, moment: int, rng: random.Random, low: float, high: float) -> int:
+        """A moment between low and high seconds later, moved into opening hours."""
+        moment += int(low + rng.random() * (high - low))
+        hours = self.hours[moment // DAY]
+        if hours is not None and hours[0] <= moment % DAY < hours[1]:
+            return moment  # the usual case, without the call
+        return self.snap(moment, rng)
+
+
+class Diary:
+    """Which quarter hours each practitioner is booked for, so demo appointments never double-book."""
+
+    def __init__(self, calendar: Calendar, practitioners: int, rng: random.Random):
+        self.calendar = calendar
+        self.practitioners = practitioners
+        self.rng = rng
+        self.busy: dict[int, int] = {}  # day * 64 + practitioner → bit n set: quarter hour n of the day is booked
+
+    def book(self, earliest: int, seconds: int, prefer: int | None = None) -> tuple[int, int]:
+        """(practitioner index, start) of a free slot on or after `earliest`'s day, from a random hour of it on."""
+        slots = -(-seconds // SLOT)
+        rng, busy = self.rng, self.busy
+        first = int(rng.random() * self.practitioners)
+        order = [(first + i) % self.practitioners for i in range(self.practitioners)]
+        if prefer is not None:
+            order.insert(0, prefer)
+        first_day, second = divmod(earliest, DAY)
+        for d in range(first_day, first_day + SEARCH_DAYS):
+            hours = self.calendar.hours[d]
+            if hours is None:
+                continue
+            low = hours[0] // SLOT if d != first_day else max(hours[0], -(-second // SLOT) * SLOT) // SLOT
+            high = hours[1] // SLOT - slots  # the last quarter hour it can start in
+            if low > high:
+                continue
+            starts = ((1 << (high - low + 1)) - 1) << low
+            pick = between(rng, low, high)
+            for practitioner in order:
+                booked = busy.get(d * 64 + practitioner, 0)
+                clash = 0
+                for i in range(slots):
+                    clash |= booked >> i  # starting here would overlap quarter hour i on
+                free = starts & ~clash
+                if free:
+                    free = (free >> pick << pick) or free  # from the random hour on, else earlier
+                    slot = (free & -free).bit_length() - 1
+                    busy[d * 64 + practitioner] = booked | (((1 << slots) - 1) << slot)
+                    return practitioner, d * DAY + slot * SLOT
+        # Over capacity for two months: double-book rather than push the story further out.
+        return order[0], self.calendar.snap(earliest, rng) // SLOT * SLOT
+
+    def release(self, practitioner: int, start: int, seconds: int) -> None:
+        """Free a slot again (the appointment was cancelled or moved)."""
+        d, second = divmod(start, DAY)
+        key = d * 64 + practitioner
+        self.busy[key] = self.busy.get(key, 0) & ~(((1 << -(-seconds // SLOT)) - 1) << (second // SLOT))

@@ -1,0 +1,69 @@
+"""The clinic's own rows the demo data points at: staff, sources, lost reasons, treatments, settings."""
+
+from dataclasses import dataclass
+
+import click
+from sqlalchemy import select
+
+from tracker.catalogue.models import Treatment
+from tracker.demo.chance import Weighted
+from tracker.extensions import db
+from tracker.settings.models import ClinicSettings, Option, OptionKind
+
+
+def by_label(weights: dict[str | None, float], ids: dict[str, int]) -> Weighted:
+    """Weights over option labels, as option ids (None stays None).
+
+    A label the clinic has renamed or retired gives its share to every active option alike.
+    """
+    mapped: dict[int | None, float] = {}
+    missing = 0.0
+    for label, weight in weights.items():
+        if label is None or label in ids:
+            key = None if label is None else ids[label]
+            mapped[key] = mapped.get(key, 0.0) + weight
+        else:
+            missing += weight
+    for key in ids.values() if missing else ():
+        mapped[key] = mapped.get(key, 0.0) + missing / len(ids)
+    return Weighted(mapped or {None: 1.0})
+
+
+@dataclass(frozen=True)
+class Refs:
+    """Ids the generated rows refer to, read once before generating."""
+
+    reception: list[int]
+    specialists: list[int]
+    sources: dict[str, int]  # label → id, active sources
+    lost_reasons: dict[str, int]  # label → id, active lost reasons
+    treatments: dict[str, int]  # code → id, active treatments
+    treatment_names: dict[int, str]
+    consultation_seconds: int
+
+
+def _options(kind: OptionKind) -> dict[str, int]:
+    """Label → id of the active options of a list."""
+    stmt = select(Option.label, Option.id).where(Option.kind == kind, Option.active.is_(True)).order_by(Option.id)
+    return dict(db.session.execute(stmt).tuples().all())
+
+
+def load_refs(reception: list[int], specialists: list[int]) -> Refs:
+    """Read the lists and settings the migration seeded (as an administrator may since have edited them)."""
+    lost_reasons = _options(OptionKind.LOST_REASON)
+    if not lost_reasons:
+        raise click.ClickException("There are no active lost reasons (Settings → Lost reasons); add one first.")
+    treatments = db.session.execute(select(Treatment.code, Treatment.id, Treatment.name)
+                                    .where(Treatment.active.is_(True)).order_by(Treatment.position, Treatment.id))
+    rows = treatments.tuples().all()
+    settings = db.session.get(ClinicSettings, 1)
+    minutes = settings.consultation_minutes if settings else 30
+    return Refs(
+        reception=reception,
+        specialists=specialists,
+        sources=_options(OptionKind.SOURCE),
+        lost_reasons=lost_reasons,
+        treatments={code: id_ for code, id_, _name in rows},
+        treatment_names={id_: name for _code, id_, name in rows},
+        consultation_seconds=max(1, minutes) * 60,
+    )

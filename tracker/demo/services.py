@@ -1,0 +1,107 @@
+"""The demo: one account per role, demo staff, the real-data check and the bulk load of made-up enquiries."""
+
+import math
+import secrets
+
+from sqlalchemy import func, select, text
+
+from tracker.audit import services as audit
+from tracker.audit.models import AuditAction
+from tracker.audit.recorder import bulk_load
+from tracker.auth import services as accounts
+from tracker.auth.models import User
+from tracker.clock import clinic_zone, to_clinic
+from tracker.db import utcnow
+from tracker.demo import loader
+from tracker.demo.generator import DemoData
+from tracker.demo.hours import Calendar
+from tracker.demo.refs import load_refs
+from tracker.enquiries.models import Enquiry
+from tracker.extensions import db
+from tracker.patients.models import Patient
+from tracker.patients.names import name_key
+from tracker.permissions import Role
+
+DEMO_DOMAIN = "demo.example"
+DEMO_NAMES = {
+    Role.RECEPTION: "Rita Reception",
+    Role.SPECIALIST: "Dr Sam Specialist",
+    Role.MANAGER: "Morgan Manager",
+    Role.ADMIN: "Alex Admin",
+}
+# Colleagues the demo enquiries are shared among; they sign in only if an administrator sets a password.
+MORE_RECEPTION = ("Priya Shah", "Tom Hughes")
+MORE_SPECIALISTS = ("Dr Aoife Byrne", "Dr Kwame Mensah", "Dr Eleanor Price", "Dr Rhys Morgan", "Dr Anjali Rao",
+                    "Dr Seán Gallagher", "Dr Zoë Clarke", "Dr Tomasz Nowak", "Dr Hannah Lewis")
+ENQUIRIES_PER_SPECIALIST = 10_000  # keeps their diaries about two-thirds full
+
+
+def refresh_demo_accounts() -> list[tuple[Role, str, str]]:
+    """Create or give a fresh password to the account of each role: (role, e-mail, password)."""
+    result = []
+    for role, name in DEMO_NAMES.items():
+        email = f"{role.value}@{DEMO_DOMAIN}"
+        password = secrets.token_urlsafe(12)
+        user = accounts.find_by_email(email)
+        if user is None:
+            accounts.create_user(email, name, role, password)
+        else:
+            accounts.set_password(user, password)
+        result.append((role, email, password))
+    return result
+
+
+def real_data_found() -> list[str]:
+    """What the database holds that is not demo data: any patients or enquiries, accounts outside the demo domain."""
+    found = []
+    for model, noun in ((Patient, "patients"), (Enquiry, "enquiries")):
+        if count := db.session.scalar(select(func.count()).select_from(model)):
+            found.append(f"{count} {noun}")
+    others = db.session.scalars(select(User.email).where(User.email.not_like(f"%@{DEMO_DOMAIN}"))
+                                .order_by(User.id)).all()
+    if others:
+        found.append(f"{len(others)} account(s) outside @{DEMO_DOMAIN}, such as {others[0]}")
+    return found
+
+
+def _staff(role: Role, names: tuple[str, ...], count: int) -> list[int]:
+    """Ids of the role's demo account and `count` more demo colleagues, created when missing."""
+    ids = [accounts.find_by_email(f"{role.value}@{DEMO_DOMAIN}").id]
+    for name in names[:count]:
+        email = f"{name_key(name).replace(' ', '.')}@{DEMO_DOMAIN}"
+        user = accounts.find_by_email(email) or accounts.create_user(email, name, role, secrets.token_urlsafe(16))
+        ids.append(user.id)
+    return ids
+
+
+def load_demo_data(count: int, seed: int) -> dict[str, int]:
+    """Add `count` made-up enquiries (and their patients, history and consultations); rows per table.
+
+    The same seed on the same day and clinic setup gives the same data. Rows go in by Core
+    inserts inside bulk_load(), with one BULK_LOAD audit event for the lot. Never commits.
+    """
+    specialists = min(1 + len(MORE_SPECIALISTS), max(2, math.ceil(count / ENQUIRIES_PER_SPECIALIST)))
+    refs = load_refs(_staff(Role.RECEPTION, MORE_RECEPTION, len(MORE_RECEPTION)),
+                     _staff(Role.SPECIALIST, MORE_SPECIALISTS, specialists - 1))
+    calendar = Calendar(clinic_zone(), to_clinic(utcnow()).date(), db.session.get_bind().dialect.name)
+    first = loader.first_ids()
+    data = DemoData(seed, calendar, refs, first)
+    totals: dict[str, int] = dict.fromkeys(loader.TABLES, 0)
+    with bulk_load(), loader.big_page_cache():
+        for rows in data.batches(count):
+            for name, written in loader.write(rows).items():
+                totals[name] += written
+    loader.bump_sequences()
+    # [before, after] pairs, as every change in the trail (the audit page shows them so).
+    audit.record(AuditAction.BULK_LOAD, changes={
+        "demo_data": [None, f"flask seed-demo --enquiries {count} --seed {seed}"],
+        "enquiry_ids": [None, f"{first['enquiries']} to {first['enquiries'] + count - 1}"],
+        "patient_ids": [None, f"{first['patients']} to {first['patients'] + data.patients - 1}"],
+        **{table: [None, rows] for table, rows in totals.items()},
+    })
+    return totals
+
+
+def refresh_statistics() -> None:
+    """ANALYZE, so the query planner knows the new table sizes (SQLite keeps no statistics until asked)."""
+    db.session.execute(text("ANALYZE"))
