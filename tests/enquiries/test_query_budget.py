@@ -4,14 +4,13 @@ The two databases are built once for the module with `flask seed-demo` (about 20
 and 30 s on PostgreSQL for the large one); counts are deterministic, so no time is measured.
 """
 
-import uuid
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from tests.conftest import PG_URL, count_queries, make_test_app, migrate_to_head, sign_in
+from tests.test_migrations import scratch_postgres
 from tracker.auth.models import User
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
@@ -27,17 +26,8 @@ def _database(tmp_path, name: str):
     if not PG_URL:
         yield f"sqlite:///{tmp_path / name}.db"
         return
-    url = make_url(PG_URL)
-    scratch = f"tracker_budget_{name}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-    try:
-        yield url.set(database=scratch).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{scratch}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres() as uri:
+        yield uri
 
 
 def _seeded_app(uri: str, enquiries: int):
