@@ -315,3 +315,17 @@ def test_refuses_to_lose_enquiries_without_any_lost_reason(app):
     assert result.exit_code != 0 and "lost reasons" in result.output
     with app.app_context():
         assert not db.session.scalar(select(func.count()).select_from(Enquiry))
+
+
+def test_a_fixed_today_ends_the_data_on_that_day(app):
+    from datetime import date
+
+    from tracker.clock import to_clinic
+
+    result = seed(app, "--enquiries", "200", "--seed", "5", "--today", "2025-06-30")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        latest = db.session.scalar(select(func.max(Enquiry.received_at)))
+        earliest = db.session.scalar(select(func.min(Enquiry.received_at)))
+        assert to_clinic(latest).date() <= date(2025, 6, 30)
+        assert to_clinic(earliest).date() >= date(2023, 12, 30)

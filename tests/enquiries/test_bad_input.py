@@ -362,12 +362,15 @@ def test_quick_log_for_a_new_caller_with_any_input_never_500_and_stores_exactly_
         assert_not_server_error(response, f"POST /enquiries/new {data!r}")
         assert response.status_code in (200, 302), response.status_code
         assert not injected_markup(response), injected_markup(response)
-        if attach:
-            event("attach")
+        if data.get("attach_patient") is not None:  # the "use this patient" button: never saves
+            event("attach" if attach else "attach a patient who is not there")
             assert response.status_code == 200
             assert desk_counts(app) == before
-            assert 'data-testid="attached-patient"' in response.get_data(as_text=True)
-            assert input_value(response, "patient_id") == str(attach)
+            if attach:
+                assert 'data-testid="attached-patient"' in response.get_data(as_text=True)
+                assert input_value(response, "patient_id") == str(attach)
+            else:
+                assert "no longer on the list" in response.get_data(as_text=True)
             return
         refusals |= {"spoken_to"} if has_control(data.get("spoken_to") or "") else set()
         refusals |= {"confirm_new"} if strong and has_control(data.get("confirm_new") or "") else set()

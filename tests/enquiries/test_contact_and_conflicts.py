@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import read_enquiry, sign_in
-from tracker.enquiries.models import ContactAttempt
+from tracker.auth.models import User
+from tracker.enquiries.models import ContactAttempt, Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.patients.models import Patient
@@ -120,3 +121,50 @@ def test_concern_and_treatment_changes_are_in_the_audit_trail(app, client, login
     assert rows[-1]["changes"]["concerns"] == [[], ["ice_pick", "rolling"]]
     assert rows[-1]["changes"]["treatments"] == [[], ["TCA CROSS"]]
     assert rows[-1]["actor_id"] == user.id
+
+
+def test_an_enquiry_with_a_retired_source_and_a_colleague_who_left_can_still_be_edited(app, client, login_as,
+                                                                                       make_user, make_enquiry):
+    from tracker.settings.models import Option
+
+    login_as("reception")
+    leaver = make_user("reception", full_name="Lee Leaver")
+    enquiry_id = make_enquiry()
+    with app.app_context():
+        enquiry = db.session.get(Enquiry, enquiry_id)
+        enquiry.source_id, enquiry.assigned_to_id = 4, leaver.id
+        db.session.get(Option, 4).active = False
+        db.session.get(User, leaver.id).active = False
+        db.session.commit()
+    page = client.get(f"/enquiries/{enquiry_id}/edit").get_data(as_text=True)
+    assert "TikTok (retired)" in page and "Lee Leaver (left)" in page
+    stored = read_enquiry(app, enquiry_id)
+    response = client.post(f"/enquiries/{enquiry_id}/edit", data={
+        "channel": "phone", "source_id": 4, "assigned_to_id": leaver.id, "caller_words": "still wants to talk",
+        "received_at": _version_free_local(app, stored.received_at), "version": stored.version})
+    assert response.status_code == 302
+    saved = read_enquiry(app, enquiry_id)
+    assert (saved.source_id, saved.assigned_to_id, saved.caller_words) == (4, leaver.id, "still wants to talk")
+
+
+def _version_free_local(app, value) -> str:
+    from tracker.clock import to_clinic
+
+    with app.app_context():
+        return to_clinic(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_saving_an_enquiry_keeps_a_received_time_in_the_repeated_autumn_hour(app, client, login_as, make_enquiry):
+    from datetime import UTC, datetime
+
+    login_as("reception")
+    enquiry_id = make_enquiry()
+    second_half_past_one = datetime(2026, 10, 25, 1, 30, 15, tzinfo=UTC)  # 01:30 BST came first, this is 01:30 GMT
+    with app.app_context():
+        db.session.get(Enquiry, enquiry_id).received_at = second_half_past_one
+        db.session.commit()
+    stored = read_enquiry(app, enquiry_id)
+    response = client.post(f"/enquiries/{enquiry_id}/edit", data={
+        "channel": "email", "received_at": "2026-10-25T01:30", "version": stored.version})
+    assert response.status_code == 302
+    assert read_enquiry(app, enquiry_id).received_at == second_half_past_one

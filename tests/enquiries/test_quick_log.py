@@ -148,3 +148,26 @@ def test_the_enquiry_and_patient_pages_show_the_date_of_birth_with_the_age(app, 
     with app.app_context():
         patient_id = db.session.scalar(select(Patient.id))
     assert "(age 30)" in client.get(f"/patients/{patient_id}").get_data(as_text=True)
+
+
+def test_enter_in_any_field_saves_rather_than_choosing_an_offered_patient(app, client, login_as, make_patient):
+    login_as("reception")
+    make_patient("Priya", "Shah", phone="+447700900456")
+    page = client.post("/enquiries/new", data=_form(app, phone="07700900456")).get_data(as_text=True)
+    form = page.split('id="quick-log"', 1)[1]
+    first_submit = form[:form.index('type="submit"')].rsplit("<button", 1)[1] + form[form.index('type="submit"'):]
+    assert "Save enquiry" in first_submit.split("</button>", 1)[0]  # the form's default button
+    assert 'data-testid="use-patient"' in page
+
+
+def test_choosing_a_patient_archived_meanwhile_saves_nothing_and_says_why(app, client, login_as, make_patient):
+    login_as("reception")
+    gone = make_patient("Gone", "Away", phone="+447700900457")
+    with app.app_context():
+        from tracker.db import utcnow
+
+        db.session.get(Patient, gone).archived_at = utcnow()
+        db.session.commit()
+    response = client.post("/enquiries/new", data=_form(app, attach_patient=gone))
+    assert response.status_code == 200 and "no longer on the list" in response.get_data(as_text=True)
+    assert _count(app, Patient) == 1 and _count(app, Enquiry) == 0

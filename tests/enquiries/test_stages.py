@@ -1,6 +1,7 @@
 """The pipeline: every pair of stages is allowed or refused exactly as the table says, and every move is recorded."""
 
 import itertools
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -158,3 +159,21 @@ def test_marking_lost_from_the_page_records_reason_and_note(app, client, login_a
     assert f"Lost at new: {reason_label}" in page
     updates = audit_rows(entity_type="enquiries", entity_id=enquiry_id, action="update")
     assert any(row["changes"].get("stage") == ["new", "lost"] and row["actor_id"] == user.id for row in updates)
+
+
+def test_a_call_answered_live_is_logged_then_contacted_at_the_time_received(app, client, login_as, make_enquiry):
+    from tracker.clock import now_local, to_clinic
+
+    login_as("reception")
+    with app.app_context():
+        received = (now_local() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/enquiries/new", data={"first_name": "Liv", "last_name": "Early", "phone": "07700 900222",
+                                                   "channel": "phone", "received_at": received, "spoken_to": "y"})
+    enquiry_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        history = db.session.scalars(select(StageChange).where(StageChange.enquiry_id == enquiry_id)
+                                     .order_by(StageChange.id)).all()
+        assert [to_clinic(h.at).strftime("%Y-%m-%dT%H:%M") for h in history] == [received, received]
+    page = client.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
+    timeline = page.split('data-testid="timeline"', 1)[1]
+    assert timeline.index("New → Contacted") < timeline.index("Enquiry logged")  # newest first, even at one time

@@ -7,7 +7,7 @@ from tracker.patients.names import name_key
 from tracker.patients.phones import InvalidPhone, display_phone, normalise_phone, phone_search_prefix
 
 SAME_NUMBER = ["07700 900123", "+44 7700 900123", "447700900123", "07700-900-123", "(07700) 900 123",
-               "0044 7700 900123", "+447700900123", " 07700900123 "]
+               "0044 7700 900123", "+447700900123", " 07700900123 ", "+44 (0)7700 900123"]
 
 
 @pytest.mark.parametrize("typed", SAME_NUMBER)
@@ -67,7 +67,9 @@ def test_search_finds_a_caller_by_any_form_of_their_number(client, login_as, peo
     ("zoe", {"Zoë"}), ("ZOË", {"Zoë"}), ("o'con", {"Zoë"}), ("ocon", {"Zoë"}), ("zoe o", {"Zoë"}),
     ("smith", {"John Smith", "Joanna Smithers"}), ("SMITHE", {"Joanna Smithers"}),
     ("jo", {"John Smith", "Joanna Smithers"}),
-    ("john smi", {"John Smith"}), ("de la cr", {"María José de la Cruz"}), ("maria jose", {"María José de la Cruz"}),
+    ("john smi", {"John Smith"}), ("jo smi", {"John Smith", "Joanna Smithers"}), ("jo smithe", {"Joanna Smithers"}),
+    ("smith jo", {"John Smith", "Joanna Smithers"}), ("smith joh", {"John Smith"}),
+    ("de la cr", {"María José de la Cruz"}), ("maria jose", {"María José de la Cruz"}),
     ("nobody", set()),
 ])
 def test_search_finds_names_by_first_or_last_name_start_in_any_case_or_accent(client, login_as, people, q, expected):

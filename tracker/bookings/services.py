@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.audit import services as audit
@@ -88,8 +88,7 @@ def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> App
                               booked_by_id=by_id)
     db.session.add(appointment)
     db.session.flush()
-    if enquiry.first_contacted_at is None:
-        enquiry.first_contacted_at = utcnow()
+    enquiries.note_first_contact(enquiry, utcnow())
     if can_move(enquiry.stage, Stage.CONSULTATION_BOOKED):
         # Later stages (a plan proposed, treatment under way) keep their place: a review
         # consultation does not take the enquiry back down the pipeline.
@@ -128,16 +127,43 @@ def _still_booked(enquiry: Enquiry) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
+def _was_consulted(enquiry: Enquiry) -> bool:
+    stmt = select(Appointment.id).where(Appointment.enquiry_id == enquiry.id,
+                                        Appointment.kind == AppointmentKind.CONSULTATION,
+                                        Appointment.status == AppointmentStatus.ATTENDED)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _step_back_if_none_booked(enquiry: Enquiry, *, by_id: int | None, note: str) -> None:
+    """With no consultation left booked, the enquiry goes back to consulted if it ever was, else to contacted."""
+    if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
+        back_to = Stage.CONSULTED if _was_consulted(enquiry) else Stage.CONTACTED
+        enquiries.move(enquiry, back_to, by_id=by_id, note=note)
+
+
+def cancel_future_for(enquiry: Enquiry, reason: str, *, by_id: int | None) -> int:
+    """Cancel an enquiry's booked appointments (it was lost or archived), so the diary shows the slots free."""
+    stmt = select(Appointment).where(Appointment.enquiry_id == enquiry.id,
+                                     Appointment.status == AppointmentStatus.BOOKED)
+    cancelled = 0
+    for appointment in db.session.scalars(stmt):
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancel_reason = reason
+        appointment.status_changed_at = utcnow()
+        appointment.status_changed_by_id = by_id
+        cancelled += 1
+    return cancelled
+
+
 def cancel(appointment: Appointment, reason: str, *, by_id: int | None, version: int) -> None:
-    """Cancel with a reason; an enquiry left with no consultation goes back to contacted."""
+    """Cancel with a reason; an enquiry left with no consultation steps back (see _step_back_if_none_booked)."""
     if not reason or not reason.strip():
         raise BookingError("Say why the appointment is cancelled.", "reason")
     _close(appointment, AppointmentStatus.CANCELLED, by_id=by_id, version=version)
     appointment.cancel_reason = reason.strip()
     db.session.flush()
-    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
-    if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
-        enquiries.move(enquiry, Stage.CONTACTED, by_id=by_id, note=f"Consultation cancelled: {reason.strip()}")
+    _step_back_if_none_booked(db.session.get(Enquiry, appointment.enquiry_id), by_id=by_id,
+                              note=f"Consultation cancelled: {reason.strip()}")
 
 
 def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) -> None:
@@ -151,14 +177,13 @@ def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) 
 
 
 def mark_did_not_attend(appointment: Appointment, *, by_id: int | None, version: int) -> None:
-    """The patient did not come: the enquiry goes back to contacted, to be chased and re-booked."""
+    """The patient did not come: the enquiry steps back, to be chased and re-booked."""
     if appointment.starts_at > utcnow():
         raise BookingError("An appointment can be marked as missed once it has started.")
     _close(appointment, AppointmentStatus.DID_NOT_ATTEND, by_id=by_id, version=version)
     db.session.flush()
-    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
-    if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
-        enquiries.move(enquiry, Stage.CONTACTED, by_id=by_id, note="Did not attend the consultation")
+    _step_back_if_none_booked(db.session.get(Enquiry, appointment.enquiry_id), by_id=by_id,
+                              note="Did not attend the consultation")
 
 
 def for_enquiry(enquiry_id: int) -> list[Appointment]:
@@ -186,11 +211,9 @@ def upcoming_statement(*, practitioner_id: int | None, since: datetime) -> Selec
 
 def consultations_on(day_start: datetime, day_end: datetime, *, practitioner_id: int | None = None) -> int:
     """How many consultations are booked in a time range, for one specialist or all."""
-    from sqlalchemy import func
-
-    stmt = select(func.count()).select_from(Appointment).where(
+    stmt = select(func.count()).select_from(Appointment).join(Enquiry, Appointment.enquiry_id == Enquiry.id).where(
         Appointment.kind == AppointmentKind.CONSULTATION, Appointment.status == AppointmentStatus.BOOKED,
-        Appointment.starts_at >= day_start, Appointment.starts_at < day_end)
+        Appointment.starts_at >= day_start, Appointment.starts_at < day_end, Enquiry.archived_at.is_(None))
     if practitioner_id is not None:
         stmt = stmt.where(Appointment.practitioner_id == practitioner_id)
     return db.session.scalar(stmt)

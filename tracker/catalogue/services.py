@@ -11,9 +11,11 @@ def active_treatments() -> list[Treatment]:
     return list(db.session.scalars(select(Treatment).where(Treatment.active).order_by(Treatment.position)))
 
 
-def treatments_by_id(ids: list[int]) -> list[Treatment]:
-    """The active treatments with these ids (unknown or retired ids are left out)."""
+def treatments_by_id(ids: list[int], *, keeping: list[Treatment] = ()) -> list[Treatment]:
+    """The treatments with these ids: active ones, and retired ones a record already had (`keeping`)."""
     if not ids:
         return []
-    stmt = select(Treatment).where(Treatment.id.in_(ids), Treatment.active).order_by(Treatment.position)
+    kept = [t.id for t in keeping]
+    stmt = (select(Treatment).where(Treatment.id.in_(ids), Treatment.active | Treatment.id.in_(kept))
+            .order_by(Treatment.position))
     return list(db.session.scalars(stmt))

@@ -13,10 +13,12 @@ from tracker.extensions import db
 @click.option("--enquiries", type=click.IntRange(min=1), default=None,
               help="Also add this many made-up enquiries, with their patients and history.")
 @click.option("--seed", type=int, default=1, show_default=True,
-              help="The same seed (on the same day) gives the same data.")
+              help="The same seed (and --today) gives the same data.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the 18 months of data end (YYYY-MM-DD; default today): fix it to get the same data later.")
 @click.option("--force", is_flag=True, help="Add demo enquiries even though the database already holds data.")
 @with_appcontext
-def seed_demo_command(enquiries: int | None, seed: int, force: bool) -> None:
+def seed_demo_command(enquiries: int | None, seed: int, today, force: bool) -> None:
     """Create or refresh the demo accounts and print their sign-in details; --enquiries adds demo data."""
     if enquiries and not force and (found := services.real_data_found()):
         raise click.ClickException(
@@ -30,7 +32,7 @@ def seed_demo_command(enquiries: int | None, seed: int, force: bool) -> None:
     if not enquiries:
         return
     started = time.perf_counter()
-    rows = services.load_demo_data(enquiries, seed)
+    rows = services.load_demo_data(enquiries, seed, today.date() if today else None)
     db.session.commit()
     services.refresh_statistics()
     db.session.commit()

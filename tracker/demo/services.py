@@ -2,6 +2,7 @@
 
 import math
 import secrets
+from datetime import date
 
 from sqlalchemy import func, select, text
 
@@ -74,16 +75,17 @@ def _staff(role: Role, names: tuple[str, ...], count: int) -> list[int]:
     return ids
 
 
-def load_demo_data(count: int, seed: int) -> dict[str, int]:
+def load_demo_data(count: int, seed: int, today: date | None = None) -> dict[str, int]:
     """Add `count` made-up enquiries (and their patients, history and consultations); rows per table.
 
-    The same seed on the same day and clinic setup gives the same data. Rows go in by Core
+    The same seed and `today` (the last day of the 18 months; the clinic's today by default) on the
+    same clinic setup give the same data. Rows go in by Core
     inserts inside bulk_load(), with one BULK_LOAD audit event for the lot. Never commits.
     """
     specialists = min(1 + len(MORE_SPECIALISTS), max(2, math.ceil(count / ENQUIRIES_PER_SPECIALIST)))
     refs = load_refs(_staff(Role.RECEPTION, MORE_RECEPTION, len(MORE_RECEPTION)),
                      _staff(Role.SPECIALIST, MORE_SPECIALISTS, specialists - 1))
-    calendar = Calendar(clinic_zone(), to_clinic(utcnow()).date(), db.session.get_bind().dialect.name)
+    calendar = Calendar(clinic_zone(), today or to_clinic(utcnow()).date(), db.session.get_bind().dialect.name)
     first = loader.first_ids()
     data = DemoData(seed, calendar, refs, first)
     totals: dict[str, int] = dict.fromkeys(loader.TABLES, 0)

@@ -14,7 +14,13 @@ def active_staff() -> list[User]:
     return list(db.session.scalars(select(User).where(User.active).order_by(User.full_name)))
 
 
-def fill(form) -> None:
-    """Give a form its sources, treatments and staff."""
-    form.set_choices(sources=settings.options(OptionKind.SOURCE), treatments=active_treatments(),
-                     staff=active_staff())
+def fill(form, enquiry=None) -> None:
+    """Give a form its sources, treatments and staff; an enquiry's own retired ones stay choosable on it."""
+    sources, treatments, staff = settings.options(OptionKind.SOURCE), active_treatments(), active_staff()
+    if enquiry is not None:
+        if enquiry.source is not None and not enquiry.source.active:
+            sources.append(enquiry.source)
+        treatments += [t for t in enquiry.treatments if not t.active]
+        if enquiry.assigned_to is not None and not enquiry.assigned_to.active:
+            staff.append(enquiry.assigned_to)
+    form.set_choices(sources=sources, treatments=treatments, staff=staff)

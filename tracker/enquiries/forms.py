@@ -47,6 +47,12 @@ def id_choices(empty: str, records, label=lambda record: record.label) -> list[S
     return [SelectChoice(None, empty), *(SelectChoice(r.id, label(r)) for r in records)]
 
 
+def _retired_label(record) -> str:
+    """A list entry's name, marked when it has been retired (it stays on the records that use it)."""
+    name = getattr(record, "label", None) or record.name
+    return name if record.active else f"{name} (retired)"
+
+
 STAGE_CHOICES = [SelectChoice("", "Open"), *(SelectChoice(s.value, s.label) for s in Stage), SelectChoice("all", "All")]
 
 
@@ -74,9 +80,10 @@ class EnquiryFieldsMixin:
 
     def set_choices(self, *, sources, treatments, staff) -> None:
         """Fill the choice lists from the clinic's settings, catalogue and staff."""
-        self.source_id.choices = id_choices("— not known —", sources)
-        self.treatment_ids.choices = [SelectChoice(t.id, t.name) for t in treatments]
-        self.assigned_to_id.choices = id_choices(self.unassigned_label, staff, lambda u: u.full_name)
+        self.source_id.choices = id_choices("— not known —", sources, _retired_label)
+        self.treatment_ids.choices = [SelectChoice(t.id, _retired_label(t)) for t in treatments]
+        self.assigned_to_id.choices = id_choices(self.unassigned_label, staff,
+                                                 lambda u: u.full_name if u.active else f"{u.full_name} (left)")
 
     def validate_received_at(self, field) -> None:
         if field.data:

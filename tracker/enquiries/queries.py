@@ -26,7 +26,6 @@ class ListFilters:
     received_from: date | None = None
     received_to: date | None = None
     uncontacted: bool = False
-    patient_id: int | None = None
 
 
 def _filtered(stmt: Select, filters: ListFilters) -> Select:
@@ -51,8 +50,6 @@ def _filtered(stmt: Select, filters: ListFilters) -> Select:
         stmt = stmt.where(Enquiry.received_at < local_day_end(filters.received_to))
     if filters.uncontacted:
         stmt = stmt.where(Enquiry.first_contacted_at.is_(None))
-    if filters.patient_id:
-        stmt = stmt.where(Enquiry.patient_id == filters.patient_id)
     return stmt
 
 

@@ -20,7 +20,7 @@ from tracker.enquiries.models import (
     EnquiryNote,
     StageChange,
 )
-from tracker.enquiries.stages import Stage, can_move, is_manual
+from tracker.enquiries.stages import Stage, can_move, is_manual, reopens_to
 from tracker.extensions import db
 from tracker.patients.models import Patient
 from tracker.settings.models import Option
@@ -79,7 +79,8 @@ def log_enquiry(patient: Patient, details: EnquiryDetails, *, by_id: int | None,
     enquiry.assigned_to_id = details.assigned_to_id or by_id
     db.session.add(enquiry)
     db.session.flush()
-    db.session.add(StageChange(enquiry_id=enquiry.id, from_stage=None, to_stage=Stage.NEW, at=utcnow(), by_id=by_id))
+    db.session.add(StageChange(enquiry_id=enquiry.id, from_stage=None, to_stage=Stage.NEW, at=details.received_at,
+                               by_id=by_id))
     if changes:
         audit.record(AuditAction.UPDATE, entity=enquiry, changes=changes)
     if spoken_to:
@@ -126,14 +127,22 @@ def mark_lost(enquiry: Enquiry, reason: Option | None, *, by_id: int | None, not
     enquiry.lost_from_stage = enquiry.stage
     enquiry.lost_reason_id = reason.id
     enquiry.lost_note = note or None
+    _bookings().cancel_future_for(enquiry, f"Enquiry lost: {reason.label}", by_id=by_id)
     return _record_move(enquiry, Stage.LOST, by_id=by_id, note=note, lost_reason=reason)
 
 
+def _bookings():
+    # Bookings drive this feature's stages and so import it; it is imported here, when first needed.
+    from tracker.bookings import services
+
+    return services
+
+
 def reopen(enquiry: Enquiry, *, by_id: int | None, note: str | None = None) -> StageChange:
-    """Take a lost enquiry back to the stage it was lost from."""
+    """Take a lost enquiry back to the stage it was lost from (see stages.reopens_to)."""
     if enquiry.stage is not Stage.LOST or enquiry.lost_from_stage is None:
         raise StageError("Only a lost enquiry can be reopened.")
-    back_to = enquiry.lost_from_stage
+    back_to = reopens_to(enquiry)
     enquiry.lost_from_stage = None
     enquiry.lost_reason_id = None
     enquiry.lost_note = None
@@ -147,7 +156,7 @@ def change_stage(enquiry: Enquiry, to_stage: Stage, *, version: int, by_id: int 
     if to_stage is Stage.LOST:
         return mark_lost(enquiry, lost_reason, by_id=by_id, note=note)
     if enquiry.stage is Stage.LOST:
-        if to_stage is not enquiry.lost_from_stage:
+        if to_stage is not reopens_to(enquiry):
             raise StageError("A lost enquiry reopens to the stage it was lost from.")
         return reopen(enquiry, by_id=by_id, note=note)
     if can_move(enquiry.stage, to_stage) and not is_manual(enquiry.stage, to_stage):
@@ -162,10 +171,15 @@ _DRIVEN_BY = {Stage.CONTACTED: "logging a reached contact or cancelling the cons
 
 # --- contact ------------------------------------------------------------------------------
 
-def stamp_first_contact(enquiry: Enquiry, at: datetime, *, by_id: int | None) -> None:
-    """The first time the clinic reached the enquirer: stamped once, and a new enquiry becomes contacted."""
+def note_first_contact(enquiry: Enquiry, at: datetime) -> None:
+    """Stamp the first time the clinic reached the enquirer, once."""
     if enquiry.first_contacted_at is None:
         enquiry.first_contacted_at = at
+
+
+def stamp_first_contact(enquiry: Enquiry, at: datetime, *, by_id: int | None) -> None:
+    """The first time the clinic reached the enquirer: stamped once, and a new enquiry becomes contacted."""
+    note_first_contact(enquiry, at)
     if enquiry.stage is Stage.NEW:
         move(enquiry, Stage.CONTACTED, by_id=by_id, at=at)
 
@@ -193,6 +207,7 @@ def archive(enquiry: Enquiry, *, version: int) -> None:
     """Take an enquiry out of lists, search and counts (a duplicate, spam); a manager can restore it."""
     audit.check_version(enquiry, version)
     enquiry.archived_at = utcnow()
+    _bookings().cancel_future_for(enquiry, "Enquiry archived", by_id=None)
 
 
 def restore(enquiry: Enquiry, *, version: int) -> None:
@@ -208,6 +223,7 @@ def archive_for_patient(patient: Patient, at: datetime) -> None:
     stmt = select(Enquiry).where(Enquiry.patient_id == patient.id, Enquiry.archived_at.is_(None))
     for enquiry in db.session.scalars(stmt):
         enquiry.archived_at = at
+        _bookings().cancel_future_for(enquiry, "Patient archived", by_id=None)
 
 
 def restore_for_patient(patient: Patient, archived_at: datetime | None) -> None:

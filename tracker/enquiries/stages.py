@@ -77,5 +77,13 @@ def is_manual(from_stage: Stage, to_stage: Stage) -> bool:
 def manual_next_stages(enquiry) -> list[Stage]:
     """The stage buttons an enquiry's page offers; a lost enquiry offers reopening to where it was lost."""
     if enquiry.stage is Stage.LOST:
-        return [enquiry.lost_from_stage] if enquiry.lost_from_stage else []
+        return [reopens_to(enquiry)] if enquiry.lost_from_stage else []
     return [s for s in next_stages(enquiry.stage) if is_manual(enquiry.stage, s)]
+
+
+def reopens_to(enquiry) -> Stage | None:
+    """Where a lost enquiry goes back to: the stage it was lost from, except that one lost with a
+    consultation booked goes back to contacted, because losing it cancelled the consultation."""
+    if enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED:
+        return Stage.CONTACTED
+    return enquiry.lost_from_stage

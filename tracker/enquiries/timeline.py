@@ -11,7 +11,7 @@ from tracker.bookings.models import AppointmentStatus
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote, StageChange
 from tracker.extensions import db
 
-LIMIT = 500  # per kind of entry; far beyond any real enquiry, and keeps the page bounded
+LIMIT = 500  # the newest of each kind of entry; far beyond any real enquiry, and keeps the page bounded
 
 
 @dataclass
@@ -31,7 +31,8 @@ def _name(user) -> str | None:
 
 def _stage_entries(enquiry_id: int) -> list[Entry]:
     stmt = (select(StageChange).where(StageChange.enquiry_id == enquiry_id)
-            .options(joinedload(StageChange.by), joinedload(StageChange.lost_reason)).limit(LIMIT))
+            .options(joinedload(StageChange.by), joinedload(StageChange.lost_reason))
+            .order_by(StageChange.at.desc(), StageChange.id.desc()).limit(LIMIT))
     entries = []
     for change in db.session.scalars(stmt):
         if change.from_stage is None:
@@ -46,13 +47,15 @@ def _stage_entries(enquiry_id: int) -> list[Entry]:
 
 def _contact_entries(enquiry_id: int) -> list[Entry]:
     stmt = (select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id)
-            .options(joinedload(ContactAttempt.by)).limit(LIMIT))
+            .options(joinedload(ContactAttempt.by))
+            .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc()).limit(LIMIT))
     return [Entry(a.at, "contact", ("Contacted: " if a.outcome is ContactOutcome.REACHED else "Contact attempt: ")
                   + a.outcome.label.lower(), _name(a.by), a.note) for a in db.session.scalars(stmt)]
 
 
 def _note_entries(enquiry_id: int) -> list[Entry]:
-    stmt = select(EnquiryNote).where(EnquiryNote.enquiry_id == enquiry_id).options(joinedload(EnquiryNote.by))
+    stmt = (select(EnquiryNote).where(EnquiryNote.enquiry_id == enquiry_id).options(joinedload(EnquiryNote.by))
+            .order_by(EnquiryNote.at.desc(), EnquiryNote.id.desc()))
     return [Entry(n.at, "note", "Note", _name(n.by), n.body) for n in db.session.scalars(stmt.limit(LIMIT))]
 
 
@@ -82,4 +85,6 @@ def timeline(enquiry_id: int, appointments=None) -> list[Entry]:
         appointments = bookings.for_enquiry(enquiry_id)
     entries = (_stage_entries(enquiry_id) + _contact_entries(enquiry_id) + _note_entries(enquiry_id)
                + _booking_entries(appointments))
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    # Each kind comes newest first; at equal times the later row of a kind stays above the earlier.
+    order = {id(entry): position for position, entry in enumerate(entries)}
+    return sorted(entries, key=lambda e: (e.at, -order[id(e)]), reverse=True)

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from tracker.bookings import services as bookings
 from tracker.catalogue.services import treatments_by_id
-from tracker.clock import local_to_utc
+from tracker.clock import local_to_utc, to_clinic
 from tracker.enquiries import bp, choices, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
 from tracker.enquiries.models import Channel, Concern
@@ -25,16 +25,30 @@ def enquiry_or_404(enquiry_id: int):
     return services.get_enquiry(enquiry_id) or abort(404)
 
 
-def _details(form) -> services.EnquiryDetails:
+def _details(form, enquiry=None) -> services.EnquiryDetails:
+    """The enquiry a valid form describes; on an edit, what it already had (a retired source, the exact
+    received time) is kept when the form leaves it as shown."""
+    source = settings.active_option(OptionKind.SOURCE, form.source_id.data)
+    received_at = local_to_utc(form.received_at.data)
+    if enquiry is not None:
+        if source is None and form.source_id.data == enquiry.source_id:
+            source = enquiry.source
+        if form.received_at.data == _local_minute(enquiry.received_at):
+            received_at = enquiry.received_at  # unchanged: keep it (a time in the repeated autumn hour, seconds)
     return services.EnquiryDetails(
         channel=Channel(form.channel.data),
-        received_at=local_to_utc(form.received_at.data),
-        source=settings.active_option(OptionKind.SOURCE, form.source_id.data),
+        received_at=received_at,
+        source=source,
         concerns=[Concern(c) for c in form.concerns.data or []],
         caller_words=(form.caller_words.data or "").strip() or None,
-        treatments=treatments_by_id(form.treatment_ids.data or []),
+        treatments=treatments_by_id(form.treatment_ids.data or [], keeping=enquiry.treatments if enquiry else ()),
         assigned_to_id=form.assigned_to_id.data,
     )
+
+
+def _local_minute(value):
+    """A UTC time as the clinic wall-clock minute a form shows it."""
+    return to_clinic(value).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def _quick_log_matches(form) -> list:
@@ -50,10 +64,14 @@ def new():
     """Quick log: a new enquiry from a new caller or an existing patient."""
     form = QuickLogForm()
     choices.fill(form)
-    attach = request.form.get("attach_patient", type=int)
-    if attach and patients.get_patient(attach):
-        form.patient_id.data, form.patient_id.raw_data = attach, [str(attach)]  # shown again, attached to them
-        return render_template("enquiries/new.html", form=form, patient=patients.get_patient(attach), matches=[])
+    if "attach_patient" in request.form:  # "use this patient": the form again, attached to them
+        attach = request.form.get("attach_patient", type=int)
+        chosen = patients.get_patient(attach) if attach else None
+        if chosen is None:
+            form.form_errors.append("That patient is no longer on the list (archived or merged); search again.")
+        else:
+            form.patient_id.data, form.patient_id.raw_data = attach, [str(attach)]
+        return render_template("enquiries/new.html", form=form, patient=chosen, matches=[])
     patient = patients.get_patient(form.patient_id.data) if form.patient_id.data else None
     matches = _quick_log_matches(form) if request.method == "POST" and patient is None else []
     valid = form.validate_on_submit()
@@ -92,13 +110,13 @@ def edit(enquiry_id: int):
     """Change what the enquiry is about, where it came from, or who handles it."""
     enquiry = enquiry_or_404(enquiry_id)
     form = EnquiryForm(data=_form_data(enquiry))
-    choices.fill(form)
+    choices.fill(form, enquiry)
     if form.validate_on_submit():
         try:
-            services.update_enquiry(enquiry, _details(form), version=form.version.data)
+            services.update_enquiry(enquiry, _details(form, enquiry), version=form.version.data)
         except ConflictError as error:
             current = EnquiryForm(formdata=None, data=_form_data(enquiry))
-            choices.fill(current)
+            choices.fill(current, enquiry)
             db.session.rollback()
             take_current_version(form, enquiry)
             form.form_errors.append(error.message)
@@ -111,10 +129,9 @@ def edit(enquiry_id: int):
 
 
 def _form_data(enquiry) -> dict:
-    from tracker.clock import to_clinic
-
+    """The form's fields as the enquiry stands."""
     return {"channel": enquiry.channel.value, "source_id": enquiry.source_id,
             "concerns": [c.value for c in enquiry.concerns], "caller_words": enquiry.caller_words,
             "treatment_ids": [t.id for t in enquiry.treatments],
-            "received_at": to_clinic(enquiry.received_at).replace(tzinfo=None),
+            "received_at": _local_minute(enquiry.received_at),
             "assigned_to_id": enquiry.assigned_to_id, "version": enquiry.version}

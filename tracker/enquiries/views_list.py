@@ -63,14 +63,8 @@ def index():
 def search():
     """Find patients by name, phone or e-mail, with their enquiries."""
     text = (request.args.get("q") or "")[:200]
-    stmt = patients.search_statement(text) if text.strip() else None
-    results = []
-    if stmt is not None:
-        stmt = stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None))))
-        stmt = stmt.order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(patients.SEARCH_LIMIT + 1)
-        results = list(db.session.scalars(stmt))
-    return render_template("enquiries/search.html", q=text, results=results[:patients.SEARCH_LIMIT],
-                           more=len(results) > patients.SEARCH_LIMIT)
+    results, more = patients.search(text)
+    return render_template("enquiries/search.html", q=text, results=results, more=more)
 
 
 @bp.route("/archived")

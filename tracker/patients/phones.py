@@ -60,6 +60,7 @@ def phone_search_prefix(text: str) -> str | None:
     "07700 900" → "+447700900"; "+44 7700" and "447700" → "+447700". At least six digits,
     so a short string of digits does not list half the clinic.
     """
+    text = text.replace("(0)", "")  # "+44 (0)7700 900123": the trunk 0 written for national callers
     if not _DIALLABLE.match(text.strip()):
         return None
     digits = re.sub(r"\D", "", text)

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
@@ -155,16 +156,28 @@ def search_statement(text: str) -> Select | None:
     key = name_key(text)
     if not key:
         return None
-    # "jo smi" matches John Smith through "first last"; "smi" and "de la cr" match the surname.
-    return base.where(or_(prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)))
+    # "john smi" matches through "first last"; "smi" and "de la cr" match the surname; "jo smi" and
+    # "smith jo" match one word against the first name and the rest against the surname.
+    matches = [prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)]
+    first, _, rest = key.partition(" ")
+    if rest:
+        matches.append(and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)))
+        last_first, _, given = key.rpartition(" ")
+        matches.append(and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)))
+    return base.where(or_(*matches))
 
 
-def search(text: str, limit: int = SEARCH_LIMIT) -> list[Patient]:
-    """Up to `limit` patients matching a search, by name."""
-    stmt = search_statement(text)
+def search(text: str, limit: int = SEARCH_LIMIT) -> tuple[list[Patient], bool]:
+    """Up to `limit` patients matching a search, by name, with their live enquiries; and whether there are more."""
+    from tracker.enquiries.models import Enquiry  # enquiries belong to their own feature
+
+    stmt = search_statement(text) if text.strip() else None
     if stmt is None:
-        return []
-    return list(db.session.scalars(stmt.order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(limit)))
+        return [], False
+    stmt = (stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None))))
+            .order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(limit + 1))
+    found = list(db.session.scalars(stmt))
+    return found[:limit], len(found) > limit
 
 
 # --- archive ------------------------------------------------------------------------------

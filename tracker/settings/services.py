@@ -24,15 +24,6 @@ def options(kind: OptionKind, *, include_retired: bool = False) -> list[Option]:
     return list(db.session.scalars(stmt))
 
 
-def all_options(*kinds: OptionKind) -> dict[OptionKind, list[Option]]:
-    """Active entries of several lists in one query."""
-    found: dict[OptionKind, list[Option]] = {kind: [] for kind in kinds}
-    stmt = select(Option).where(Option.kind.in_(kinds), Option.active).order_by(Option.position, Option.label)
-    for option in db.session.scalars(stmt):
-        found[option.kind].append(option)
-    return found
-
-
 def option_lists() -> dict[OptionKind, list[Option]]:
     """Every list with all its entries, active ones first, in one query (the settings page)."""
     found: dict[OptionKind, list[Option]] = {kind: [] for kind in OptionKind}
