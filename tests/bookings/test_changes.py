@@ -17,6 +17,7 @@ from tests.bookings.conftest import (
 from tests.properties import take_flashes
 from tracker.bookings.models import AppointmentStatus
 from tracker.enquiries.stages import Stage
+from tracker.extensions import db
 
 
 @pytest.fixture
@@ -212,3 +213,23 @@ def test_a_page_opened_before_someone_else_changed_the_booking_is_refused_with_4
     assert "while you were editing it" in response.get_data(as_text=True)
     assert appointment_rows(app) == before
     assert enquiry_row(app, enquiry_id) == stage
+
+
+def test_a_booking_in_a_room_since_retired_can_be_moved_keeping_the_room(app, client, login_as, make_user,
+                                                                         make_enquiry, make_appointment, make_room):
+    from tracker.settings.models import Option
+
+    login_as("reception")
+    specialist = make_user("specialist")
+    room = make_room("Old wing")
+    enquiry_id = make_enquiry()
+    appointment_id = make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"), room_id=room)
+    with app.app_context():
+        db.session.get(Option, room).active = False
+        db.session.commit()
+    assert "Old wing (retired)" in client.get(f"/bookings/{appointment_id}/rebook").get_data(as_text=True)
+    version = appointment_rows(app, enquiry_id)[0]["version"]
+    response = client.post(f"/bookings/{appointment_id}/rebook",
+                           data={**slot_form(specialist.id, at="11:00", room=room), "version": version})
+    assert response.status_code == 302
+    assert appointment_rows(app, enquiry_id)[-1]["room_id"] == room

@@ -46,6 +46,11 @@ def specialists() -> list[User]:
         select(User).where(User.role == Role.SPECIALIST, User.active).order_by(User.full_name)))
 
 
+def takes_bookings(user: User) -> bool:
+    """Whether consultations are booked with this member of staff (their diary is their own)."""
+    return user.role == Role.SPECIALIST and user.active
+
+
 def _lock_practitioner(practitioner: User) -> None:
     # Serialise bookings per practitioner: two requests checking the same diary at once would
     # both see it free. PostgreSQL locks the row; SQLite already holds the write lock.

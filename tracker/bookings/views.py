@@ -38,12 +38,15 @@ def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
     return appointment, _enquiry_or_404(appointment.enquiry_id)
 
 
-def _fill_choices(form: SlotForm) -> dict:
-    """The specialist and room lists; returns the bookable specialists and rooms by id."""
+def _fill_choices(form: SlotForm, appointment: Appointment | None = None) -> dict:
+    """The specialist and room lists (a rebooked appointment keeps its retired room); returns them by id."""
     staff, rooms = services.specialists(), options(OptionKind.ROOM)
+    if appointment is not None and appointment.room is not None and not appointment.room.active:
+        rooms.append(appointment.room)
     placeholder = [("", "— choose a specialist —")] if len(staff) != 1 else []
     form.specialist.choices = placeholder + [(u.id, u.full_name) for u in staff]
-    form.room.choices = [("", "— none —")] + [(r.id, r.label) for r in rooms]
+    form.room.choices = [("", "— none —")] + [(r.id, r.label if r.active else f"{r.label} (retired)")
+                                              for r in rooms]
     if len(staff) == 1 and form.specialist.data is None:
         form.specialist.data = staff[0].id
     return {"staff": {u.id: u for u in staff}, "rooms": {r.id: r for r in rooms}}
@@ -120,7 +123,7 @@ def rebook(appointment_id: int):
     local = to_clinic(appointment.starts_at)
     form = RebookForm(date=local.date(), time=local.time(), minutes=appointment.minutes,
                       specialist=appointment.practitioner_id, room=appointment.room_id, version=appointment.version)
-    lists, status = _fill_choices(form), 200
+    lists, status = _fill_choices(form, appointment), 200
     if form.validate_on_submit():
         try:
             new = services.rebook(appointment, _slot(form, lists), by_id=current_user.id, version=form.version.data)

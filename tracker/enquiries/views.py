@@ -77,7 +77,7 @@ def new():
     valid = form.validate_on_submit()
     valid = (request.method == "POST" and (patient is not None or form.require_person())) and valid
     if valid:
-        if patient is None and any(m.strong for m in matches) and not form.confirm_new.data:
+        if patient is None and patients.unconfirmed_duplicate(matches, form.confirm_new.data):
             form.confirm_new.errors.append("Someone with this phone number or e-mail is already a patient: "
                                            "use them, or tick this box to create a new patient anyway.")
         else:

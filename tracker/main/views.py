@@ -1,9 +1,13 @@
 """Home page and /healthz."""
 
 from flask import jsonify, render_template
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.bookings.services import consultations_on, takes_bookings
+from tracker.clock import clinic_today, local_day_end, local_day_start
+from tracker.enquiries.queries import desk_summary
 from tracker.extensions import db
 from tracker.main import bp
 from tracker.permissions import public, require
@@ -13,16 +17,9 @@ from tracker.permissions import public, require
 @require()
 def index():
     """The signed-in user's start page, with the counts of what is waiting for them."""
-    from flask_login import current_user
-
-    from tracker.bookings.services import consultations_on
-    from tracker.clock import clinic_today, local_day_end, local_day_start
-    from tracker.enquiries.queries import desk_summary
-    from tracker.permissions import Role
-
     summary = desk_summary(current_user.id) if current_user.can("enquiry.view") else None
     if summary is not None and current_user.can("booking.view"):
-        own = current_user.id if current_user.role is Role.SPECIALIST else None
+        own = current_user.id if takes_bookings(current_user) else None
         today = clinic_today()
         summary["consultations_today"] = consultations_on(local_day_start(today), local_day_end(today),
                                                           practitioner_id=own)

@@ -118,6 +118,11 @@ def find_matches(*, phones: list[str] = (), email: str | None = None, first_name
     return sorted(matches, key=lambda m: not m.strong)
 
 
+def unconfirmed_duplicate(matches: list[Match], confirmed: bool) -> bool:
+    """A new patient would repeat a strong match (same phone or e-mail) nobody has said is someone else."""
+    return any(m.strong for m in matches) and not confirmed
+
+
 def parse_phone_or_none(text: str | None) -> str | None:
     """E.164 of a typed number, or None when empty or unreadable (for matching as someone types)."""
     if not text or not text.strip():
