@@ -358,3 +358,13 @@ def test_settings_page_runs_the_same_few_queries_however_long_the_lists(app, cli
     with count_queries(app) as many:
         assert client.get("/admin/settings").status_code == 200
     assert len(many) == len(few) <= 4  # begin, the signed-in user, the settings row, the lists
+
+
+def test_a_label_added_by_someone_else_at_the_same_moment_is_refused_not_a_500(app, monkeypatch):
+    from tracker.settings import services
+
+    monkeypatch.setattr(services, "_label_taken", lambda *_args, **_kwargs: False)  # both checked before either saved
+    with app.app_context():
+        with pytest.raises(services.OptionLabelTaken):
+            services.add_option(OptionKind.SOURCE, "Instagram")
+        assert services.add_option(OptionKind.SOURCE, "Leaflet").id  # the session is still usable

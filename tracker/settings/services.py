@@ -3,6 +3,7 @@
 import unicodedata
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import services as audit
 from tracker.extensions import db
@@ -64,8 +65,11 @@ def add_option(kind: OptionKind, label: str) -> Option:
         raise OptionLabelTaken
     last = db.session.scalar(select(func.max(Option.position)).where(Option.kind == kind)) or 0
     option = Option(kind=kind, label=label.strip(), active=True, position=last + 1)
-    db.session.add(option)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # another administrator may add the same label at the same moment
+            db.session.add(option)
+    except IntegrityError as error:
+        raise OptionLabelTaken from error
     return option
 
 
