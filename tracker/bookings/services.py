@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from tracker.audit import services as audit
 from tracker.auth.models import User
 from tracker.bookings.models import HOLDS_TIME, Appointment, AppointmentKind, AppointmentStatus
+from tracker.clock import to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Enquiry
@@ -75,8 +76,6 @@ def _check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
         stmt = stmt.where(Appointment.id != ignoring.id)
     clash = db.session.scalar(stmt.limit(1))
     if clash is not None:
-        from tracker.clock import to_clinic
-
         start, end = to_clinic(clash.starts_at), to_clinic(clash.ends_at)
         raise BookingError(f"{slot.practitioner.full_name} is already booked from {start:%H:%M} to {end:%H:%M} "
                            f"on {start:%d/%m/%Y}; choose another time or specialist.", "starts_at")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.bookings import services as bookings
 from tracker.bookings.models import AppointmentStatus
+from tracker.clock import format_datetime
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote, StageChange
 from tracker.extensions import db
 
@@ -73,8 +74,6 @@ def _booking_entries(appointments) -> list[Entry]:
 
 
 def _slot_text(appointment, when: datetime) -> str:
-    from tracker.clock import format_datetime
-
     room = f", {appointment.room.label}" if appointment.room else ""
     return f"{format_datetime(when)} with {appointment.practitioner.full_name}{room}"
 

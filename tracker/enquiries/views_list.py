@@ -12,6 +12,7 @@ from tracker.enquiries.stages import CLOSED_STAGES, PIPELINE, Stage
 from tracker.extensions import db
 from tracker.pagination import paginate
 from tracker.patients import services as patients
+from tracker.patients.forms import VersionForm
 from tracker.patients.models import Patient
 from tracker.permissions import require
 
@@ -77,7 +78,5 @@ def archived():
         select(Enquiry).join(Patient, Enquiry.patient_id == Patient.id)
         .where(Enquiry.archived_at.is_not(None), Patient.archived_at.is_(None))
         .options(selectinload(Enquiry.patient)).order_by(Enquiry.archived_at.desc()).limit(200)).all()
-    from tracker.patients.forms import VersionForm
-
     return render_template("enquiries/archived.html", patients=patient_rows, enquiries=enquiry_rows,
                            version_form=VersionForm())
