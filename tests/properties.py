@@ -174,31 +174,6 @@ def desk_counts(app) -> dict[str, int]:
                 for model in (Patient, Enquiry, StageChange, ContactAttempt, EnquiryNote, AuditEvent)}
 
 
-def ensure_seeded(app) -> None:
-    """PostgreSQL: put back the seeded lists and treatments the previous test's truncation removed.
-
-    (SQLite tests copy a freshly migrated file, so they start from the seed.) The migration's
-    own _seed() runs again, so the seed is still written in one place.
-    """
-    import importlib.util
-
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    from tracker import ROOT
-    from tracker.settings.models import ClinicSettings
-
-    with app.app_context():
-        if db.session.get(ClinicSettings, 1) is None:
-            path = next((ROOT / "migrations" / "versions").glob("*_7a1c3e9d2b40_*.py"))
-            spec = importlib.util.spec_from_file_location("seeding_migration", path)
-            migration = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(migration)
-            with db.engine.begin() as connection, Operations.context(MigrationContext.configure(connection)):
-                migration._seed()
-        db.session.remove()
-
-
 def make_desk_enquiry(app, by_id: int, *, first_name: str = "Ann", last_name: str = "Lee",
                       phone: str | None = "+447700900123", stage=None, lost_from=None) -> tuple[int, int]:
     """A patient with one enquiry logged now (optionally placed at a stage directly); (patient id, enquiry id)."""

@@ -24,7 +24,7 @@ from tracker.enquiries.stages import Stage
 from tracker.settings import services as clinic_settings
 from tracker.settings.models import OptionKind
 
-ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone (checked by the fixture)
+ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone (checked by tests/enquiries/conftest.py)
 MAX_ID = 2**31 - 1
 HOSTILE_NAME = '<script>alert("x")</script>'
 HOSTILE_SURNAME = "O'Brien\"><img src=x onerror=alert(1)>"

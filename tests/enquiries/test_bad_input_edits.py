@@ -2,14 +2,12 @@
 
 from datetime import timedelta
 
-import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from tests.enquiries.bad_input import (
     BAD_ENQUIRY,
     MAX_ID,
-    ZONE,
     _quick_log_example,
     assert_not_server_error,
     assert_page_escapes,
@@ -28,7 +26,6 @@ from tests.properties import (
     VERSION_TEXT,
     as_int,
     desk_counts,
-    ensure_seeded,
     explains,
     field_error,
     has_control,
@@ -39,21 +36,6 @@ from tests.properties import (
     shows_escaped,
     take_flashes,
 )
-
-
-@pytest.fixture(autouse=True)
-def seeded(app):
-    """The seeded sources, lost reasons and treatments (put back on PostgreSQL), in the zone the tests assume."""
-    assert app.config["CLINIC_TIMEZONE"] == ZONE.key
-    ensure_seeded(app)
-
-
-@pytest.fixture
-def desk(app, login_as) -> tuple[int, int, int]:
-    """A signed-in receptionist and a new enquiry: (user id, patient id, enquiry id)."""
-    user = login_as("reception")
-    return (user.id, *make_desk_enquiry(app, user.id))
-
 
 # --- editing an enquiry -----------------------------------------------------------------------
 

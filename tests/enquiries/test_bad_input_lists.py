@@ -2,7 +2,6 @@
 
 from datetime import UTC, date, datetime
 
-import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
@@ -15,7 +14,6 @@ from tests.enquiries.bad_input import (
     HOSTILE_SURNAME,
     ID_TEXT,
     STAGES,
-    ZONE,
     Choices,
     _new_enquiry_id,
     _quick_log_example,
@@ -35,7 +33,6 @@ from tests.properties import (
     HOSTILE,
     NAME,
     desk_counts,
-    ensure_seeded,
     explains,
     field_error,
     has_control,
@@ -49,21 +46,6 @@ from tests.properties import (
 from tracker.enquiries.models import Channel
 from tracker.extensions import db
 from tracker.patients import services as patients
-
-
-@pytest.fixture(autouse=True)
-def seeded(app):
-    """The seeded sources, lost reasons and treatments (put back on PostgreSQL), in the zone the tests assume."""
-    assert app.config["CLINIC_TIMEZONE"] == ZONE.key
-    ensure_seeded(app)
-
-
-@pytest.fixture
-def desk(app, login_as) -> tuple[int, int, int]:
-    """A signed-in receptionist and a new enquiry: (user id, patient id, enquiry id)."""
-    user = login_as("reception")
-    return (user.id, *make_desk_enquiry(app, user.id))
-
 
 # --- the list, search and matches (GET: nothing is ever written) ------------------------------
 

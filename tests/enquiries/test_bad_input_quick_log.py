@@ -2,7 +2,6 @@
 
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -16,7 +15,6 @@ from tests.enquiries.bad_input import (
     ID_TEXT,
     MAX_ID,
     TEXT_FIELD,
-    ZONE,
     _new_enquiry_id,
     _quick_log_example,
     _skipped_local_time,
@@ -39,7 +37,6 @@ from tests.properties import (
     as_int,
     checked,
     desk_counts,
-    ensure_seeded,
     expected_person,
     explains,
     field_error,
@@ -90,20 +87,6 @@ BAD_PERSON = {
     "marketing_consent": st.one_of(HOSTILE, st.just("y")), "marketing_consent_method": st.one_of(HOSTILE, st.just("")),
     "notes": st.one_of(HOSTILE, st.just("n" * 4001)),
 }
-
-
-@pytest.fixture(autouse=True)
-def seeded(app):
-    """The seeded sources, lost reasons and treatments (put back on PostgreSQL), in the zone the tests assume."""
-    assert app.config["CLINIC_TIMEZONE"] == ZONE.key
-    ensure_seeded(app)
-
-
-@pytest.fixture
-def desk(app, login_as) -> tuple[int, int, int]:
-    """A signed-in receptionist and a new enquiry: (user id, patient id, enquiry id)."""
-    user = login_as("reception")
-    return (user.id, *make_desk_enquiry(app, user.id))
 
 
 # --- the quick log ----------------------------------------------------------------------------

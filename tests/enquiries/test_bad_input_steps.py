@@ -1,7 +1,6 @@
 """Stage, contact, note and archive steps never 500, store only valid steps and flash every refusal."""
 
 
-import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -11,7 +10,6 @@ from tests.enquiries.bad_input import (
     ID_TEXT,
     MAX_ID,
     STAGES,
-    ZONE,
     as_id,
     assert_not_server_error,
     assert_page_escapes,
@@ -26,7 +24,6 @@ from tests.properties import (
     VERSION_TEXT,
     as_int,
     desk_counts,
-    ensure_seeded,
     explains,
     has_control,
     make_desk_enquiry,
@@ -39,20 +36,6 @@ from tracker.enquiries.stages import Stage, can_move, is_manual
 from tracker.extensions import db
 
 OUTCOMES = {o.value for o in ContactOutcome}
-
-
-@pytest.fixture(autouse=True)
-def seeded(app):
-    """The seeded sources, lost reasons and treatments (put back on PostgreSQL), in the zone the tests assume."""
-    assert app.config["CLINIC_TIMEZONE"] == ZONE.key
-    ensure_seeded(app)
-
-
-@pytest.fixture
-def desk(app, login_as) -> tuple[int, int, int]:
-    """A signed-in receptionist and a new enquiry: (user id, patient id, enquiry id)."""
-    user = login_as("reception")
-    return (user.id, *make_desk_enquiry(app, user.id))
 
 
 # --- steps on the enquiry page ----------------------------------------------------------------

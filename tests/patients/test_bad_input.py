@@ -15,7 +15,6 @@ from tests.properties import (
     VERSION_TEXT,
     as_int,
     desk_counts,
-    ensure_seeded,
     expected_person,
     explains,
     field_error,
@@ -42,11 +41,6 @@ TEXT_INPUTS = ("first_name", "last_name", "phone", "phone_alt", "email", "date_o
 def examples(n: int) -> settings:
     """The bad-input tests' settings with n random examples (the explicit @examples run as well)."""
     return settings(PROPERTY, max_examples=n)
-
-
-@pytest.fixture(autouse=True)
-def seeded(app):
-    ensure_seeded(app)
 
 
 def patient_row(app, patient_id: int) -> dict:
