@@ -31,6 +31,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+## Measure page times, queries, throughput and growth at BENCH_SIZES (default 10000,100000; BENCH_LARGE=1 adds 1000000) on SQLite or BENCH_DATABASE_URL.
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
