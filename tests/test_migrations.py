@@ -2,6 +2,7 @@
 
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import PG_URL, make_test_app, migrate_to_head
 from tracker import ROOT
 from tracker.extensions import db
+from tracker.patients import name_search
 
 MIGRATIONS = str(ROOT / "migrations")
 
@@ -51,7 +53,8 @@ def test_upgrade_from_empty_to_head_matches_the_models(kind, tmp_path):
         migrate_to_head(uri)
         app = make_test_app(uri)
         with app.app_context(), db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True,
+                                                             "include_name": name_search.modelled})
             differences = compare_metadata(context, db.metadata)
             db.engine.dispose()
     assert differences == []
@@ -78,3 +81,37 @@ def test_sqlite_foreign_keys_are_back_on_after_a_migration(tmp_path):
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         db.engine.dispose()
+
+
+BEFORE_LINK_STAGE = "c81d5e07a3f2"  # the revision before concern and treatment rows carried the stage
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_existing_concern_and_treatment_rows_take_their_enquirys_stage_and_none_is_lost(kind, tmp_path):
+    at = {"at": datetime(2026, 1, 1, 10, tzinfo=UTC)}
+    with empty_database(kind, tmp_path) as uri:
+        app = make_test_app(uri)
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision=BEFORE_LINK_STAGE)
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO patients (id, first_name, last_name, name_key, last_name_key, "
+                                  "preferred_contact, marketing_consent, created_at, updated_at, version) "
+                                  "VALUES (1, 'Ann', 'Lee', 'ann lee', 'lee', 'any', false, :at, :at, 1)"), at)
+                for enquiry_id, stage in ((1, "contacted"), (2, "lost")):
+                    conn.execute(text("INSERT INTO enquiries (id, patient_id, channel, received_at, stage, "
+                                      "created_at, updated_at, version) VALUES (:id, 1, 'phone', :at, :stage, "
+                                      ":at, :at, 1)"), {"id": enquiry_id, "stage": stage, **at})
+                    conn.execute(text("INSERT INTO enquiry_concerns (enquiry_id, concern) VALUES (:id, 'boxcar'), "
+                                      "(:id, 'rolling')"), {"id": enquiry_id})
+                    conn.execute(text("INSERT INTO enquiry_treatments (enquiry_id, treatment_id) VALUES (:id, 1)"),
+                                 {"id": enquiry_id})
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            with db.engine.connect() as conn:
+                concerns = conn.execute(text("SELECT enquiry_id, concern, stage FROM enquiry_concerns "
+                                             "ORDER BY enquiry_id, concern")).all()
+                treatments = conn.execute(text("SELECT enquiry_id, treatment_id, stage FROM enquiry_treatments "
+                                               "ORDER BY enquiry_id")).all()
+            db.engine.dispose()
+    assert [tuple(r) for r in concerns] == [(1, "boxcar", "contacted"), (1, "rolling", "contacted"),
+                                            (2, "boxcar", "lost"), (2, "rolling", "lost")]
+    assert [tuple(r) for r in treatments] == [(1, 1, "contacted"), (2, 1, "lost")]

@@ -45,9 +45,10 @@ def register_extensions(app: Flask) -> None:
     from tracker.audit import recorder
     from tracker.db import configure_sqlite, install_versioning
     from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
+    from tracker.patients import name_search
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True, include_name=name_search.modelled)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

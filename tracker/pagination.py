@@ -1,5 +1,7 @@
 """Paging through long lists with a page number taken safely from the query string."""
 
+from collections.abc import Callable
+
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select
@@ -21,3 +23,22 @@ def paginate(stmt: Select, per_page: int, total: int | None = None) -> Paginatio
     if total is not None:
         page.total = total
     return page
+
+
+class _WindowPagination(Pagination):
+    """A page whose rows a function reads, for statements that place their own LIMIT and OFFSET."""
+
+    def _query_items(self) -> list:
+        # Never past the total: a list that stops at a depth shows no row beyond it.
+        left = self._query_args["total"] - self._query_offset
+        return self._query_args["fetch"](self._query_offset, max(0, min(self.per_page, left)))
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
+def paginate_window(fetch: Callable[[int, int], list], per_page: int, total: int) -> Pagination:
+    """One page of `total` rows, read by fetch(offset, limit); a page past the end is the last page."""
+    number = min(page_number(), max(1, -(-total // per_page)))
+    return _WindowPagination(page=number, per_page=per_page, max_per_page=None, error_out=False,
+                             fetch=fetch, total=total)

@@ -54,6 +54,7 @@ def _pages(app) -> dict[str, str]:
             "dates": "/enquiries?stage=all&received_from=2026-01-01&received_to=2026-03-31",
             "uncontacted": "/enquiries?uncontacted=y", "sorted": "/enquiries?stage=all&sort=name&page=3",
             "search phone": f"/search?q=0{phone[3:]}", "search name": f"/search?q={patient.last_name[:3]}",
+            "search part": f"/search?q={patient.last_name[1:5]}", "deep page": "/enquiries?stage=all&page=900",
             "search email": f"/search?q={email}", "enquiry": f"/enquiries/{enquiry.id}",
             "patient": f"/patients/{patient.id}", "home": "/", "consultations": "/consultations",
         }
@@ -88,8 +89,8 @@ def counts_by_size(tmp_path_factory) -> dict[int, dict[str, int]]:
 
 
 PAGES = ["list", "stage", "all", "channel", "source", "assignee", "nobody", "concern", "treatment", "dates",
-         "uncontacted", "sorted", "search phone", "search name", "search email", "enquiry", "patient", "home",
-         "consultations"]
+         "uncontacted", "sorted", "deep page", "search phone", "search name", "search part", "search email", "enquiry",
+         "patient", "home", "consultations"]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -2,7 +2,9 @@
 
 import pytest
 
+from tracker.extensions import db
 from tracker.patients import services
+from tracker.patients.models import Patient
 from tracker.patients.names import name_key
 from tracker.patients.phones import InvalidPhone, display_phone, normalise_phone, phone_search_prefix
 
@@ -75,6 +77,44 @@ def test_search_finds_a_caller_by_any_form_of_their_number(client, login_as, peo
 def test_search_finds_names_by_first_or_last_name_start_in_any_case_or_accent(client, login_as, people, q, expected):
     login_as("reception")
     assert _found(client, q) == expected
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("connor", {"Zoë"}), ("CONN", {"Zoë"}), ("mith", {"John Smith", "Joanna Smithers"}),
+    ("ithers", {"Joanna Smithers"}),
+    ("cruz", {"María José de la Cruz"}), ("anna smi", {"Joanna Smithers"}), ("ohn mit", {"John Smith"}),
+    ("jose", {"María José de la Cruz"}), ("mithx", set()),
+])
+def test_search_finds_names_by_any_part_of_three_letters_or_more(client, login_as, people, q, expected):
+    login_as("reception")
+    assert _found(client, q) == expected
+
+
+def test_a_short_part_inside_a_name_is_not_a_match(client, login_as, people):
+    login_as("reception")
+    assert _found(client, "mi") == set()  # only Smith contains it, and two letters match by the start only
+
+
+def test_names_starting_with_the_search_come_before_names_containing_it(client, login_as, make_patient):
+    make_patient("Adam", "Goldsmith", phone=None)
+    make_patient("Zara", "Smith", phone=None)
+    login_as("reception")
+    page = client.get("/search", query_string={"q": "smith"}).get_data(as_text=True)
+    assert page.index("Zara Smith") < page.index("Adam Goldsmith")
+
+
+def test_renamed_and_archived_patients_leave_the_part_search(app, client, login_as, make_patient):
+    renamed = make_patient("Ruth", "Fairweather", phone=None)
+    archived = make_patient("Rhys", "Weatherall", phone=None)
+    login_as("reception")
+    with app.app_context():
+        patient = db.session.get(Patient, renamed)
+        patient.last_name = "Brown"
+        db.session.get(Patient, archived).archived_at = patient.created_at
+        db.session.commit()
+    page = client.get("/search", query_string={"q": "eather"}).get_data(as_text=True)
+    assert "Fairweather" not in page and "Weatherall" not in page
+    assert "Ruth Brown" in client.get("/search", query_string={"q": "rown"}).get_data(as_text=True)
 
 
 def test_search_finds_by_second_number_and_by_email(client, login_as, people):

@@ -172,10 +172,12 @@ class DemoData:
             "created_at": at, "updated_at": at, "version": 1,
         }
         rows.enquiries.append(enquiry)
-        rows.enquiry_concerns.extend({"enquiry_id": enquiry_id, "concern": concern} for concern in concerns)
-        rows.enquiry_treatments.extend({"enquiry_id": enquiry_id, "treatment_id": t} for t in treatments)
         last = self.funnel.follow(enquiry, received, patient_id in self.email_only)
         enquiry["updated_at"] = self.cal.stored(last)
+        stage = enquiry["stage"]  # where the funnel left it; the link rows carry it
+        rows.enquiry_concerns.extend({"enquiry_id": enquiry_id, "concern": c, "stage": stage} for c in concerns)
+        rows.enquiry_treatments.extend({"enquiry_id": enquiry_id, "treatment_id": t, "stage": stage}
+                                       for t in treatments)
 
     def _words(self, concerns: list[Concern], treatments: list[int]) -> str:
         """What the caller said, in reception's shorthand."""

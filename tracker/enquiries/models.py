@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, Index, Table, Text, text
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -64,21 +64,36 @@ class ContactOutcome(enum.StrEnum):
         return {"voicemail": "Voicemail left"}.get(self.value, self.value.replace("_", " ").capitalize())
 
 
+# The concern and treatment rows carry their enquiry's stage, so the stage tabs can count them
+# per concern or treatment from an index alone. The foreign key on (enquiry_id, stage), ON UPDATE
+# CASCADE, makes the database rewrite the copy whenever the stage changes and refuse a wrong one;
+# the ORM fills it from the enquiry on insert.
+def _stage_key(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["enquiry_id", "stage"], ["enquiries.id", "enquiries.stage"], onupdate="CASCADE",
+                                name=f"fk_{table}_enquiry_id_enquiries")
+
+
 enquiry_treatments = Table(
     "enquiry_treatments",
     db.metadata,
-    Column("enquiry_id", ForeignKey("enquiries.id"), primary_key=True),
-    Column("treatment_id", ForeignKey("treatments.id"), primary_key=True, index=True),
+    Column("enquiry_id", Integer, primary_key=True),
+    Column("treatment_id", ForeignKey("treatments.id"), primary_key=True),
+    Column("stage", string_enum(Stage, 24), nullable=False),
+    _stage_key("enquiry_treatments"),
+    Index("ix_enquiry_treatments_treatment_id_stage", "treatment_id", "stage", "enquiry_id"),
 )
 
 
 class EnquiryConcern(db.Model):
-    """One concern of an enquiry (a row each, so the list can filter by concern through an index)."""
+    """One concern of an enquiry (a row each, so the list can filter and count by concern through an index)."""
 
     __tablename__ = "enquiry_concerns"
+    __table_args__ = (_stage_key("enquiry_concerns"),
+                      Index("ix_enquiry_concerns_concern_stage", "concern", "stage", "enquiry_id"))
 
-    enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), primary_key=True)
-    concern: Mapped[Concern] = mapped_column(string_enum(Concern, 20), primary_key=True, index=True)
+    enquiry_id: Mapped[int] = mapped_column(primary_key=True)
+    concern: Mapped[Concern] = mapped_column(string_enum(Concern, 20), primary_key=True)
+    stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24))
 
 
 def live_index(name: str, *columns: str) -> Index:
@@ -91,12 +106,14 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     """One approach to the clinic, followed through the pipeline. Archived, never deleted."""
 
     __tablename__ = "enquiries"
-    # Live rows only: the stage tabs count them (unfiltered, or by channel, source or assignee)
-    # by scanning one of these indexes alone, never the table.
+    # Live rows only: the stage tabs count them (unfiltered, or by channel, source, assignee or
+    # not yet contacted) from one of these indexes alone, never the table.
     __table_args__ = (live_index("ix_enquiries_stage_received_at", "stage", "received_at"),
                       live_index("ix_enquiries_channel_stage", "channel", "stage"),
                       live_index("ix_enquiries_source_id_stage", "source_id", "stage"),
                       live_index("ix_enquiries_assigned_to_id_stage", "assigned_to_id", "stage"),
+                      live_index("ix_enquiries_first_contacted_at_stage", "first_contacted_at", "stage", "received_at"),
+                      Index("uq_enquiries_id_stage", "id", "stage", unique=True),  # the link rows' key
                       archived_index("enquiries"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +125,7 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24), default=Stage.NEW)
-    first_contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    first_contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     lost_from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
     lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
     lost_note: Mapped[Optional[str]] = mapped_column(Text)

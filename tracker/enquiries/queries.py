@@ -1,14 +1,19 @@
-"""The enquiry list's query: filters, stage counts and sort, each served by an index."""
+"""The enquiry list's query: filters, stage counts and sort, each served by an index.
 
-from dataclasses import dataclass
+Every statement here reads a bounded number of index entries, whatever the size of the table:
+the list walks an index in its sort order and stops after a page, and the stage counts stop at
+COUNT_CAP. So the list costs the same with ten thousand enquiries as with a million.
+"""
+
+from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, literal, select, text, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.clock import local_day_end, local_day_start
 from tracker.enquiries.models import Channel, Concern, Enquiry, EnquiryConcern, enquiry_treatments
-from tracker.enquiries.stages import CLOSED_STAGES, Stage
+from tracker.enquiries.stages import CLOSED_STAGES, OPEN_STAGES, Stage
 from tracker.extensions import db
 from tracker.patients.models import Patient
 
@@ -28,45 +33,114 @@ class ListFilters:
     uncontacted: bool = False
 
 
-def _filtered(stmt: Select, filters: ListFilters) -> Select:
-    stmt = stmt.where(Enquiry.archived_at.is_(None))
+def _conditions(filters: ListFilters, *, few: bool = False) -> list[ColumnElement[bool]]:
+    """The filters, stage apart, as conditions on enquiries.
+
+    A concern or treatment is checked per enquiry (EXISTS) while walking an index in list order;
+    when `few` enquiries match, they are instead gathered from the link table's (value, stage)
+    index, which holds the stage, and sorted.
+    """
+    conditions = [Enquiry.archived_at.is_(None)]
+    if few:
+        stages = _stages(filters.stage)
+        if filters.concern:
+            conditions.append(Enquiry.id.in_(select(EnquiryConcern.enquiry_id).where(
+                EnquiryConcern.concern == filters.concern, EnquiryConcern.stage.in_(stages))))
+        if filters.treatment_id:
+            conditions.append(Enquiry.id.in_(select(enquiry_treatments.c.enquiry_id).where(
+                enquiry_treatments.c.treatment_id == filters.treatment_id, enquiry_treatments.c.stage.in_(stages))))
+        filters = replace(filters, concern=None, treatment_id=None)
     if filters.channel:
-        stmt = stmt.where(Enquiry.channel == filters.channel)
+        conditions.append(Enquiry.channel == filters.channel)
     if filters.source_id:
-        stmt = stmt.where(Enquiry.source_id == filters.source_id)
+        conditions.append(Enquiry.source_id == filters.source_id)
     if filters.assignee == "none":
-        stmt = stmt.where(Enquiry.assigned_to_id.is_(None))
+        conditions.append(Enquiry.assigned_to_id.is_(None))
     elif filters.assignee.isdigit():
-        stmt = stmt.where(Enquiry.assigned_to_id == int(filters.assignee))
+        conditions.append(Enquiry.assigned_to_id == int(filters.assignee))
     if filters.concern:
-        stmt = stmt.where(Enquiry.id.in_(select(EnquiryConcern.enquiry_id)
-                                         .where(EnquiryConcern.concern == filters.concern)))
+        conditions.append(exists().where(EnquiryConcern.enquiry_id == Enquiry.id,
+                                         EnquiryConcern.concern == filters.concern))
     if filters.treatment_id:
-        stmt = stmt.where(Enquiry.id.in_(select(enquiry_treatments.c.enquiry_id)
-                                         .where(enquiry_treatments.c.treatment_id == filters.treatment_id)))
+        conditions.append(exists().where(enquiry_treatments.c.enquiry_id == Enquiry.id,
+                                         enquiry_treatments.c.treatment_id == filters.treatment_id))
     if filters.received_from:
-        stmt = stmt.where(Enquiry.received_at >= local_day_start(filters.received_from))
+        conditions.append(Enquiry.received_at >= local_day_start(filters.received_from))
     if filters.received_to:
-        stmt = stmt.where(Enquiry.received_at < local_day_end(filters.received_to))
+        conditions.append(Enquiry.received_at < local_day_end(filters.received_to))
     if filters.uncontacted:
-        stmt = stmt.where(Enquiry.first_contacted_at.is_(None))
-    return stmt
+        conditions.append(Enquiry.first_contacted_at.is_(None))
+    return conditions
+
+
+def _filtered(stmt: Select, filters: ListFilters) -> Select:
+    return stmt.where(*_conditions(filters))
+
+
+def _stages(stage: str) -> tuple[Stage, ...]:
+    """The stages a tab shows: "" the open ones, "all" every one, or one stage."""
+    if stage == "all":
+        return tuple(Stage)
+    if stage in {s.value for s in Stage}:
+        return (Stage(stage),)
+    return OPEN_STAGES
 
 
 def _with_stage(stmt: Select, stage: str) -> Select:
-    if stage == "all":
-        return stmt
-    if stage in {s.value for s in Stage}:
-        return stmt.where(Enquiry.stage == Stage(stage))
-    return stmt.where(Enquiry.stage.not_in(CLOSED_STAGES))
+    return stmt if stage == "all" else stmt.where(Enquiry.stage.in_(_stages(stage)))
 
 
-def stage_counts(filters: ListFilters) -> dict[Stage, int]:
-    """How many enquiries are at each stage, with every filter but the stage applied (one query)."""
-    stmt = _filtered(select(Enquiry.stage, func.count()).select_from(Enquiry), filters).group_by(Enquiry.stage)
-    counts = {stage: 0 for stage in Stage}
-    for stage, count in db.session.execute(stmt):
-        counts[Stage(stage)] = count
+COUNT_CAP = 500  # a stage tab counts this far and then says "500+"
+LIST_DEPTH = COUNT_CAP  # the list pages through this many rows at most; filters narrow it further
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count that may have stopped early: `more` when there are more rows than `n`."""
+
+    n: int
+    more: bool = False
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.n + other.n, self.more or other.more)
+
+    def __str__(self) -> str:
+        return f"{self.n:,}{'+' if self.more else ''}"
+
+
+def _stage_rows(filters: ListFilters, stage: Stage) -> Select:
+    """The enquiry ids at one stage that the filters let through, read from the index that serves them best.
+
+    Under a concern or treatment filter that is the link table's (concern or treatment, stage)
+    index, which holds the stage itself; archived enquiries, which are few, are left out by id.
+    """
+    if filters.concern:
+        link, match, rest = EnquiryConcern.__table__, EnquiryConcern.concern == filters.concern, \
+            replace(filters, concern=None)
+    elif filters.treatment_id:
+        link, match, rest = enquiry_treatments, enquiry_treatments.c.treatment_id == filters.treatment_id, \
+            replace(filters, treatment_id=None)
+    else:
+        # The stage, not the id: every (column, stage) index holds it, so the count reads the index alone.
+        return select(Enquiry.stage).where(*_conditions(filters), Enquiry.stage == stage)
+    stmt = select(link.c.enquiry_id).where(match, link.c.stage == stage)
+    if replace(rest, stage="") != ListFilters():  # other filters too: they need the enquiry itself
+        return stmt.join(Enquiry, Enquiry.id == link.c.enquiry_id).where(*_conditions(rest))
+    return stmt.where(link.c.enquiry_id.not_in(select(Enquiry.id).where(Enquiry.archived_at.is_not(None))))
+
+
+def stage_counts(filters: ListFilters) -> dict[Stage, Tally]:
+    """How many enquiries are at each stage, with every filter but the stage applied, up to COUNT_CAP (one query).
+
+    Each stage is counted from its own index range and stops after COUNT_CAP + 1 rows, so the
+    cost does not grow with the table; exact counts of large groups belong to the reports.
+    """
+    parts = [select(literal(stage.value), func.count())
+             .select_from(_stage_rows(filters, stage).limit(COUNT_CAP + 1).subquery())
+             for stage in Stage]
+    counts = {stage: Tally(0) for stage in Stage}
+    for stage, count in db.session.execute(union_all(*parts)):
+        counts[Stage(stage)] = Tally(min(count, COUNT_CAP), more=count > COUNT_CAP)
     return counts
 
 
@@ -78,30 +152,64 @@ SORTS = {
 
 
 def list_statement(filters: ListFilters, sort: str = "newest") -> Select:
-    """The enquiries to list, with patient, source and assignee loaded in the same query."""
+    """Every enquiry the list shows, in order, with patient, source and assignee loaded in the same query."""
     stmt = select(Enquiry).join(Patient, Enquiry.patient_id == Patient.id)
     stmt = _with_stage(_filtered(stmt, filters), filters.stage)
-    return stmt.options(
-        contains_eager(Enquiry.patient),
-        joinedload(Enquiry.source), joinedload(Enquiry.assigned_to),
-    ).order_by(*SORTS.get(sort, SORTS["newest"]))
+    return _with_related(stmt).order_by(*SORTS.get(sort, SORTS["newest"]))
 
 
-def total_for(counts: dict[Stage, int], stage: str) -> int:
+def page_statement(filters: ListFilters, sort: str, offset: int, limit: int, *, few: bool = False) -> Select:
+    """One page of the list: the page's ids are chosen from indexes alone, then only those rows are read.
+
+    Choosing the ids first keeps any sort to narrow index entries, and the joins run for one page
+    of rows. `few` says the filters match few enquiries (their tab counts stopped short of the
+    cap): then they are read through the filters' own indexes and sorted, where walking the whole
+    list in order to find them would read every row.
+    """
+    order = SORTS.get(sort, SORTS["newest"])
+    ids = select(Enquiry.id)
+    if sort == "name":
+        ids = ids.join(Patient, Enquiry.patient_id == Patient.id)
+    ids = _with_stage(ids.where(*_conditions(filters, few=few)), filters.stage)
+    ids = ids.order_by(*(_unindexed(sort) if few else order)).offset(offset).limit(limit).subquery()
+    stmt = select(Enquiry).join(ids, Enquiry.id == ids.c.id).join(Patient, Enquiry.patient_id == Patient.id)
+    return _with_related(stmt).order_by(*order)
+
+
+def _unindexed(sort: str) -> tuple:
+    """The sort, written so that SQLite does not pick an index for its order over one for the filters.
+
+    SQLite's planner knows how many rows a value has on average, not that this value is rare, and
+    prefers walking the received_at index in order; a unary "+" rules that index out. PostgreSQL
+    keeps per-value statistics and chooses well by itself.
+    """
+    order = SORTS.get(sort, SORTS["newest"])
+    if sort == "name" or db.session.get_bind().dialect.name != "sqlite":
+        return order
+    direction = "ASC" if sort == "oldest" else "DESC"
+    return (text(f"+enquiries.received_at {direction}"), text(f"enquiries.id {direction}"))
+
+
+def _with_related(stmt: Select) -> Select:
+    return stmt.options(contains_eager(Enquiry.patient), joinedload(Enquiry.source), joinedload(Enquiry.assigned_to))
+
+
+def total_for(counts: dict[Stage, Tally], stage: str) -> Tally:
     """The list's length, from the stage counts (no second count query)."""
     if stage == "all":
-        return sum(counts.values())
+        return sum(counts.values(), Tally(0))
     if stage in {s.value for s in Stage}:
         return counts[Stage(stage)]
-    return sum(n for s, n in counts.items() if s not in CLOSED_STAGES)
+    return sum((n for s, n in counts.items() if s not in CLOSED_STAGES), Tally(0))
 
 
 def desk_summary(user_id: int) -> dict[str, int]:
-    """The home page's counts: open enquiries nobody has reached yet, and the user's own open ones (one query)."""
-    is_open = Enquiry.stage.not_in(CLOSED_STAGES)
-    stmt = select(
-        func.count().filter(is_open, Enquiry.first_contacted_at.is_(None)),
-        func.count().filter(is_open, Enquiry.assigned_to_id == user_id),
-    ).where(Enquiry.archived_at.is_(None))
-    uncontacted, mine = db.session.execute(stmt).one()
-    return {"uncontacted": uncontacted, "mine": mine}
+    """The home page's counts: open enquiries nobody has reached yet, and the user's own open ones (one query).
+
+    Each count reads one index range: open, uncontacted enquiries are few; one person's are a share.
+    """
+    live_open = (Enquiry.archived_at.is_(None), Enquiry.stage.in_(OPEN_STAGES))
+    uncontacted = select(func.count()).where(*live_open, Enquiry.first_contacted_at.is_(None)).scalar_subquery()
+    mine = select(func.count()).where(*live_open, Enquiry.assigned_to_id == user_id).scalar_subquery()
+    counted = db.session.execute(select(uncontacted.label("uncontacted"), mine.label("mine"))).one()
+    return {"uncontacted": counted.uncontacted, "mine": counted.mine}

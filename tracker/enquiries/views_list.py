@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 from tracker.enquiries import bp, choices, queries
 from tracker.enquiries.forms import ListFilterForm
 from tracker.enquiries.models import Channel, Concern, Enquiry
-from tracker.enquiries.stages import CLOSED_STAGES, PIPELINE, Stage
+from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.extensions import db
-from tracker.pagination import paginate
+from tracker.pagination import paginate_window
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
 from tracker.patients.models import Patient
@@ -49,14 +49,16 @@ def index():
     filters = _filters(form)
     counts = queries.stage_counts(filters)
     total = queries.total_for(counts, filters.stage)
-    page = paginate(queries.list_statement(filters, form.sort.data if not form.sort.errors else "newest"),
-                    PER_PAGE, total=total)
-    open_count = sum(n for s, n in counts.items() if s not in CLOSED_STAGES)
+    sort = form.sort.data if not form.sort.errors else "newest"
+    page = paginate_window(lambda offset, limit: db.session.scalars(
+        queries.page_statement(filters, sort, offset, limit, few=not total.more)).all(),
+        PER_PAGE, min(total.n, queries.LIST_DEPTH))
     # Only the list's own parameters go into its links (never url_for's reserved names).
     list_args = {name: request.args[name] for name in form._fields if request.args.get(name)}
     return render_template("enquiries/index.html", form=form, filters=filters, counts=counts, page=page,
-                           list_args=list_args,
-                           open_count=open_count, all_count=sum(counts.values()), pipeline=PIPELINE, Stage=Stage)
+                           list_args=list_args, total=total, list_depth=queries.LIST_DEPTH,
+                           open_count=queries.total_for(counts, ""), all_count=queries.total_for(counts, "all"),
+                           pipeline=PIPELINE, Stage=Stage)
 
 
 @bp.route("/search")

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, case, cast, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients.models import ConsentMethod, ContactMethod, Patient
+from tracker.patients.name_search import part_candidates
 from tracker.patients.names import name_key, prefix_match
 from tracker.patients.phones import normalise_phone, phone_search_prefix
 
@@ -146,41 +147,59 @@ def parse_email_or_none(text: str | None) -> str | None:
 # --- search -------------------------------------------------------------------------------
 
 def search_statement(text: str) -> Select | None:
-    """Patients matching a search by phone, e-mail or name (prefix, any case or accent); None if nothing to search."""
+    """Patients matching a search by phone, e-mail or name, in the order to show them; None if nothing to search.
+
+    A name matches by the start of the first or last name, or (words of three letters or more)
+    by any part of the name: "connor" finds O'Connor. Matches by a start come first.
+    """
     text = text.strip()
     if not text.isprintable():
         return None  # control characters: nothing stored can match
     base = select(Patient).where(Patient.archived_at.is_(None))
+    by_name = (Patient.last_name_key, Patient.name_key, Patient.id)
     if "@" in text:
         email = text.lower()
         # Stored addresses are ASCII apart from rare internationalised ones, which match exactly.
-        return base.where(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email)
+        return base.where(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email
+                          ).order_by(*by_name)
     phone_prefix = phone_search_prefix(text)
     if phone_prefix:
-        return base.where(or_(prefix_match(Patient.phone, phone_prefix), prefix_match(Patient.phone_alt, phone_prefix)))
+        return base.where(or_(prefix_match(Patient.phone, phone_prefix), prefix_match(Patient.phone_alt, phone_prefix))
+                          ).order_by(*by_name)
     key = name_key(text)
     if not key:
         return None
     # "john smi" matches through "first last"; "smi" and "de la cr" match the surname; "jo smi" and
     # "smith jo" match one word against the first name and the rest against the surname.
-    matches = [prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)]
+    starts = [prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)]
     first, _, rest = key.partition(" ")
     if rest:
-        matches.append(and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)))
+        starts.append(and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)))
         last_first, _, given = key.rpartition(" ")
-        matches.append(and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)))
-    return base.where(or_(*matches))
+        starts.append(and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)))
+    by_start = or_(*starts)
+    parts = part_candidates(key)
+    if parts is None:
+        return base.where(by_start).order_by(*by_name)
+    # One id list from each index (name starts, name parts), so each is read through its own.
+    found = union(select(Patient.id).where(by_start), parts).subquery()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # As one array, so the planner reads those few rows by key rather than hash-joining the table.
+        ids = select(func.array_agg(found.c.id)).scalar_subquery()
+        chosen = Patient.id == any_(cast(ids, ARRAY(Integer)))  # the cast makes it an array, not a subquery
+    else:
+        chosen = Patient.id.in_(select(found.c.id))
+    return base.where(chosen).order_by(case((by_start, 0), else_=1), *by_name)
 
 
 def search(text: str, limit: int = SEARCH_LIMIT) -> tuple[list[Patient], bool]:
-    """Up to `limit` patients matching a search, by name, with their live enquiries; and whether there are more."""
+    """Up to `limit` patients matching a search, with their live enquiries; and whether there are more."""
     from tracker.enquiries.models import Enquiry  # enquiries belong to their own feature
 
     stmt = search_statement(text) if text.strip() else None
     if stmt is None:
         return [], False
-    stmt = (stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None))))
-            .order_by(Patient.last_name_key, Patient.name_key, Patient.id).limit(limit + 1))
+    stmt = stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None)))).limit(limit + 1)
     found = list(db.session.scalars(stmt))
     return found[:limit], len(found) > limit
 
