@@ -1,11 +1,11 @@
 """The audit trail's filter form (a GET form: no CSRF token, nothing changes)."""
 
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from tracker.audit.models import AuditAction
-from tracker.forms import DateWithinYears, TrackerForm
+from tracker.forms import DateWithinYears, SelectField, TrackerForm
 
 
 def _optional_int(value):

@@ -1,11 +1,11 @@
 """Sign-in, first-run, password and user-administration forms."""
 
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from tracker.auth.passwords import password_problem
-from tracker.forms import TrackerForm, version_field
+from tracker.forms import SelectField, TrackerForm, version_field
 from tracker.permissions import Role
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]

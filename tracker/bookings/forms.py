@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from wtforms import DateField, IntegerField, SelectField, TextAreaField, TimeField
+from wtforms import DateField, IntegerField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from tracker.clock import NonexistentLocalTime, local_to_utc
-from tracker.forms import DateWithinYears, TrackerForm, optional_int, version_field
+from tracker.forms import DateWithinYears, SelectField, TrackerForm, optional_int, version_field
 
 MIN_MINUTES, MAX_MINUTES = 5, 480
 

@@ -8,7 +8,6 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
-    SelectField,
     SelectMultipleField,
     TextAreaField,
 )
@@ -19,7 +18,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from tracker.clock import NonexistentLocalTime, local_to_utc, now_local
 from tracker.enquiries.models import Channel, Concern, ContactOutcome
 from tracker.enquiries.stages import Stage
-from tracker.forms import DateWithinYears, TrackerForm, optional_int, version_field
+from tracker.forms import DateWithinYears, SelectField, TrackerForm, optional_int, version_field
 from tracker.patients.forms import PatientFieldsMixin
 
 CHANNEL_CHOICES = [SelectChoice(c.value, c.label) for c in Channel]

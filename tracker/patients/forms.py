@@ -1,12 +1,12 @@
 """The patient's details form, shared by the quick log and the edit page."""
 
 from email_validator import EmailNotValidError
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tracker.clock import clinic_today
-from tracker.forms import DateWithinYears, TrackerForm, version_field
+from tracker.forms import DateWithinYears, SelectField, TrackerForm, version_field
 from tracker.patients.models import ConsentMethod, ContactMethod
 from tracker.patients.phones import InvalidPhone, normalise_phone
 from tracker.patients.services import PatientDetails, normalise_email
