@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from tracker.extensions import db
 
@@ -17,11 +17,21 @@ def page_number() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def paginate(stmt: Select, per_page: int, total: int | None = None) -> Pagination:
-    """One page of a query's results, with its total count (counted by a query unless given)."""
-    page = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=total is None)
+def paginate(stmt: Select, per_page: int, total: int | None = None, *, depth: int | None = None) -> Pagination:
+    """One page of a query's results, with its total count (counted by a query unless given).
+
+    With a depth, the count stops at depth + 1 rows and the pages at depth rows: `page.more`
+    then says there are more than `page.total`, and no page reads past the depth.
+    """
+    more = False
+    if depth is not None and total is None:
+        counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(depth + 1).subquery()))
+        total, more = min(counted, depth), counted > depth
+    number = page_number() if depth is None else min(page_number(), max(1, -(-total // per_page)))
+    page = db.paginate(stmt, page=number, per_page=per_page, error_out=False, count=total is None)
     if total is not None:
         page.total = total
+    page.more = more
     return page
 
 

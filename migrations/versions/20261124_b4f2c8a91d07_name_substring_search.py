@@ -1,4 +1,4 @@
-"""Name search by any part of a name: a trigram index on patients.name_key.
+"""Name search by any part of a name (a trigram index), and by surname in display order.
 
 Revision ID: b4f2c8a91d07
 Revises: 7a1c3e9d2b40
@@ -9,6 +9,9 @@ SQLite: an FTS5 table with the trigram tokenizer, holding only an index over pat
 the rows already there. PostgreSQL: pg_trgm and a GIN trigram index, which serves
 `name_key LIKE '%part%'`. Either way "connor" finds O'Connor without reading every patient.
 The downgrade drops the index and the triggers; pg_trgm stays installed (other things may use it).
+
+The surname index becomes (last_name_key, name_key), so a search by surname reads its first
+matches in the order they are shown instead of sorting every namesake.
 """
 
 from alembic import op
@@ -51,7 +54,11 @@ def _run(sqlite: list[str], postgres: list[str]) -> None:
 
 def upgrade():
     _run(SQLITE_UP, POSTGRES_UP)
+    op.create_index("ix_patients_last_name_key_name_key", "patients", ["last_name_key", "name_key"])
+    op.drop_index("ix_patients_last_name_key", table_name="patients")
 
 
 def downgrade():
+    op.create_index("ix_patients_last_name_key", "patients", ["last_name_key"])
+    op.drop_index("ix_patients_last_name_key_name_key", table_name="patients")
     _run(SQLITE_DOWN, POSTGRES_DOWN)

@@ -108,3 +108,11 @@ def test_archived_enquiries_leave_the_concern_and_treatment_counts(app, client, 
         page = client.get(f"/enquiries?{query}").get_data(as_text=True)
         assert _counts(page)["new"] == "1" and _rows(page) == 1, query
     assert kept != archived
+
+
+def test_the_home_counts_stop_at_the_cap_too(client, login_as, make_enquiry, capped):
+    login_as("reception")
+    for _ in range(5):
+        make_enquiry()
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-testid="summary-uncontacted">3+<' in page and 'data-testid="summary-mine">0<' in page

@@ -137,3 +137,13 @@ def test_duplicate_matching_is_strong_on_phone_or_email_and_weak_on_name_and_bir
         result = {m.patient.id: (m.strong, m.reason) for m in found}
     assert result == {same_phone: (True, "same phone number"), same_email: (True, "same e-mail"),
                       same_name_dob: (False, "same name and date of birth")}
+
+
+def test_a_search_matching_more_than_a_page_shows_the_first_by_surname_and_says_there_are_more(app, make_patient):
+    for first, last in (("Cara", "Smith"), ("Ann", "Smith"), ("Bob", "Smithson"), ("Ann", "Smart")):
+        make_patient(first, last, phone=None)
+    with app.app_context():
+        found, more = services.search("smi", limit=2)
+        assert [p.full_name for p in found] == ["Ann Smith", "Cara Smith"] and more
+        found, more = services.search("smi", limit=3)
+        assert [p.full_name for p in found] == ["Ann Smith", "Cara Smith", "Bob Smithson"] and not more

@@ -22,6 +22,7 @@ from tracker.settings.models import OptionKind
 from tracker.settings.services import clinic_settings, options
 
 PER_PAGE = 50
+UPCOMING_DEPTH = 500  # the next 500 are counted and paged through; a specialist filter narrows them
 _FIELD_FOR = {"starts_at": "time", "practitioner": "specialist", "reason": "reason"}
 
 
@@ -214,7 +215,7 @@ def upcoming():
     valid = form.validate() if "specialist" in request.args else True
     chosen = int(form.specialist.data) if valid and form.specialist.data != "all" else None
     stmt = services.upcoming_statement(practitioner_id=chosen, since=utcnow())
-    page = paginate(stmt if valid else stmt.where(false()), PER_PAGE)
+    page = paginate(stmt if valid else stmt.where(false()), PER_PAGE, depth=UPCOMING_DEPTH)
     days = [(day, list(rows)) for day, rows in groupby(page.items, key=lambda a: to_clinic(a.starts_at).date())]
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("bookings/upcoming.html", form=form, page=page, days=days, filters=filters,

@@ -8,7 +8,7 @@ COUNT_CAP. So the list costs the same with ten thousand enquiries as with a mill
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, text, union_all
+from sqlalchemy import ColumnElement, ScalarSelect, Select, exists, func, literal, select, text, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.clock import local_day_end, local_day_start
@@ -203,13 +203,15 @@ def total_for(counts: dict[Stage, Tally], stage: str) -> Tally:
     return sum((n for s, n in counts.items() if s not in CLOSED_STAGES), Tally(0))
 
 
-def desk_summary(user_id: int) -> dict[str, int]:
+def desk_summary(user_id: int) -> dict[str, Tally]:
     """The home page's counts: open enquiries nobody has reached yet, and the user's own open ones (one query).
 
-    Each count reads one index range: open, uncontacted enquiries are few; one person's are a share.
+    Each reads one index range and stops at COUNT_CAP, like the stage tabs.
     """
-    live_open = (Enquiry.archived_at.is_(None), Enquiry.stage.in_(OPEN_STAGES))
-    uncontacted = select(func.count()).where(*live_open, Enquiry.first_contacted_at.is_(None)).scalar_subquery()
-    mine = select(func.count()).where(*live_open, Enquiry.assigned_to_id == user_id).scalar_subquery()
-    counted = db.session.execute(select(uncontacted.label("uncontacted"), mine.label("mine"))).one()
-    return {"uncontacted": counted.uncontacted, "mine": counted.mine}
+    def capped(*conditions) -> ScalarSelect:
+        rows = select(Enquiry.stage).where(Enquiry.archived_at.is_(None), Enquiry.stage.in_(OPEN_STAGES), *conditions)
+        return select(func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery()).scalar_subquery()
+
+    counted = db.session.execute(select(capped(Enquiry.first_contacted_at.is_(None)).label("uncontacted"),
+                                        capped(Enquiry.assigned_to_id == user_id).label("mine"))).one()
+    return {name: Tally(min(n, COUNT_CAP), more=n > COUNT_CAP) for name, n in counted._mapping.items()}

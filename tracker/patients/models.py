@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, String, Text
+from sqlalchemy import Boolean, Date, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from tracker.audit.models import Audited
@@ -49,13 +49,15 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "patients"
     __audit_exclude__ = frozenset({"name_key", "last_name_key"})  # derived from the names
-    __table_args__ = (archived_index("patients"),)
+    # Surname then full name: search by surname reads the first matches in display order.
+    __table_args__ = (archived_index("patients"),
+                      Index("ix_patients_last_name_key_name_key", "last_name_key", "name_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80))
     name_key: Mapped[str] = mapped_column(KeyString, index=True)  # "first last", folded
-    last_name_key: Mapped[str] = mapped_column(KeyString, index=True)
+    last_name_key: Mapped[str] = mapped_column(KeyString)
     date_of_birth: Mapped[Optional[date]] = mapped_column(Date)
     phone: Mapped[Optional[str]] = mapped_column(String(20), index=True)  # E.164
     phone_alt: Mapped[Optional[str]] = mapped_column(String(20), index=True)

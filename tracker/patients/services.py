@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ARRAY, Integer, Select, and_, any_, case, cast, func, or_, select, union
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, cast, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
@@ -146,57 +146,73 @@ def parse_email_or_none(text: str | None) -> str | None:
 
 # --- search -------------------------------------------------------------------------------
 
-def search_statement(text: str) -> Select | None:
+def _branches(text: str) -> list[tuple[ColumnElement[bool], tuple]] | None:
+    """What a search matches, as (condition, the order of the index that serves it); None if nothing to search."""
+    if "@" in text:
+        email = text.lower()
+        # Stored addresses are ASCII apart from rare internationalised ones, which match exactly.
+        return [(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email,
+                 (Patient.email, Patient.id))]
+    phone_prefix = phone_search_prefix(text)
+    if phone_prefix:
+        return [(prefix_match(Patient.phone, phone_prefix), (Patient.phone, Patient.id)),
+                (prefix_match(Patient.phone_alt, phone_prefix), (Patient.phone_alt, Patient.id))]
+    key = name_key(text)
+    if not key:
+        return None
+    by_first, by_last = (Patient.name_key, Patient.id), (Patient.last_name_key, Patient.name_key, Patient.id)
+    # "john smi" matches through "first last"; "smi" and "de la cr" match the surname; "jo smi" and
+    # "smith jo" match one word against the first name and the rest against the surname.
+    branches = [(prefix_match(Patient.name_key, key), by_first), (prefix_match(Patient.last_name_key, key), by_last)]
+    first, _, rest = key.partition(" ")
+    if rest:
+        last_first, _, given = key.rpartition(" ")
+        branches += [
+            (and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)), by_first),
+            (and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)), by_last),
+        ]
+    return branches
+
+
+def search_statement(text: str, limit: int = SEARCH_LIMIT) -> Select | None:
     """Patients matching a search by phone, e-mail or name, in the order to show them; None if nothing to search.
 
     A name matches by the start of the first or last name, or (words of three letters or more)
-    by any part of the name: "connor" finds O'Connor. Matches by a start come first.
+    by any part of the name: "connor" finds O'Connor. Matches by a start come first, then by
+    surname. Each way of matching reads at most `limit` + 1 rows in the order of its own index
+    (and a part of a name at most PART_CANDIDATES), so a common name or a short number costs
+    the same in a million patients as in a thousand: the first ones in that order are shown,
+    and typing more narrows them.
     """
     text = text.strip()
     if not text.isprintable():
         return None  # control characters: nothing stored can match
-    base = select(Patient).where(Patient.archived_at.is_(None))
-    by_name = (Patient.last_name_key, Patient.name_key, Patient.id)
-    if "@" in text:
-        email = text.lower()
-        # Stored addresses are ASCII apart from rare internationalised ones, which match exactly.
-        return base.where(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email
-                          ).order_by(*by_name)
-    phone_prefix = phone_search_prefix(text)
-    if phone_prefix:
-        return base.where(or_(prefix_match(Patient.phone, phone_prefix), prefix_match(Patient.phone_alt, phone_prefix))
-                          ).order_by(*by_name)
-    key = name_key(text)
-    if not key:
+    branches = _branches(text)
+    if branches is None:
         return None
-    # "john smi" matches through "first last"; "smi" and "de la cr" match the surname; "jo smi" and
-    # "smith jo" match one word against the first name and the rest against the surname.
-    starts = [prefix_match(Patient.name_key, key), prefix_match(Patient.last_name_key, key)]
-    first, _, rest = key.partition(" ")
-    if rest:
-        starts.append(and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)))
-        last_first, _, given = key.rpartition(" ")
-        starts.append(and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)))
-    by_start = or_(*starts)
-    parts = part_candidates(key)
-    if parts is None:
-        return base.where(by_start).order_by(*by_name)
-    # One id list from each index (name starts, name parts), so each is read through its own.
-    found = union(select(Patient.id).where(by_start), parts).subquery()
+    live = Patient.archived_at.is_(None)
+    chosen = [select(Patient.id).where(live, match).order_by(*order).limit(limit + 1) for match, order in branches]
+    parts = part_candidates(name_key(text)) if "@" not in text and not phone_search_prefix(text) else None
+    if parts is not None:
+        chosen.append(parts)
+    # Subqueries: SQLite takes no LIMIT on a member of a UNION.
+    found = union(*(select(member.subquery().c.id) for member in chosen)).subquery()
     if db.session.get_bind().dialect.name == "postgresql":
         # As one array, so the planner reads those few rows by key rather than hash-joining the table.
         ids = select(func.array_agg(found.c.id)).scalar_subquery()
-        chosen = Patient.id == any_(cast(ids, ARRAY(Integer)))  # the cast makes it an array, not a subquery
+        picked = Patient.id == any_(cast(ids, ARRAY(Integer)))  # the cast makes it an array, not a subquery
     else:
-        chosen = Patient.id.in_(select(found.c.id))
-    return base.where(chosen).order_by(case((by_start, 0), else_=1), *by_name)
+        picked = Patient.id.in_(select(found.c.id))
+    by_name = (Patient.last_name_key, Patient.name_key, Patient.id)
+    starts_first = (case((or_(*(match for match, _ in branches)), 0), else_=1),) if parts is not None else ()
+    return select(Patient).where(live, picked).order_by(*starts_first, *by_name)
 
 
 def search(text: str, limit: int = SEARCH_LIMIT) -> tuple[list[Patient], bool]:
     """Up to `limit` patients matching a search, with their live enquiries; and whether there are more."""
     from tracker.enquiries.models import Enquiry  # enquiries belong to their own feature
 
-    stmt = search_statement(text) if text.strip() else None
+    stmt = search_statement(text, limit) if text.strip() else None
     if stmt is None:
         return [], False
     stmt = stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None)))).limit(limit + 1)
