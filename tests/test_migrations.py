@@ -115,3 +115,24 @@ def test_existing_concern_and_treatment_rows_take_their_enquirys_stage_and_none_
     assert [tuple(r) for r in concerns] == [(1, "boxcar", "contacted"), (1, "rolling", "contacted"),
                                             (2, "boxcar", "lost"), (2, "rolling", "lost")]
     assert [tuple(r) for r in treatments] == [(1, 1, "contacted"), (2, 1, "lost")]
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_patients_from_before_the_part_search_are_found_by_part_of_their_name(kind, tmp_path):
+    from tracker.patients import services as patients
+
+    with empty_database(kind, tmp_path) as uri:
+        app = make_test_app(uri)
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="7a1c3e9d2b40")
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO patients (id, first_name, last_name, name_key, last_name_key, "
+                                  "preferred_contact, marketing_consent, created_at, updated_at, version) "
+                                  "VALUES (1, 'Zoe', 'O''Connor', 'zoe oconnor', 'oconnor', 'any', false, "
+                                  ":at, :at, 1)"),
+                             {"at": datetime(2026, 1, 1, 10, tzinfo=UTC)})
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            names = [p.full_name for p in db.session.scalars(patients.search_statement("connor"))]
+            db.session.remove()
+            db.engine.dispose()
+    assert names == ["Zoe O'Connor"]

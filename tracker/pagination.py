@@ -23,15 +23,17 @@ def paginate(stmt: Select, per_page: int, total: int | None = None, *, depth: in
     With a depth, the count stops at depth + 1 rows and the pages at depth rows: `page.more`
     then says there are more than `page.total`, and no page reads past the depth.
     """
-    more = False
-    if depth is not None and total is None:
+    if depth is not None:
         counted = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).limit(depth + 1).subquery()))
-        total, more = min(counted, depth), counted > depth
-    number = page_number() if depth is None else min(page_number(), max(1, -(-total // per_page)))
-    page = db.paginate(stmt, page=number, per_page=per_page, error_out=False, count=total is None)
+        page = paginate_window(
+            lambda offset, limit: db.session.scalars(stmt.offset(offset).limit(limit)).unique().all(),
+            per_page, min(counted, depth))
+        page.more = counted > depth
+        return page
+    page = db.paginate(stmt, page=page_number(), per_page=per_page, error_out=False, count=total is None)
     if total is not None:
         page.total = total
-    page.more = more
+    page.more = False
     return page
 
 

@@ -9,6 +9,8 @@ SQLite: an FTS5 table with the trigram tokenizer, holding only an index over pat
 the rows already there. PostgreSQL: pg_trgm and a GIN trigram index, which serves
 `name_key LIKE '%part%'`. Either way "connor" finds O'Connor without reading every patient.
 The downgrade drops the index and the triggers; pg_trgm stays installed (other things may use it).
+A later batch migration that rebuilds `patients` on SQLite drops its triggers with the old
+table: such a migration must create them again and run the 'rebuild' below.
 
 The surname index becomes (last_name_key, name_key), so a search by surname reads its first
 matches in the order they are shown instead of sorting every namesake.

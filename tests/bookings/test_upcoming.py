@@ -155,3 +155,17 @@ def test_the_consultations_card_shows_history_and_no_buttons_to_those_who_only_l
         html = render_enquiry_bookings(enquiry_id, manager)
     assert "Cancelled" in html and f"Reason: {escape(reason)}" in html and "<script>" not in html
     assert "/bookings/1/" not in html and "consultations/new" not in html
+
+
+def test_upcoming_consultations_are_counted_and_paged_no_deeper_than_the_depth(app, client, make_user, make_enquiry,
+                                                                              make_appointment, monkeypatch):
+    from tracker.bookings import views
+
+    monkeypatch.setattr(views, "UPCOMING_DEPTH", 2)
+    specialist = make_user("specialist")
+    for i in range(4):
+        make_appointment(make_enquiry(), specialist.id, nth_slot(i))
+    sign_in(client, specialist)
+    page = client.get("/consultations").get_data(as_text=True)
+    assert 'data-testid="upcoming-count">2+<' in page and len(_patients(client.get("/consultations"))) == 2
+    assert len(_patients(client.get("/consultations?page=9"))) == 2  # past the depth: the last page

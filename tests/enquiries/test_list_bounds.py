@@ -107,7 +107,7 @@ def test_archived_enquiries_leave_the_concern_and_treatment_counts(app, client, 
     for query in ("concern=mixed", "treatment=2", "concern=mixed&treatment=2", "concern=mixed&channel=phone"):
         page = client.get(f"/enquiries?{query}").get_data(as_text=True)
         assert _counts(page)["new"] == "1" and _rows(page) == 1, query
-    assert kept != archived
+        assert f'href="/enquiries/{kept}"' in page and f'href="/enquiries/{archived}"' not in page, query
 
 
 def test_the_home_counts_stop_at_the_cap_too(client, login_as, make_enquiry, capped):

@@ -113,7 +113,7 @@ def test_renamed_and_archived_patients_leave_the_part_search(app, client, login_
         db.session.get(Patient, archived).archived_at = patient.created_at
         db.session.commit()
     page = client.get("/search", query_string={"q": "eather"}).get_data(as_text=True)
-    assert "Fairweather" not in page and "Weatherall" not in page
+    assert "Ruth" not in page and "Rhys" not in page  # the index forgot the old name; archived ones are left out
     assert "Ruth Brown" in client.get("/search", query_string={"q": "rown"}).get_data(as_text=True)
 
 
@@ -139,7 +139,7 @@ def test_duplicate_matching_is_strong_on_phone_or_email_and_weak_on_name_and_bir
                       same_name_dob: (False, "same name and date of birth")}
 
 
-def test_a_search_matching_more_than_a_page_shows_the_first_by_surname_and_says_there_are_more(app, make_patient):
+def test_a_search_matching_more_than_a_page_shows_a_page_in_surname_order_and_says_there_are_more(app, make_patient):
     for first, last in (("Cara", "Smith"), ("Ann", "Smith"), ("Bob", "Smithson"), ("Ann", "Smart")):
         make_patient(first, last, phone=None)
     with app.app_context():

@@ -113,6 +113,5 @@ def refresh_statistics() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(text("ANALYZE"))
         return
-    db.session.commit()
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn:  # VACUUM runs outside a transaction, on a connection of its own
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM (ANALYZE)")
