@@ -8,17 +8,13 @@ import re
 
 import wtforms
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 from wtforms.widgets import HiddenInput, Select
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-_OPTION = Markup('<option {}value="{}">{}</option>')
-_SELECTED = Markup("selected ")
 
 
 class QuickSelect(Select):
@@ -32,8 +28,10 @@ class QuickSelect(Select):
     def render_option(cls, choice, **kwargs) -> Markup:
         if kwargs or choice.render_kw or isinstance(choice.value, bool):
             return super().render_option(choice, **kwargs)
-        label = choice.label or choice.value
-        return _OPTION.format(_SELECTED if choice.selected else "", choice.value, label)  # format() escapes
+        selected = "selected " if choice.selected else ""
+        # Escaped here, by hand: Markup.format would do the same at ten times the cost.
+        value, label = escape(choice.value), escape(choice.label or choice.value)
+        return Markup(f'<option {selected}value="{value}">{label}</option>')  # noqa: S704 (both escaped above)
 
 
 class SelectField(wtforms.SelectField):
