@@ -122,6 +122,16 @@ class Tally:
     def __str__(self) -> str:
         return f"{self.n:,}{'+' if self.more else ''}"
 
+    @classmethod
+    def capped(cls, count: int) -> "Tally":
+        """The tally of a count taken up to COUNT_CAP + 1 rows (see _counted_to_cap)."""
+        return cls(min(count, COUNT_CAP), more=count > COUNT_CAP)
+
+
+def _counted_to_cap(rows: Select, *leading) -> Select:
+    """A count of `rows` that stops after COUNT_CAP + 1 of them, after any `leading` columns."""
+    return select(*leading, func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery())
+
 
 def _stage_rows(filters: ListFilters, stage: Stage) -> Select:
     """The enquiry ids at one stage that the filters let through, read from the index that serves them best.
@@ -153,12 +163,10 @@ def stage_counts(filters: ListFilters) -> dict[Stage, Tally]:
     Each stage is counted from its own index range and stops after COUNT_CAP + 1 rows, so the
     cost does not grow with the table; exact counts of large groups belong to the reports.
     """
-    parts = [select(literal(stage.value), func.count())
-             .select_from(_stage_rows(filters, stage).limit(COUNT_CAP + 1).subquery())
-             for stage in Stage]
+    parts = [_counted_to_cap(_stage_rows(filters, stage), literal(stage.value)) for stage in Stage]
     counts = {stage: Tally(0) for stage in Stage}
     for stage, count in db.session.execute(union_all(*parts)):
-        counts[Stage(stage)] = Tally(min(count, COUNT_CAP), more=count > COUNT_CAP)
+        counts[Stage(stage)] = Tally.capped(count)
     return counts
 
 
@@ -216,8 +224,8 @@ def desk_summary(user_id: int) -> dict[str, Tally]:
     """
     def capped(*conditions) -> ScalarSelect:
         rows = select(Enquiry.stage).where(Enquiry.archived_at.is_(None), Enquiry.stage.in_(OPEN_STAGES), *conditions)
-        return select(func.count()).select_from(rows.limit(COUNT_CAP + 1).subquery()).scalar_subquery()
+        return _counted_to_cap(rows).scalar_subquery()
 
     counted = db.session.execute(select(capped(Enquiry.first_contacted_at.is_(None)).label("uncontacted"),
                                         capped(Enquiry.assigned_to_id == user_id).label("mine"))).one()
-    return {name: Tally(min(n, COUNT_CAP), more=n > COUNT_CAP) for name, n in counted._mapping.items()}
+    return {name: Tally.capped(n) for name, n in counted._mapping.items()}

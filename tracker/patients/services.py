@@ -146,17 +146,18 @@ def parse_email_or_none(text: str | None) -> str | None:
 
 # --- search -------------------------------------------------------------------------------
 
-def _branches(text: str) -> list[tuple[ColumnElement[bool], tuple]] | None:
-    """What a search matches, as (condition, the order of the index that serves it); None if nothing to search."""
+def _branches(text: str) -> tuple[list[tuple[ColumnElement[bool], tuple]], str | None] | None:
+    """What a search matches, as (condition, the order of the index that serves it), and the name key when it
+    searches by name; None if nothing to search."""
     if "@" in text:
         email = text.lower()
         # Stored addresses are ASCII apart from rare internationalised ones, which match exactly.
         return [(prefix_match(Patient.email, email) if email.isascii() else Patient.email == email,
-                 (Patient.email, Patient.id))]
+                 (Patient.email, Patient.id))], None
     phone_prefix = phone_search_prefix(text)
     if phone_prefix:
         return [(prefix_match(Patient.phone, phone_prefix), (Patient.phone, Patient.id)),
-                (prefix_match(Patient.phone_alt, phone_prefix), (Patient.phone_alt, Patient.id))]
+                (prefix_match(Patient.phone_alt, phone_prefix), (Patient.phone_alt, Patient.id))], None
     key = name_key(text)
     if not key:
         return None
@@ -171,7 +172,7 @@ def _branches(text: str) -> list[tuple[ColumnElement[bool], tuple]] | None:
             (and_(prefix_match(Patient.name_key, first), prefix_match(Patient.last_name_key, rest)), by_first),
             (and_(prefix_match(Patient.last_name_key, last_first), prefix_match(Patient.name_key, given)), by_last),
         ]
-    return branches
+    return branches, key
 
 
 def search_statement(text: str, limit: int = SEARCH_LIMIT) -> Select | None:
@@ -187,12 +188,13 @@ def search_statement(text: str, limit: int = SEARCH_LIMIT) -> Select | None:
     text = text.strip()
     if not text.isprintable():
         return None  # control characters: nothing stored can match
-    branches = _branches(text)
-    if branches is None:
+    found_by = _branches(text)
+    if found_by is None:
         return None
+    branches, key = found_by
     live = Patient.archived_at.is_(None)
     chosen = [select(Patient.id).where(live, match).order_by(*order).limit(limit + 1) for match, order in branches]
-    parts = part_candidates(name_key(text)) if "@" not in text and not phone_search_prefix(text) else None
+    parts = part_candidates(key) if key else None
     if parts is not None:
         chosen.append(parts)
     # Subqueries: SQLite takes no LIMIT on a member of a UNION.
