@@ -69,19 +69,24 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth_bp
     from tracker.auth.loader import register_user_loader
     from tracker.bookings import bp as bookings_bp
+    from tracker.catalogue import bp as catalogue_bp
+    from tracker.consultations import bp as consultations_bp
     from tracker.enquiries import bp as enquiries_bp
     from tracker.main import bp as main_bp
     from tracker.patients import bp as patients_bp
+    from tracker.plans import bp as plans_bp
     from tracker.settings import bp as settings_bp
 
     register_user_loader()
-    for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, settings_bp):
+    for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
+                      catalogue_bp, settings_bp):
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
     """Date filters in the clinic's zone and the navigation for the signed-in role."""
     from tracker.clock import clinic_today, format_date, format_datetime, format_since, format_time
+    from tracker.money import format_pence
     from tracker.navigation import nav_items
     from tracker.patients.phones import display_phone
 
@@ -90,6 +95,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_since, "since")
     app.add_template_filter(format_time, "time")
     app.add_template_filter(display_phone, "phone")
+    app.add_template_filter(format_pence, "money")
     app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"],
                                    "today": clinic_today()})
 

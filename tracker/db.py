@@ -1,6 +1,7 @@
 """Declarative base with a constraint naming convention, column types and model mixins."""
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
 
 from flask import current_app, has_request_context, request
@@ -66,6 +67,21 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Hundredths(TypeDecorator):
+    """A Decimal with two places stored exactly, as an integer count of hundredths (never a float)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value) / 100
 
 
 def archived_index(table: str) -> Index:

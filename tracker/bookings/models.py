@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy import ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -62,6 +62,11 @@ class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     status_changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
     rebooked_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))
+    # A treatment session: which plan item and which of its sessions; who performed it and how.
+    plan_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("plan_items.id"), index=True)
+    session_number: Mapped[Optional[int]] = mapped_column(Integer)
+    performed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    session_notes: Mapped[Optional[str]] = mapped_column(Text)  # settings used, notes (clinical)
 
     enquiry = relationship("Enquiry", lazy="raise")
     practitioner = relationship("User", foreign_keys=[practitioner_id], lazy="raise")
@@ -69,6 +74,8 @@ class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     booked_by = relationship("User", foreign_keys=[booked_by_id], lazy="raise")
     status_changed_by = relationship("User", foreign_keys=[status_changed_by_id], lazy="raise")
     rebooked_to = relationship("Appointment", remote_side=[id], lazy="raise")
+    plan_item = relationship("PlanItem", lazy="raise")
+    performed_by = relationship("User", foreign_keys=[performed_by_id], lazy="raise")
 
     @property
     def minutes(self) -> int:

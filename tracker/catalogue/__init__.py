@@ -1,1 +1,7 @@
-"""The treatment catalogue: what the clinic offers (managed by administrators in a later feature)."""
+"""The treatment catalogue: what the clinic offers and each treatment's defaults, kept by administrators."""
+
+from flask import Blueprint
+
+bp = Blueprint("catalogue", __name__)
+
+from tracker.catalogue import models, views  # noqa: E402,F401  (models and routes register on import)

@@ -166,7 +166,11 @@ def change_stage(enquiry: Enquiry, to_stage: Stage, *, version: int, by_id: int 
 
 _DRIVEN_BY = {Stage.CONTACTED: "logging a reached contact or cancelling the consultation",
               Stage.CONSULTATION_BOOKED: "booking the consultation",
-              Stage.CONSULTED: "marking the consultation attended"}
+              Stage.CONSULTED: "marking the consultation attended, or declining the plan",
+              Stage.PLAN_PROPOSED: "proposing a treatment plan",
+              Stage.TREATMENT_BOOKED: "booking the first session of an accepted plan",
+              Stage.IN_TREATMENT: "recording the first session done",
+              Stage.COMPLETED: "recording the course's last session done"}
 
 
 # --- contact ------------------------------------------------------------------------------

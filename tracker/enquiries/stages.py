@@ -61,8 +61,16 @@ def next_stages(stage: Stage) -> list[Stage]:
 
 
 # Moves made by other steps, not by a stage button: a booking books, attending consults,
-# cancelling or missing the consultation goes back to contacted, a reached call contacts.
+# cancelling or missing the consultation goes back to contacted, a reached call contacts;
+# proposing a plan, booking its sessions, and the sessions done move the later stages, and a
+# plan declined or sessions cancelled step back.
 DRIVEN_MOVES = frozenset({
+    (Stage.CONSULTED, Stage.PLAN_PROPOSED),
+    (Stage.PLAN_PROPOSED, Stage.CONSULTED),
+    (Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED),
+    (Stage.TREATMENT_BOOKED, Stage.PLAN_PROPOSED),
+    (Stage.TREATMENT_BOOKED, Stage.IN_TREATMENT),
+    (Stage.IN_TREATMENT, Stage.COMPLETED),
     (Stage.NEW, Stage.CONTACTED),
     (Stage.NEW, Stage.CONSULTATION_BOOKED),
     (Stage.CONTACTED, Stage.CONSULTATION_BOOKED),

@@ -1,0 +1,3 @@
+"""catalogue views."""
+
+from tracker.catalogue import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""consultations views."""
+
+from tracker.consultations import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""plans views."""
+
+from tracker.plans import bp  # noqa: F401
