@@ -131,7 +131,8 @@ def _still_booked(enquiry: Enquiry) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def _was_consulted(enquiry: Enquiry) -> bool:
+def was_consulted(enquiry: Enquiry) -> bool:
+    """Whether the enquirer has attended a consultation."""
     stmt = select(Appointment.id).where(Appointment.enquiry_id == enquiry.id,
                                         Appointment.kind == AppointmentKind.CONSULTATION,
                                         Appointment.status == AppointmentStatus.ATTENDED)
@@ -141,7 +142,7 @@ def _was_consulted(enquiry: Enquiry) -> bool:
 def _step_back_if_none_booked(enquiry: Enquiry, *, by_id: int | None, note: str) -> None:
     """With no consultation left booked, the enquiry goes back to consulted if it ever was, else to contacted."""
     if enquiry.stage is Stage.CONSULTATION_BOOKED and not _still_booked(enquiry):
-        back_to = Stage.CONSULTED if _was_consulted(enquiry) else Stage.CONTACTED
+        back_to = Stage.CONSULTED if was_consulted(enquiry) else Stage.CONTACTED
         enquiries.move(enquiry, back_to, by_id=by_id, note=note)
 
 
