@@ -55,6 +55,7 @@ PAGES: list[Page] = [
     Page("pipeline dashboard",    "manager",    lambda s: "/reports/pipeline"),
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
     Page("csv export",            "manager",    lambda s: "/enquiries/export.csv"),
+    Page("treatment catalogue",   "admin",      lambda s: "/admin/treatments"),
 ]
 
 EXPORT = "csv export"  # also timed once through gunicorn at the largest size, with the worker's memory

@@ -22,6 +22,7 @@ NAVIGATION = [
     NavItem("Audit trail", "audit.index", "audit.view"),
     NavItem("Users", "auth.users", "users.manage"),
     NavItem("Settings", "settings.index", "settings.manage"),
+    NavItem("Treatments", "catalogue.index", "catalogue.manage"),
 ]
 
 
