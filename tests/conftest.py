@@ -83,22 +83,25 @@ def database_template(tmp_path_factory) -> str:
     return str(path)
 
 
-SEEDING_REVISION = "7a1c3e9d2b40"  # the migration that writes the clinic's starting lists and catalogue
+# The migrations that write seed rows, in order, with the function each seeds them with.
+SEEDING = (("7a1c3e9d2b40", "_seed"),  # the clinic's starting lists and catalogue
+           ("3eaf2912ffdd", "_seed_treatment_defaults"))  # the catalogue's course, price and reflection defaults
 
 
 def _reseed(conn) -> None:
-    """Write the migration's seed rows again, with the migration's own code (the seed lives in one place)."""
+    """Write the migrations' seed rows again, with the migrations' own code (each seed lives in one place)."""
     import importlib.util
 
     from alembic.migration import MigrationContext
     from alembic.operations import Operations
 
-    path = next((ROOT / "migrations" / "versions").glob(f"*_{SEEDING_REVISION}_*.py"))
-    spec = importlib.util.spec_from_file_location("seeding_migration", path)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    with Operations.context(MigrationContext.configure(conn)):
-        migration._seed()
+    for revision, function in SEEDING:
+        path = next((ROOT / "migrations" / "versions").glob(f"*_{revision}_*.py"))
+        spec = importlib.util.spec_from_file_location(f"seeding_migration_{revision}", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        with Operations.context(MigrationContext.configure(conn)):
+            getattr(migration, function)()
 
 
 def _truncate_all(app) -> None:
