@@ -181,11 +181,18 @@ class Assessment(Audited, TimestampMixin, VersionedMixin, db.Model):
     distensible: Mapped[Answer] = _answer()  # the atrophic scarring flattens on stretching
     predominant: Mapped[Optional[ScarType]] = mapped_column(string_enum(ScarType, 16))
     gb_grade: Mapped[int] = mapped_column(Integer)  # Goodman & Baron qualitative, 1–4
-    # Goodman & Baron quantitative: lesions counted per class (None: not counted), keloid by area.
-    gb_mild: Mapped[Optional[int]] = mapped_column(Integer)
-    gb_moderate: Mapped[Optional[int]] = mapped_column(Integer)
-    gb_severe: Mapped[Optional[int]] = mapped_column(Integer)
-    gb_papular: Mapped[Optional[int]] = mapped_column(Integer)
+    # Goodman & Baron quantitative: lesions counted per subtype of the paper's table (None: not
+    # counted), so the score can be recomputed; hypertrophic or keloid scarring by area.
+    gb_macular: Mapped[Optional[int]] = mapped_column(Integer)  # mild, 1 point: macular
+    gb_mild_atrophic: Mapped[Optional[int]] = mapped_column(Integer)  # mild: mildly atrophic dish-like
+    gb_moderate_atrophic: Mapped[Optional[int]] = mapped_column(Integer)  # moderate, 2 points
+    gb_shallow_punched: Mapped[Optional[int]] = mapped_column(Integer)  # moderate: punched out, shallow base, < 5 mm
+    gb_shallow_broad: Mapped[Optional[int]] = mapped_column(Integer)  # moderate: shallow but broad atrophic areas
+    gb_deep_punched: Mapped[Optional[int]] = mapped_column(Integer)  # severe, 3 points: deep, normal-looking base
+    gb_deep_abnormal: Mapped[Optional[int]] = mapped_column(Integer)  # severe: deep, abnormal base (ice pick)
+    gb_linear: Mapped[Optional[int]] = mapped_column(Integer)  # severe: linear or troughed dermal scarring
+    gb_deep_broad: Mapped[Optional[int]] = mapped_column(Integer)  # severe: deep broad atrophic areas
+    gb_papular: Mapped[Optional[int]] = mapped_column(Integer)  # hyperplastic, 2 points: papular
     gb_keloid_area: Mapped[KeloidArea] = mapped_column(string_enum(KeloidArea, 12), default=KeloidArea.NONE)
     notes: Mapped[Optional[str]] = mapped_column(Text)
     # The contraindication screen.

@@ -1,3 +1,138 @@
-"""consultations views."""
+"""Recording and amending the specialist's assessment, reading it (audited), and acknowledging its hints."""
 
-from tracker.consultations import bp  # noqa: F401
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from tracker.bookings import services as bookings
+from tracker.bookings.models import Appointment
+from tracker.clock import clinic_today
+from tracker.consultations import bp, hints, scoring, services
+from tracker.consultations.forms import (
+    AcknowledgeForm,
+    AmendAssessmentForm,
+    AssessmentForm,
+    assessment_data,
+    differences,
+)
+from tracker.consultations.models import SCREEN_QUESTIONS, SKIN_TYPE_DESCRIPTIONS, Assessment
+from tracker.db import writes_on_read
+from tracker.enquiries.models import Enquiry
+from tracker.enquiries.services import get_enquiry
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.forms import take_current_version
+from tracker.permissions import require
+
+_FIELD_FOR = {"predominant": "predominant", "isotretinoin_last_taken": "isotretinoin_last_taken"}
+_LISTS = {"skin_types": SKIN_TYPE_DESCRIPTIONS, "grades": scoring.GRADES, "screen_questions": SCREEN_QUESTIONS}
+
+
+def _enquiry_or_404(enquiry_id: int) -> Enquiry:
+    return get_enquiry(enquiry_id) or abort(404)
+
+
+def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry, Assessment | None]:
+    """The consultation with its specialist loaded, its enquiry (404 if archived) and its assessment, if any."""
+    appointment = db.session.get(Appointment, appointment_id, populate_existing=True,
+                                 options=[joinedload(Appointment.practitioner)]) or abort(404)
+    return appointment, _enquiry_or_404(appointment.enquiry_id), services.assessment_for(appointment.id)
+
+
+def _assessment_or_404(assessment_id: int) -> tuple[Assessment, Enquiry]:
+    assessment = services.get_assessment(assessment_id) or abort(404)
+    return assessment, _enquiry_or_404(assessment.enquiry_id)
+
+
+@bp.app_template_test("assessable")
+def assessable(appointment: Appointment) -> bool:
+    """Whether a new assessment can be recorded on this appointment (a started or attended consultation)."""
+    return services.why_not_assessable(appointment) is None
+
+
+def _save(form: AssessmentForm, appointment: Appointment, existing: Assessment | None) -> Assessment:
+    if existing is None:
+        return services.record_assessment(appointment, form.details(), by_id=current_user.id)
+    services.amend_assessment(existing, form.details(), version=form.version.data)
+    return existing
+
+
+def _refused(form: AssessmentForm, error: Exception, appointment_id: int) -> tuple[int, list]:
+    """Undo the attempt and say why; after a conflict, show what the colleague saved. (status, differences)"""
+    db.session.rollback()
+    if not isinstance(error, ConflictError):
+        name = _FIELD_FOR.get(getattr(error, "field", None))
+        (form[name].errors if name else form.form_errors).append(str(error))
+        return 200, []
+    form.form_errors.append(error.message)
+    saved = services.assessment_for(appointment_id)
+    take_current_version(form, saved)
+    return 409, differences(form, AmendAssessmentForm(formdata=None, data=assessment_data(saved)))
+
+
+@bp.route("/consultations/<id:appointment_id>/assessment", methods=["GET", "POST"])
+@require("assessment.edit")
+def assess(appointment_id: int):
+    """Record the assessment of a consultation, or amend the one recorded."""
+    appointment, enquiry, existing = _appointment_or_404(appointment_id)
+    if existing is None and request.method == "GET" and (reason := services.why_not_assessable(appointment)):
+        flash(reason, "warning")
+        return redirect(url_for("enquiries.detail", enquiry_id=enquiry.id))
+    # A save posts the whole assessment: the stored one only fills the form when it is opened.
+    filled = assessment_data(existing) if existing and request.method == "GET" else None
+    form = (AmendAssessmentForm if existing else AssessmentForm)(data=filled)
+    status, conflict = 200, []
+    if form.validate_on_submit():
+        try:
+            saved = _save(form, appointment, existing)
+        except (ConflictError, services.AssessmentError, bookings.BookingError) as error:
+            status, conflict = _refused(form, error, appointment_id)
+            appointment, enquiry, existing = _appointment_or_404(appointment_id)
+        else:
+            warnings, assessment_id = scoring.warnings(saved), saved.id
+            db.session.commit()
+            flash("Assessment amended." if existing else "Assessment recorded.", "success")
+            for warning in warnings:
+                flash(warning, "warning")
+            return redirect(url_for("consultations.assessment", assessment_id=assessment_id))
+    return render_template("consultations/assess.html", form=form, appointment=appointment, enquiry=enquiry,
+                           existing=existing, conflict=conflict, **_LISTS), status
+
+
+@bp.route("/assessments/<id:assessment_id>")
+@writes_on_read
+@require("assessment.view")
+def assessment(assessment_id: int):
+    """The assessment: findings, screen, score, warnings and hints, and its history; each view is audited."""
+    record, enquiry = _assessment_or_404(assessment_id)
+    services.record_view(record)
+    page = render_template("consultations/assessment.html", assessment=record, enquiry=enquiry,
+                           score=scoring.score(record), warnings=scoring.warnings(record),
+                           hints=hints.for_assessment(record, on=clinic_today()),
+                           acknowledged=hints.acknowledgements(assessment_ids=[record.id]),
+                           history=services.history(record), **_LISTS)
+    db.session.commit()
+    return page
+
+
+@bp.route("/assessments/<id:assessment_id>/hints/<rule>", methods=["POST"])
+@require("assessment.edit")
+def acknowledge_hint(assessment_id: int, rule: str):
+    """Note that the specialist saw a decision-support hint on the assessment."""
+    record, enquiry = _assessment_or_404(assessment_id)
+    form = AcknowledgeForm()
+    if rule not in hints.BY_CODE or hints.BY_CODE[rule].scope != hints.ASSESSMENT:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(" ".join(form.note.errors) or "The page was out of date; please try again.", "warning")
+        return redirect(url_for("consultations.assessment", assessment_id=record.id))
+    try:
+        hints.acknowledge(enquiry_id=enquiry.id, rule=rule, note=form.note.data, by_id=current_user.id,
+                          assessment_id=record.id)
+    except hints.HintError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash("Hint acknowledged.", "success")
+    return redirect(url_for("consultations.assessment", assessment_id=assessment_id))
