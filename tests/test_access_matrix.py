@@ -78,6 +78,12 @@ EXPECTED_PERMISSIONS = {
     "bookings.did_not_attend": "booking.edit",
     "bookings.rebook": "booking.edit",
     "bookings.upcoming": "booking.view",
+    "catalogue.edit": "catalogue.manage",
+    "catalogue.index": "catalogue.manage",
+    "catalogue.new": "catalogue.manage",
+    "consultations.acknowledge_hint": "assessment.edit",
+    "consultations.assess": "assessment.edit",
+    "consultations.assessment": "assessment.view",
     "enquiries.add_note": "enquiry.edit",
     "enquiries.archive": "enquiry.edit",
     "enquiries.archived": "record.restore",
@@ -96,6 +102,19 @@ EXPECTED_PERMISSIONS = {
     "patients.edit": "patient.edit",
     "patients.matches": "patient.view",
     "patients.restore": "record.restore",
+    "plans.accept": "plan.edit",
+    "plans.acknowledge_hint": "plan.edit",
+    "plans.add_item": "plan.edit",
+    "plans.book_sessions": "booking.edit",
+    "plans.decline": "plan.edit",
+    "plans.detail": "plan.summary.view",
+    "plans.edit_item": "plan.edit",
+    "plans.expire": "plan.edit",
+    "plans.new": "plan.edit",
+    "plans.propose": "plan.edit",
+    "plans.remove_item": "plan.edit",
+    "plans.revise": "plan.edit",
+    "plans.session_done": "plan.edit",
     "settings.defaults": "settings.manage",
     "settings.index": "settings.manage",
     "settings.option_edit": "settings.manage",
@@ -128,10 +147,13 @@ def _targets(app, make_user, make_enquiry) -> dict:
     """Real records for every kind of URL argument, so permitted roles reach a real page, not a 404."""
     from datetime import timedelta
 
-    from tracker.bookings.models import Appointment, AppointmentKind
+    from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
+    from tracker.consultations.hints import RULES
+    from tracker.consultations.models import Assessment, ScarFinding, ScarType, SkinType
     from tracker.db import utcnow
     from tracker.enquiries.models import Enquiry
     from tracker.extensions import db
+    from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
 
     user, specialist = make_user("reception"), make_user("specialist")
     enquiry_id = make_enquiry(by_id=user.id)
@@ -139,11 +161,29 @@ def _targets(app, make_user, make_enquiry) -> dict:
         starts = utcnow() + timedelta(days=2)
         appointment = Appointment(enquiry_id=enquiry_id, kind=AppointmentKind.CONSULTATION, starts_at=starts,
                                   practitioner_id=specialist.id, ends_at=starts + timedelta(minutes=30))
-        db.session.add(appointment)
+        seen_at = utcnow() - timedelta(days=1)
+        seen = Appointment(enquiry_id=enquiry_id, kind=AppointmentKind.CONSULTATION, starts_at=seen_at,
+                           practitioner_id=specialist.id, ends_at=seen_at + timedelta(minutes=30),
+                           status=AppointmentStatus.ATTENDED)
+        db.session.add_all([appointment, seen])
+        db.session.flush()
+        assessment = Assessment(appointment_id=seen.id, enquiry_id=enquiry_id, assessed_by_id=specialist.id,
+                                skin_type=SkinType.III, gb_grade=2)
+        db.session.add(assessment)
+        db.session.flush()
+        db.session.add_all(ScarFinding(assessment_id=assessment.id, scar_type=t, position=i)
+                           for i, t in enumerate(ScarType))
+        plan = TreatmentPlan(enquiry_id=enquiry_id, number=1, status=PlanStatus.DRAFT, practitioner_id=specialist.id)
+        db.session.add(plan)
+        db.session.flush()
+        item = PlanItem(plan_id=plan.id, treatment_id=1, sessions=2, interval_weeks=4, price_pence=10000,
+                        reflection_days=2)
+        db.session.add(item)
         db.session.commit()
         patient_id = db.session.get(Enquiry, enquiry_id).patient_id
         return {"user_id": user.id, "enquiry_id": enquiry_id, "patient_id": patient_id,
-                "appointment_id": appointment.id, "option_id": 1, "kind": "source"}
+                "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
+                "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code}
 
 
 def _app_with_rogue_routes(database_uri):

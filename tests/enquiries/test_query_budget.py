@@ -1,4 +1,4 @@
-"""With 100 and with 100,000 demo enquiries, each reception page runs the same few SQL statements (at most 10).
+"""With 100 and with 100,000 demo enquiries, each reception page runs the same few SQL statements (at most 10 or 12).
 
 The two databases are built once for the module with `flask seed-demo` (about 20 s on SQLite
 and 30 s on PostgreSQL for the large one); counts are deterministic, so no time is measured.
@@ -18,6 +18,9 @@ from tracker.patients.models import Patient
 
 SMALL, LARGE = 100, 100_000
 MAX_QUERIES = 10
+# The enquiry page also reads the enquiry's assessments and treatment plans (one statement each),
+# whether or not it has any: two more than the lists.
+BUDGET = {"enquiry": MAX_QUERIES + 2}
 
 
 @contextmanager
@@ -96,7 +99,7 @@ PAGES = ["list", "stage", "all", "channel", "source", "assignee", "nobody", "con
 @pytest.mark.parametrize("page", PAGES)
 def test_page_runs_the_same_bounded_number_of_queries_at_100_and_100000_enquiries(counts_by_size, page):
     small, large = counts_by_size[SMALL][page], counts_by_size[LARGE][page]
-    assert small == large <= MAX_QUERIES, f"{page}: {small} queries at {SMALL}, {large} at {LARGE}"
+    assert small == large <= BUDGET.get(page, MAX_QUERIES), f"{page}: {small} queries at {SMALL}, {large} at {LARGE}"
 
 
 def test_every_page_of_the_budget_was_measured(counts_by_size):

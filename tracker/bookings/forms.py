@@ -11,7 +11,8 @@ from tracker.forms import DateWithinYears, SelectField, TrackerForm, optional_in
 MIN_MINUTES, MAX_MINUTES = 5, 480
 
 
-def _on_five_minutes(_form, field) -> None:
+def on_five_minutes(_form, field) -> None:
+    """Refuse a time off the five-minute marks the diary uses."""
     if field.data and (field.data.minute % 5 or field.data.second):
         raise ValidationError("Choose a time on a five-minute mark, such as 14:05.")
 
@@ -24,7 +25,7 @@ class SlotForm(TrackerForm):
                      validators=[InputRequired(message="Enter the date."), DateWithinYears(2000, 2200)])
     time = TimeField("Time", format=["%H:%M", "%H:%M:%S"], render_kw={"step": 300},
                      invalid_value_message="Enter a time of day, such as 14:05.",
-                     validators=[InputRequired(message="Enter the time."), _on_five_minutes])
+                     validators=[InputRequired(message="Enter the time."), on_five_minutes])
     minutes = IntegerField("Duration (minutes)", render_kw={"min": MIN_MINUTES, "max": MAX_MINUTES},
                            validators=[InputRequired(message="Enter how many minutes it lasts."),
                                        NumberRange(MIN_MINUTES, MAX_MINUTES, message="Enter between %(min)s "

@@ -1,4 +1,4 @@
-"""Booking rules: consultations booked, moved, cancelled, attended or missed; no double-booking."""
+"""Booking rules: consultations and sessions booked, moved, cancelled, attended, missed; no double-booking."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,9 +22,10 @@ from tracker.settings.models import Option
 class BookingError(ValueError):
     """A booking the rules refuse; the message says why and where."""
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, row: int | None = None):
         super().__init__(message)
         self.field = field
+        self.row = row  # which of several slots booked together (a course of sessions)
 
 
 @dataclass
@@ -60,7 +61,8 @@ def _lock_practitioner(practitioner: User) -> None:
     db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update(key_share=True))
 
 
-def _check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
+def check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
+    """Refuse a slot with anyone but an active specialist, in the past, or overlapping their diary."""
     if slot.practitioner.role != Role.SPECIALIST or not slot.practitioner.active:
         raise BookingError("Choose an active specialist.", "practitioner")
     if slot.starts_at <= utcnow():
@@ -81,23 +83,41 @@ def _check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
                            f"on {start:%d/%m/%Y}; choose another time or specialist.", "starts_at")
 
 
-def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> Appointment:
-    """Book a consultation; the enquiry moves to consultation booked (a booking means we spoke to them)."""
-    if not enquiry.stage.is_open:
-        raise BookingError(f"A {enquiry.stage.label.lower()} enquiry cannot be booked; reopen it first.")
-    _check_slot(slot)
-    appointment = Appointment(enquiry_id=enquiry.id, kind=AppointmentKind.CONSULTATION,
-                              practitioner_id=slot.practitioner.id, room_id=slot.room.id if slot.room else None,
-                              starts_at=slot.starts_at, ends_at=slot.ends_at, status=AppointmentStatus.BOOKED,
-                              booked_by_id=by_id)
+def _new_appointment(enquiry_id: int, kind: AppointmentKind, slot: Slot, *, by_id: int | None,
+                     **session) -> Appointment:
+    appointment = Appointment(enquiry_id=enquiry_id, kind=kind, practitioner_id=slot.practitioner.id,
+                              room_id=slot.room.id if slot.room else None, starts_at=slot.starts_at,
+                              ends_at=slot.ends_at, status=AppointmentStatus.BOOKED, booked_by_id=by_id, **session)
     db.session.add(appointment)
     db.session.flush()
+    return appointment
+
+
+def _refuse_closed(enquiry: Enquiry) -> None:
+    if not enquiry.stage.is_open:
+        raise BookingError(f"A {enquiry.stage.label.lower()} enquiry cannot be booked; reopen it first.")
+
+
+def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> Appointment:
+    """Book a consultation; the enquiry moves to consultation booked (a booking means we spoke to them)."""
+    _refuse_closed(enquiry)
+    check_slot(slot)
+    appointment = _new_appointment(enquiry.id, AppointmentKind.CONSULTATION, slot, by_id=by_id)
     enquiries.note_first_contact(enquiry, utcnow())
     if can_move(enquiry.stage, Stage.CONSULTATION_BOOKED):
         # Later stages (a plan proposed, treatment under way) keep their place: a review
         # consultation does not take the enquiry back down the pipeline.
         enquiries.move(enquiry, Stage.CONSULTATION_BOOKED, by_id=by_id, note="Consultation booked")
     return appointment
+
+
+def book_session(enquiry: Enquiry, slot: Slot, *, plan_item_id: int, session_number: int,
+                 by_id: int | None) -> Appointment:
+    """Book one treatment session of a plan item; the plan's own rules and the stage are tracker.plans.sessions'."""
+    _refuse_closed(enquiry)
+    check_slot(slot)
+    return _new_appointment(enquiry.id, AppointmentKind.TREATMENT_SESSION, slot, by_id=by_id,
+                            plan_item_id=plan_item_id, session_number=session_number)
 
 
 def _close(appointment: Appointment, status: AppointmentStatus, *, by_id: int | None, version: int) -> None:
@@ -110,18 +130,26 @@ def _close(appointment: Appointment, status: AppointmentStatus, *, by_id: int | 
 
 
 def rebook(appointment: Appointment, slot: Slot, *, by_id: int | None, version: int) -> Appointment:
-    """Move a booking to another time, specialist or room; the old one is kept, marked rebooked."""
+    """Move a booking to another time, specialist or room; the old one is kept, marked rebooked.
+
+    A treatment session stays the same session of its plan item, and its plan's rules still apply.
+    """
     _close(appointment, AppointmentStatus.REBOOKED, by_id=by_id, version=version)
     db.session.flush()  # the old slot is free before the new one is checked
-    _check_slot(slot)
-    new = Appointment(enquiry_id=appointment.enquiry_id, kind=appointment.kind,
-                      practitioner_id=slot.practitioner.id, room_id=slot.room.id if slot.room else None,
-                      starts_at=slot.starts_at, ends_at=slot.ends_at, status=AppointmentStatus.BOOKED,
-                      booked_by_id=by_id)
-    db.session.add(new)
-    db.session.flush()
+    if appointment.kind is AppointmentKind.TREATMENT_SESSION:
+        _plan_sessions().check_moved_session(appointment, slot)
+    check_slot(slot)
+    new = _new_appointment(appointment.enquiry_id, appointment.kind, slot, by_id=by_id,
+                           plan_item_id=appointment.plan_item_id, session_number=appointment.session_number)
     appointment.rebooked_to_id = new.id
     return new
+
+
+def _plan_sessions():
+    # The plans feature books its sessions through this module, so it is imported when first needed.
+    from tracker.plans import sessions
+
+    return sessions
 
 
 def _still_booked(enquiry: Enquiry) -> bool:
@@ -146,6 +174,24 @@ def _step_back_if_none_booked(enquiry: Enquiry, *, by_id: int | None, note: str)
         enquiries.move(enquiry, back_to, by_id=by_id, note=note)
 
 
+def _holds_a_session(enquiry: Enquiry) -> bool:
+    stmt = select(Appointment.id).where(Appointment.enquiry_id == enquiry.id,
+                                        Appointment.kind == AppointmentKind.TREATMENT_SESSION,
+                                        Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)))
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _step_back(appointment: Appointment, *, by_id: int | None, note: str) -> None:
+    """After a cancellation or a missed appointment: a consultation as _step_back_if_none_booked says; a
+    treatment-booked enquiry with none of its sessions booked or attended any more goes back to plan proposed."""
+    db.session.flush()
+    enquiry = db.session.get(Enquiry, appointment.enquiry_id)
+    if appointment.kind is not AppointmentKind.TREATMENT_SESSION:
+        _step_back_if_none_booked(enquiry, by_id=by_id, note=note)
+    elif enquiry.stage is Stage.TREATMENT_BOOKED and not _holds_a_session(enquiry):
+        enquiries.move(enquiry, Stage.PLAN_PROPOSED, by_id=by_id, note=note)
+
+
 def cancel_future_for(enquiry: Enquiry, reason: str, *, by_id: int | None) -> int:
     """Cancel an enquiry's booked appointments (it was lost or archived), so the diary shows the slots free."""
     stmt = select(Appointment).where(Appointment.enquiry_id == enquiry.id,
@@ -161,18 +207,18 @@ def cancel_future_for(enquiry: Enquiry, reason: str, *, by_id: int | None) -> in
 
 
 def cancel(appointment: Appointment, reason: str, *, by_id: int | None, version: int) -> None:
-    """Cancel with a reason; an enquiry left with no consultation steps back (see _step_back_if_none_booked)."""
+    """Cancel with a reason; the enquiry may step back (see _step_back)."""
     if not reason or not reason.strip():
         raise BookingError("Say why the appointment is cancelled.", "reason")
     _close(appointment, AppointmentStatus.CANCELLED, by_id=by_id, version=version)
     appointment.cancel_reason = reason.strip()
-    db.session.flush()
-    _step_back_if_none_booked(db.session.get(Enquiry, appointment.enquiry_id), by_id=by_id,
-                              note=f"Consultation cancelled: {reason.strip()}")
+    _step_back(appointment, by_id=by_id, note=f"{appointment.kind.label} cancelled: {reason.strip()}")
 
 
 def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) -> None:
-    """The patient came: the enquiry moves to consulted."""
+    """The patient came to the consultation: the enquiry moves to consulted."""
+    if appointment.kind is AppointmentKind.TREATMENT_SESSION:
+        raise BookingError("Record a treatment session as done from its plan, with who performed it.")
     if appointment.starts_at > utcnow():
         raise BookingError("An appointment can be marked attended once it has started.")
     _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
@@ -181,14 +227,26 @@ def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) 
         enquiries.move(enquiry, Stage.CONSULTED, by_id=by_id, note="Attended the consultation")
 
 
+def mark_session_done(appointment: Appointment, *, performed_by: User, notes: str | None, by_id: int | None,
+                      version: int) -> None:
+    """A treatment session took place: who performed it and the settings used; stages are the plan's to move."""
+    if appointment.kind is not AppointmentKind.TREATMENT_SESSION:
+        raise BookingError("Only a treatment session is recorded as done; a consultation is marked attended.")
+    if appointment.starts_at > utcnow():
+        raise BookingError("A session can be recorded as done once it has started.")
+    if not takes_bookings(performed_by):
+        raise BookingError("Choose an active specialist.", "performed_by")
+    _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
+    appointment.performed_by_id = performed_by.id
+    appointment.session_notes = (notes or "").strip() or None
+
+
 def mark_did_not_attend(appointment: Appointment, *, by_id: int | None, version: int) -> None:
     """The patient did not come: the enquiry steps back, to be chased and re-booked."""
     if appointment.starts_at > utcnow():
         raise BookingError("An appointment can be marked as missed once it has started.")
     _close(appointment, AppointmentStatus.DID_NOT_ATTEND, by_id=by_id, version=version)
-    db.session.flush()
-    _step_back_if_none_booked(db.session.get(Enquiry, appointment.enquiry_id), by_id=by_id,
-                              note="Did not attend the consultation")
+    _step_back(appointment, by_id=by_id, note=f"Did not attend the {appointment.kind.label.lower()}")
 
 
 def for_enquiry(enquiry_id: int) -> list[Appointment]:

@@ -1,4 +1,4 @@
-"""Booking a consultation, moving, cancelling and marking it; each specialist's upcoming list."""
+"""Booking a consultation; moving, cancelling and marking any booking (sessions too); the upcoming list."""
 
 from itertools import groupby
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.bookings import bp, services
 from tracker.bookings.forms import AppointmentStepForm, CancelForm, RebookForm, SlotForm, UpcomingFilterForm
-from tracker.bookings.models import Appointment, AppointmentStatus
+from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import local_day_end, local_day_start, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
@@ -35,7 +35,8 @@ def _enquiry_or_404(enquiry_id: int) -> Enquiry:
 def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
     """The appointment with its people and room loaded, and its enquiry (404 if archived)."""
     appointment = db.session.get(Appointment, appointment_id, populate_existing=True, options=[
-        joinedload(Appointment.practitioner), joinedload(Appointment.room)]) or abort(404)
+        joinedload(Appointment.practitioner), joinedload(Appointment.room),
+        joinedload(Appointment.plan_item)]) or abort(404)
     return appointment, _enquiry_or_404(appointment.enquiry_id)
 
 
@@ -89,6 +90,13 @@ def _back_to(enquiry_id: int):
     return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
 
 
+def _page_of(appointment: Appointment) -> str:
+    """Where the booking is listed: a treatment session on its plan's page, a consultation on its enquiry's."""
+    if appointment.kind is AppointmentKind.TREATMENT_SESSION:
+        return url_for("plans.detail", plan_id=appointment.plan_item.plan_id)
+    return url_for("enquiries.detail", enquiry_id=appointment.enquiry_id)
+
+
 # --- booking, re-booking and cancelling ---------------------------------------------------
 
 @bp.route("/enquiries/<id:enquiry_id>/consultations/new", methods=["GET", "POST"])
@@ -132,10 +140,12 @@ def rebook(appointment_id: int):
             status = _refused(form, error)
             appointment, enquiry = _appointment_or_404(appointment_id)
         else:
-            done = f"Consultation moved to {_when(new)} with {lists['staff'][new.practitioner_id].full_name}."
+            done = (f"{appointment.kind.label} moved to {_when(new)} with "
+                    f"{lists['staff'][new.practitioner_id].full_name}.")
+            back = _page_of(appointment)
             db.session.commit()
             flash(done, "success")
-            return _back_to(enquiry.id)
+            return redirect(back)
     return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=appointment,
                            diary=_day_diary(form, appointment)), status
 
@@ -155,27 +165,29 @@ def cancel(appointment_id: int):
             status = _refused(form, error)
             appointment, enquiry = _appointment_or_404(appointment_id)
         else:
-            done = f"Consultation on {_when(appointment)} cancelled."
+            done, back = f"{appointment.kind.label} on {_when(appointment)} cancelled.", _page_of(appointment)
             db.session.commit()
             flash(done, "success")
-            return _back_to(enquiry.id)
+            return redirect(back)
     return render_template("bookings/cancel.html", form=form, enquiry=enquiry, appointment=appointment), status
 
 
 def _not_booked(appointment: Appointment, verb: str):
     flash(f"This appointment is {appointment.status.label.lower()}, so it cannot be {verb}.", "warning")
-    return _back_to(appointment.enquiry_id)
+    return redirect(_page_of(appointment))
 
 
 # --- attended / did not attend ------------------------------------------------------------
 
 def _mark(appointment_id: int, step, done: str):
     appointment, enquiry = _appointment_or_404(appointment_id)
+    back = _page_of(appointment)
     form = AppointmentStepForm()
     if not form.validate_on_submit():
         flash("The page was out of date; please try again.", "warning")
-        return _back_to(enquiry.id)
-    message = done.format(patient=enquiry.patient.full_name, when=_when(appointment))
+        return redirect(back)
+    message = done.format(patient=enquiry.patient.full_name, what=appointment.kind.label.lower(),
+                          when=_when(appointment))
     try:
         step(appointment, by_id=current_user.id, version=form.version.data)  # ConflictError: the 409 page
     except services.BookingError as error:
@@ -185,21 +197,21 @@ def _mark(appointment_id: int, step, done: str):
     else:
         db.session.commit()
         flash(message, "success")
-    return _back_to(enquiry.id)
+    return redirect(back)
 
 
 @bp.route("/bookings/<id:appointment_id>/attended", methods=["POST"])
 @require("booking.edit")
 def attended(appointment_id: int):
     """The patient came; the enquiry moves to consulted."""
-    return _mark(appointment_id, services.mark_attended, "{patient} attended the consultation on {when}.")
+    return _mark(appointment_id, services.mark_attended, "{patient} attended the {what} on {when}.")
 
 
 @bp.route("/bookings/<id:appointment_id>/did-not-attend", methods=["POST"])
 @require("booking.edit")
 def did_not_attend(appointment_id: int):
-    """The patient did not come; the enquiry goes back to contacted."""
-    return _mark(appointment_id, services.mark_did_not_attend, "{patient} did not attend the consultation on {when}.")
+    """The patient did not come; the enquiry steps back (see services.mark_did_not_attend)."""
+    return _mark(appointment_id, services.mark_did_not_attend, "{patient} did not attend the {what} on {when}.")
 
 
 # --- upcoming -----------------------------------------------------------------------------

@@ -78,12 +78,37 @@ def _slot_text(appointment, when: datetime) -> str:
     return f"{format_datetime(when)} with {appointment.practitioner.full_name}{room}"
 
 
-def timeline(enquiry_id: int, appointments=None) -> list[Entry]:
-    """Every entry, newest first; pass the enquiry's appointments if already loaded."""
+def _clinical_entries(enquiry_id: int, clinical: bool, assessments, plans) -> list[Entry]:
+    """Assessments, plans and hint acknowledgements; their clinical detail only when `clinical`.
+
+    assessments, plans: what the page already loaded (None: not loaded). An enquiry without either
+    has no acknowledgements either, so a new enquiry's page asks nothing more.
+    """
+    # Imported here: these features build on enquiries, which must not import them at load time.
+    from tracker.consultations import hints
+    from tracker.consultations import services as consultations
+    from tracker.plans import services as treatment_plans
+
+    entries = []
+    if assessments is None or assessments:
+        entries += consultations.timeline_entries(enquiry_id, clinical=clinical)
+    if plans is None or plans:
+        entries += treatment_plans.timeline_entries(enquiry_id, clinical=clinical, plans=plans)
+    if assessments is None or plans is None or assessments or plans:
+        entries += hints.timeline_entries(enquiry_id, clinical=clinical)
+    return entries
+
+
+def timeline(enquiry_id: int, appointments=None, *, clinical: bool = False, assessments=None,
+             plans=None) -> list[Entry]:
+    """Every entry, newest first; pass the enquiry's appointments, assessments and plans if already loaded.
+
+    clinical: the reader may see clinical detail (the assessment, plan notes); the caller audits that view.
+    """
     if appointments is None:
         appointments = bookings.for_enquiry(enquiry_id)
     entries = (_stage_entries(enquiry_id) + _contact_entries(enquiry_id) + _note_entries(enquiry_id)
-               + _booking_entries(appointments))
+               + _booking_entries(appointments) + _clinical_entries(enquiry_id, clinical, assessments, plans))
     # Each kind comes newest first; at equal times the later row of a kind stays above the earlier.
     order = {id(entry): position for position, entry in enumerate(entries)}
     return sorted(entries, key=lambda e: (e.at, -order[id(e)]), reverse=True)

@@ -3,9 +3,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from tracker.audit import services as audit
+from tracker.audit.models import AuditAction
 from tracker.bookings import services as bookings
 from tracker.catalogue.services import treatments_by_id
 from tracker.clock import local_to_utc, to_clinic
+from tracker.consultations import services as consultations
 from tracker.enquiries import bp, choices, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
 from tracker.enquiries.models import Channel, Concern
@@ -16,6 +19,7 @@ from tracker.forms import conflict_differences, take_current_version
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
 from tracker.permissions import require
+from tracker.plans import services as treatment_plans
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
 
@@ -96,10 +100,17 @@ def detail(enquiry_id: int):
     """The enquiry: patient card, stage and next steps, bookings and the timeline."""
     enquiry = enquiry_or_404(enquiry_id)
     appointments = bookings.for_enquiry(enquiry.id)
+    assessments, plans = consultations.for_enquiry(enquiry.id), treatment_plans.for_enquiry(enquiry.id)
+    clinical = current_user.can("assessment.view")
+    if clinical and (assessments or plans):  # the timeline shows clinical detail: the view is audited
+        audit.record(AuditAction.VIEW, entity=enquiry, changes={"viewed": "clinical timeline"})
+        db.session.commit()
     stage_form = StageForm(version=enquiry.version)
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
     return render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
-                           entries=timeline.timeline(enquiry.id, appointments),
+                           assessments=assessments, plans=plans,
+                           entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
+                                                    assessments=assessments, plans=plans),
                            next_stages=manual_next_stages(enquiry), stage_form=stage_form,
                            contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm())
 

@@ -1,0 +1,120 @@
+"""Booking an accepted plan's course of sessions, and recording a session done."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from tracker.bookings import services as bookings
+from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
+from tracker.enquiries.models import Enquiry
+from tracker.enquiries.services import get_enquiry
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.permissions import require
+from tracker.plans import bp, sessions
+from tracker.plans.forms_sessions import CourseForm, SessionDoneForm, course_form
+from tracker.plans.models import PlanItem, TreatmentPlan
+from tracker.plans.reflection import reflection
+from tracker.settings.models import OptionKind
+from tracker.settings.services import options
+
+
+def _plan_or_404(plan_id: int) -> tuple[TreatmentPlan, Enquiry]:
+    """The plan with its items loaded, and its enquiry (404 if archived)."""
+    plan = sessions.plan_with_items(plan_id) or abort(404)
+    return plan, get_enquiry(plan.enquiry_id) or abort(404)
+
+
+def _session_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
+    """A treatment session with its practitioner, item and treatment loaded, and its enquiry (404 otherwise)."""
+    appointment = db.session.get(Appointment, appointment_id, populate_existing=True, options=[
+        joinedload(Appointment.practitioner), joinedload(Appointment.plan_item).joinedload(PlanItem.treatment)])
+    if appointment is None or appointment.kind is not AppointmentKind.TREATMENT_SESSION or not appointment.plan_item:
+        abort(404)
+    return appointment, get_enquiry(appointment.enquiry_id) or abort(404)
+
+
+def _to_plan(plan_id: int):
+    return redirect(url_for("plans.detail", plan_id=plan_id))
+
+
+def _rooms(form: CourseForm) -> dict:
+    rooms = options(OptionKind.ROOM)
+    form.room.choices = [("", "— none —")] + [(r.id, r.label) for r in rooms]
+    return {r.id: r for r in rooms}
+
+
+def _refused_course(form: CourseForm, error: "bookings.BookingError", keys: list[str]) -> None:
+    """Undo the attempt; the error goes beside the refused row's date, the duration, or above the form."""
+    db.session.rollback()
+    if error.row is not None:
+        form[f"date_{keys[error.row]}"].errors.append(str(error))
+    elif error.field == "minutes":
+        form.minutes.errors.append(str(error))
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/plans/<id:plan_id>/sessions", methods=["GET", "POST"])
+@require("booking.edit")
+def book_sessions(plan_id: int):
+    """Book an accepted plan's sessions on suggested dates, each editable; none before the reflection date."""
+    plan, enquiry = _plan_or_404(plan_id)
+    suggestions = sessions.suggest_course(plan)
+    form = course_form(suggestions)
+    rooms = _rooms(form)
+    if form.validate_on_submit():
+        rows = form.chosen(suggestions)
+        keys = [f"{row.item.id}_{row.number}" for row in rows]
+        try:
+            booked = sessions.book_course(plan, rows, minutes=form.minutes.data, room=rooms.get(form.room.data),
+                                          by_id=current_user.id)
+        except bookings.BookingError as error:
+            _refused_course(form, error, keys)
+            plan, enquiry = _plan_or_404(plan_id)
+            suggestions = sessions.suggest_course(plan)
+        else:
+            done = (f"{len(booked)} session(s) booked for {enquiry.patient.full_name} "
+                    f"with {plan.practitioner.full_name}.")
+            db.session.commit()
+            flash(done, "success")
+            return _to_plan(plan_id)
+    return render_template("plans/sessions.html", form=form, plan=plan, enquiry=enquiry, limit=reflection(plan),
+                           rows=[(s, *form.row(s.key)) for s in suggestions if s.key in form.keys])
+
+
+def _refused_done(form: SessionDoneForm, error: Exception) -> int:
+    """Undo the attempt and say why beside the performer or above the form; the status to answer."""
+    db.session.rollback()
+    if isinstance(error, ConflictError):
+        form.form_errors.append(error.message)
+        return 409
+    (form.performed_by.errors if error.field == "performed_by" else form.form_errors).append(str(error))
+    return 200
+
+
+@bp.route("/sessions/<id:appointment_id>/done", methods=["GET", "POST"])
+@require("plan.edit")
+def session_done(appointment_id: int):
+    """Record a session done: who performed it, the settings used and notes."""
+    appointment, enquiry = _session_or_404(appointment_id)
+    plan_id = appointment.plan_item.plan_id
+    if request.method == "GET" and appointment.status is not AppointmentStatus.BOOKED:
+        flash(f"This session is {appointment.status.label.lower()}, so it cannot be recorded as done.", "warning")
+        return _to_plan(plan_id)
+    form, status = SessionDoneForm(performed_by=appointment.practitioner_id, version=appointment.version), 200
+    staff = {u.id: u for u in bookings.specialists()}
+    form.performed_by.choices = [("", "— choose who performed it —")] + [(i, u.full_name) for i, u in staff.items()]
+    if form.validate_on_submit():
+        try:
+            sessions.record_done(appointment, performed_by=staff[form.performed_by.data], notes=form.notes.data,
+                                 version=form.version.data, by_id=current_user.id)
+        except (ConflictError, bookings.BookingError) as error:
+            status = _refused_done(form, error)
+            appointment, enquiry = _session_or_404(appointment_id)
+        else:
+            done = f"{sessions.session_label(appointment.plan_item, appointment.session_number)}: recorded as done."
+            db.session.commit()
+            flash(done, "success")
+            return _to_plan(plan_id)
+    return render_template("plans/session_done.html", form=form, appointment=appointment, enquiry=enquiry), status
