@@ -39,7 +39,7 @@ def test_there_is_no_earliest_date_until_the_information_date_and_items_exist():
 
 def test_the_explanation_names_the_information_date_the_days_and_the_treatment():
     found = reflection(_plan(date(2026, 3, 2), ("TCA CROSS", 2), ("Punch excision", 14)))
-    assert found.explain() == "information given on 02/03/2026 + 14 days' reflection (Punch excision)"
+    assert found.explain() == "information given on 02/03/2026 + 14 days' reflection for Punch excision"
 
 
 def test_items_take_the_catalogue_period_when_added_and_a_later_catalogue_change_does_not_move_the_date(

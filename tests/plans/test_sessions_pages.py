@@ -63,7 +63,7 @@ def test_the_page_shows_the_earliest_allowed_date_and_why_and_a_row_per_session(
     earliest = today(app) + timedelta(days=14)
     notice = re.search(r'data-testid="earliest-date">(.*?)</div>\s*</div>', body, re.S).group(1)
     assert f"Earliest allowed date for a session: {earliest:%d/%m/%Y}" in notice
-    assert f"information given on {today(app):%d/%m/%Y} + 14 days&#39; reflection (Subcision)" in notice
+    assert f"information given on {today(app):%d/%m/%Y} + 14 days&#39; reflection for Subcision" in notice
     subcision, microneedling = c.item_ids
     assert [input_value(response, f"date_{k}") for k in (f"{subcision}_1", f"{subcision}_2", f"{microneedling}_1")] \
         == [earliest.isoformat(), (earliest + timedelta(weeks=4)).isoformat(),
@@ -110,7 +110,7 @@ def test_a_row_before_the_reflection_date_is_refused_beside_its_date_with_the_in
     earliest = today(app) + timedelta(days=14)
     assert field_error(response, f"date_{first}") == (
         f"Subcision, session 1 of 2: The first session cannot be before {earliest:%d/%m/%Y}: information given on "
-        f"{today(app):%d/%m/%Y} + 14 days' reflection (Subcision).")
+        f"{today(app):%d/%m/%Y} + 14 days' reflection for Subcision.")
     assert field_error(response, f"date_{second}") == ""
     assert [input_value(response, n) for n in (f"date_{first}", f"date_{second}", f"time_{second}", "minutes")] == [
         early.isoformat(), later.isoformat(), "11:35", "50"]

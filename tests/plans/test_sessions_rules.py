@@ -41,7 +41,7 @@ def test_a_session_before_the_reflection_date_is_refused_with_that_date_and_the_
         book(app, c, [(item_index, 1, local(earliest - timedelta(days=1)))])
     message = str(refused.value)
     assert f"The first session cannot be before {earliest:%d/%m/%Y}: information given on {today(app):%d/%m/%Y} " \
-           "+ 14 days' reflection (Subcision)." in message
+           "+ 14 days' reflection for Subcision." in message
     assert refused.value.row == 0 and refused.value.field == "starts_at"
     assert session_rows(app) == []
     assert stage_of(app, c.enquiry_id) is Stage.PLAN_PROPOSED

@@ -15,7 +15,7 @@ class Reflection:
 
     def explain(self) -> str:
         return (f"information given on {self.info_given_on:%d/%m/%Y} + {self.days} days' reflection "
-                f"({self.because_of})")
+                f"for {self.because_of}")
 
 
 def reflection(plan) -> Reflection | None:
