@@ -63,3 +63,33 @@ def test_pages_hold_fifty_events_and_the_query_count_does_not_grow_with_them(app
 def test_reception_and_specialists_cannot_open_the_trail(client, login_as):
     login_as("specialist")
     assert client.get("/audit").status_code == 403
+
+
+def _clinical_change(app, entity_type: str, changes: dict) -> None:
+    with app.app_context():
+        db.session.add(AuditEvent(action=AuditAction.UPDATE, entity_type=entity_type, entity_id=1, changes=changes))
+        db.session.commit()
+
+
+def _trail_views(app) -> list[dict]:
+    with app.app_context():
+        views = db.select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW)
+        return [e.changes for e in db.session.scalars(views)]
+
+
+def test_a_page_of_the_trail_showing_clinical_values_is_itself_audited_as_a_view(app, client, login_as):
+    login_as("manager")
+    _clinical_change(app, "assessments", {"notes": ["", "Deep tracts on both cheeks"]})
+    assert "Deep tracts on both cheeks" in client.get("/audit").data.decode()
+    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail"}]
+
+
+def test_a_page_of_the_trail_without_clinical_values_is_not_audited(app, client, login_as):
+    login_as("manager")
+    _clinical_change(app, "appointments", {"status": ["booked", "cancelled"]})  # not the session's notes
+    _clinical_change(app, "treatment_plans", {"status": ["draft", "proposed"]})  # not the plan's notes
+    client.get("/audit")
+    assert _trail_views(app) == []
+    _clinical_change(app, "appointments", {"session_notes": [None, "Two passes at 1.5 mm"]})
+    client.get("/audit")
+    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail"}]

@@ -64,6 +64,18 @@ def test_each_view_of_an_assessment_writes_a_view_event_without_clinical_content
         assert "deep tracts" not in str(view) and "Low mood" not in str(view)
 
 
+def test_opening_the_amend_form_shows_the_stored_assessment_and_is_audited_as_a_view(app, client, make_user,
+                                                                                      assessment_id, audit_rows):
+    specialist = make_user("specialist")
+    sign_in(client, specialist)
+    with app.app_context():
+        appointment_id = db.session.get(services.Assessment, assessment_id).appointment_id
+    response = client.get(f"/consultations/{appointment_id}/assessment")
+    assert response.status_code == 200 and NOTES in response.get_data(as_text=True)
+    views = _views(audit_rows, assessment_id)
+    assert [(v["actor_id"], v["changes"]) for v in views] == [(specialist.id, {"viewed": "assessment"})]
+
+
 def test_a_manager_reads_the_assessment_but_cannot_amend_it(app, client, make_user, assessment_id):
     sign_in(client, make_user("manager"))
     body = client.get(f"/assessments/{assessment_id}").get_data(as_text=True)

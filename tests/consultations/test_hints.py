@@ -375,7 +375,7 @@ def test_any_note_is_stored_stripped_or_refused_beside_the_note(app, consultatio
     check()
 
 
-def test_timeline_entry_shows_the_hint_and_note_only_when_clinical(app, consultation):
+def test_timeline_entry_shows_the_hint_its_title_and_note_only_when_clinical(app, consultation):
     _ack(app, consultation, note="Patient understands.")
     rule = hints.BY_CODE["ice_pick_first_line"]
     with app.app_context():
@@ -383,9 +383,11 @@ def test_timeline_entry_shows_the_hint_and_note_only_when_clinical(app, consulta
         (plain,) = hints.timeline_entries(consultation.enquiry_id, clinical=False)
     for entry in (clinical, plain):
         assert entry.kind == "hint"
-        assert entry.title == f"Decision-support hint acknowledged: {rule.title}"
         assert entry.by == consultation.specialist.full_name
+    assert clinical.title == f"Decision-support hint acknowledged: {rule.title}"
     assert rule.message in clinical.detail and "Patient understands." in clinical.detail
+    # The rule's title names what was screened, so the plain entry says only that a hint was acknowledged.
+    assert plain.title == "Decision-support hint acknowledged"
     assert plain.detail is None
 
 

@@ -108,6 +108,22 @@ def test_lost_needs_a_reason_and_reopening_returns_to_the_stage_it_was_lost_from
                                                            "called back, wants to go ahead")
 
 
+@pytest.mark.parametrize(("lost_from", "back_to"), [(Stage.CONSULTATION_BOOKED, Stage.CONTACTED),
+                                                   (Stage.TREATMENT_BOOKED, Stage.PLAN_PROPOSED),
+                                                   (Stage.IN_TREATMENT, Stage.IN_TREATMENT)], ids=str)
+def test_reopening_steps_back_where_losing_cancelled_what_the_stage_stood_on(app, make_enquiry, make_user,
+                                                                            lost_from, back_to):
+    user = make_user("reception")
+    enquiry_id = make_enquiry()
+    _put_at(app, enquiry_id, lost_from)
+    with app.app_context():
+        enquiry = services.get_enquiry(enquiry_id)
+        services.mark_lost(enquiry, settings.options(OptionKind.LOST_REASON)[0], by_id=user.id)
+        services.reopen(enquiry, by_id=user.id)
+        db.session.commit()
+    assert read_enquiry(app, enquiry_id).stage is back_to
+
+
 @pytest.mark.parametrize("stage", [Stage.COMPLETED, Stage.LOST])
 def test_closed_enquiries_cannot_be_marked_lost(app, make_enquiry, make_user, stage):
     user = make_user("reception")

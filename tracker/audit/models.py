@@ -46,6 +46,9 @@ class Audited:
     """
 
     __audit_exclude__: ClassVar[frozenset[str]] = frozenset()
+    # Columns whose values are clinical detail ("*": every column), for the trail to know which of its
+    # rows only clinical readers may see, and to audit their viewing.
+    __clinical_columns__: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def audited_columns(cls) -> list[str]:
@@ -67,6 +70,13 @@ def _keep_old_values(_mapper, cls) -> None:
     """
     for key in cls.audited_columns():
         event.listen(getattr(cls, key), "set", _set_listener, active_history=True)
+
+
+@cache
+def clinical_columns() -> dict[str, frozenset[str]]:
+    """Table name → its clinical columns ("*": all), for the audited tables that have any."""
+    return {m.local_table.name: m.class_.__clinical_columns__ for m in AuditEvent.registry.mappers
+            if issubclass(m.class_, Audited) and m.class_.__clinical_columns__}
 
 
 @cache

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.models import AuditAction, AuditEvent, audited_tables
+from tracker.audit.models import AuditAction, AuditEvent, audited_tables, clinical_columns
 from tracker.audit.recorder import request_context
 from tracker.errors import ConflictError
 from tracker.extensions import db
@@ -94,3 +94,26 @@ def events_query(
 def entity_types() -> list[str]:
     """Table names of the audited record types, for the trail's filter."""
     return sorted(audited_tables() - {AuditEvent.__tablename__})
+
+
+def shows_clinical_detail(events: list[AuditEvent]) -> bool:
+    """Whether any of these events carries clinical detail: a value of a clinical column of a record."""
+    clinical = clinical_columns()
+    for event in events:
+        columns = clinical.get(event.entity_type)
+        if columns and event.changes and ("*" in columns or columns & event.changes.keys()):
+            return True
+    return False
+
+
+def record_view_after_reading(entity: Any, what: str) -> None:
+    """Write a VIEW event once a page is rendered, in a transaction of its own that starts with the write.
+
+    Closing the read transaction first (which leaves the loaded objects as they were) means SQLite never
+    has to turn a reading transaction into a writing one, which fails at once if another worker wrote in
+    between; so pages read by everyone, which audit only some readers, need not take the write lock for
+    all of them. Commits.
+    """
+    db.session.close()
+    record(AuditAction.VIEW, entity=entity, changes={"viewed": what})
+    db.session.commit()

@@ -38,4 +38,7 @@ def index():
         stmt = services.events_query().where(false())
     page = paginate(stmt, PER_PAGE)
     filters = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("audit/index.html", form=form, page=page, filters=filters)
+    html = render_template("audit/index.html", form=form, page=page, filters=filters)
+    if services.shows_clinical_detail(page.items):  # values from clinical records: viewing them is audited
+        services.record_view_after_reading(None, "audit trail with clinical detail")
+    return html

@@ -45,6 +45,7 @@ HOLDS_TIME = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentS
 class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     """A booked slot for an enquiry with a practitioner; history is kept by status, never deleted."""
 
+    __clinical_columns__ = frozenset({"session_notes"})
     __tablename__ = "appointments"
     __table_args__ = (Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),)
 

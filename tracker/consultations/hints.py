@@ -288,6 +288,8 @@ def timeline_entries(enquiry_id: int, *, clinical: bool) -> list:
         if clinical:
             detail = "\n".join(part for part in (rule.message if rule else None,
                                                 f"Note: {ack.note}" if ack.note else None) if part) or None
-        entries.append(Entry(ack.at, "hint", f"Decision-support hint acknowledged: {rule.title if rule else ack.rule}",
-                             ack.by.full_name, detail))
+        # The rule's title says what was screened (pregnancy, cold sores...): clinical detail too.
+        title = f"Decision-support hint acknowledged: {rule.title if rule else ack.rule}" if clinical else (
+            "Decision-support hint acknowledged")
+        entries.append(Entry(ack.at, "hint", title, ack.by.full_name, detail))
     return entries

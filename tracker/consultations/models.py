@@ -170,6 +170,7 @@ def _answer() -> Mapped[Answer]:
 class Assessment(Audited, TimestampMixin, VersionedMixin, db.Model):
     """What the specialist saw and screened at one consultation; amended in place, the trail keeps each change."""
 
+    __clinical_columns__ = frozenset({"*"})
     __tablename__ = "assessments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,6 +227,7 @@ class Assessment(Audited, TimestampMixin, VersionedMixin, db.Model):
 class ScarFinding(Audited, TimestampMixin, db.Model):
     """One scar type on one assessment: present or not, how many, how big, where."""
 
+    __clinical_columns__ = frozenset({"*"})
     __tablename__ = "scar_findings"
     __table_args__ = (UniqueConstraint("assessment_id", "scar_type", name="uq_scar_findings_assessment_id"),)
 
@@ -257,6 +259,7 @@ class ScarFinding(Audited, TimestampMixin, db.Model):
 class HintAcknowledgement(Audited, db.Model):
     """A specialist's note that they saw a decision-support hint, on an assessment or a plan item."""
 
+    __clinical_columns__ = frozenset({"rule", "note"})
     __tablename__ = "hint_acknowledgements"
     __table_args__ = (Index("ix_hint_acknowledgements_enquiry_id", "enquiry_id"),)
 

@@ -72,6 +72,7 @@ def _refused(form: AssessmentForm, error: Exception, appointment_id: int) -> tup
 
 @bp.route("/consultations/<id:appointment_id>/assessment", methods=["GET", "POST"])
 @require("assessment.edit")
+@writes_on_read
 def assess(appointment_id: int):
     """Record the assessment of a consultation, or amend the one recorded."""
     appointment, enquiry, existing = _appointment_or_404(appointment_id)
@@ -95,8 +96,12 @@ def assess(appointment_id: int):
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for("consultations.assessment", assessment_id=assessment_id))
-    return render_template("consultations/assess.html", form=form, appointment=appointment, enquiry=enquiry,
-                           existing=existing, conflict=conflict, **_LISTS), status
+    page = render_template("consultations/assess.html", form=form, appointment=appointment, enquiry=enquiry,
+                           existing=existing, conflict=conflict, **_LISTS)
+    if existing is not None and (request.method == "GET" or conflict):  # the stored assessment is shown
+        services.record_view(existing)
+        db.session.commit()
+    return page, status
 
 
 @bp.route("/assessments/<id:assessment_id>")

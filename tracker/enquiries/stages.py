@@ -92,9 +92,11 @@ def manual_next_stages(enquiry) -> list[Stage]:
     return [s for s in next_stages(enquiry.stage) if is_manual(enquiry.stage, s)]
 
 
+# Losing an enquiry cancels its booked appointments, so one lost while they were all it had to show
+# for its stage reopens a step back: its consultation, or its treatment sessions, to be booked again.
+REOPENS_BACK = {Stage.CONSULTATION_BOOKED: Stage.CONTACTED, Stage.TREATMENT_BOOKED: Stage.PLAN_PROPOSED}
+
+
 def reopens_to(enquiry) -> Stage | None:
-    """Where a lost enquiry goes back to: the stage it was lost from, except that one lost with a
-    consultation booked goes back to contacted, because losing it cancelled the consultation."""
-    if enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED:
-        return Stage.CONTACTED
-    return enquiry.lost_from_stage
+    """Where a lost enquiry goes back to: the stage it was lost from, or a step back (REOPENS_BACK)."""
+    return REOPENS_BACK.get(enquiry.lost_from_stage, enquiry.lost_from_stage)

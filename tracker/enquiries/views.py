@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.audit import services as audit
-from tracker.audit.models import AuditAction
 from tracker.bookings import services as bookings
 from tracker.catalogue.services import treatments_by_id
 from tracker.clock import local_to_utc, to_clinic
@@ -102,17 +101,17 @@ def detail(enquiry_id: int):
     appointments = bookings.for_enquiry(enquiry.id)
     assessments, plans = consultations.for_enquiry(enquiry.id), treatment_plans.for_enquiry(enquiry.id)
     clinical = current_user.can("assessment.view")
-    if clinical and (assessments or plans):  # the timeline shows clinical detail: the view is audited
-        audit.record(AuditAction.VIEW, entity=enquiry, changes={"viewed": "clinical timeline"})
-        db.session.commit()
     stage_form = StageForm(version=enquiry.version)
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
-    return render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
+    page = render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
                            assessments=assessments, plans=plans,
                            entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
                                                     assessments=assessments, plans=plans),
                            next_stages=manual_next_stages(enquiry), stage_form=stage_form,
                            contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm())
+    if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited
+        audit.record_view_after_reading(enquiry, "clinical timeline")
+    return page
 
 
 @bp.route("/enquiries/<id:enquiry_id>/edit", methods=["GET", "POST"])

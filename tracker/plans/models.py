@@ -36,6 +36,7 @@ class PlanStatus(enum.StrEnum):
 class TreatmentPlan(Audited, TimestampMixin, VersionedMixin, db.Model):
     """One version of a plan for an enquiry; revising it makes a new row and supersedes this one."""
 
+    __clinical_columns__ = frozenset({"notes"})
     __tablename__ = "treatment_plans"
     __table_args__ = (UniqueConstraint("enquiry_id", "number", "revision", name="uq_treatment_plans_enquiry_id"),)
 
@@ -81,6 +82,7 @@ class TreatmentPlan(Audited, TimestampMixin, VersionedMixin, db.Model):
 class PlanItem(Audited, TimestampMixin, VersionedMixin, db.Model):
     """A catalogue treatment in a plan: where, how many sessions, how far apart, at what price, in which phase."""
 
+    __clinical_columns__ = frozenset({"notes", "areas", "other_areas"})
     __tablename__ = "plan_items"
     __table_args__ = (Index("ix_plan_items_plan_id", "plan_id"),)
 
