@@ -27,7 +27,8 @@ def to_pounds(pence: int | None) -> Decimal | None:
     return None if pence is None else Decimal(pence) / 100
 
 
-def _two_places(_form, field) -> None:
+def two_places(_form, field) -> None:
+    """A form validator: an amount in pounds with at most two decimals (blank is left to other validators)."""
     # StopValidation: NumberRange would raise on NaN rather than refuse it.
     if field.data is not None and (not field.data.is_finite() or field.data.as_tuple().exponent < -2):
         raise StopValidation("Enter pounds and pence, such as 250 or 249.50.")
@@ -38,5 +39,5 @@ def pounds_field(label: str, *, description: str | None = None) -> DecimalField:
     return DecimalField(label, places=2, description=description,
                         render_kw={"step": "0.01", "min": 0, "inputmode": "decimal"},
                         validators=[InputRequired(message="Enter the price in pounds, such as 250 or 249.50."),
-                                    _two_places,
+                                    two_places,
                                     NumberRange(0, MAX_POUNDS, message="Enter an amount from £0 to £100,000.")])

@@ -10,7 +10,8 @@ New tables only, plus new columns:
   Existing rows are kept; the ten seeded treatments get the values from the domain notes, any
   treatment an administrator added gets neutral defaults (1 session, 4 weeks, no price, 2 days).
 - appointments gain the plan item and session number of a treatment session, who performed it and
-  its notes; every existing appointment keeps its row with these empty.
+  its notes; every existing appointment keeps its row with these empty. A partial unique index keeps
+  each session of a plan item booked or done at most once.
 Millimetres are stored as integer hundredths (tracker.db.Hundredths), prices as integer pence.
 """
 
@@ -314,6 +315,10 @@ def upgrade():
         batch_op.create_foreign_key(
             batch_op.f("fk_appointments_plan_item_id_plan_items"), "plan_items", ["plan_item_id"], ["id"]
         )
+    # A session of a plan item is booked or done at most once (a moved or cancelled one may be booked again).
+    one_session = sa.text("plan_item_id IS NOT NULL AND status IN ('booked', 'attended')")
+    op.create_index("uq_appointments_plan_item_id_session_number", "appointments", ["plan_item_id", "session_number"],
+                    unique=True, sqlite_where=one_session, postgresql_where=one_session)
 
     with op.batch_alter_table("treatments", schema=None) as batch_op:
         batch_op.add_column(
@@ -388,6 +393,7 @@ def downgrade():
         batch_op.drop_column("default_sessions")
         batch_op.drop_column("category")
 
+    op.drop_index("uq_appointments_plan_item_id_session_number", table_name="appointments")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_appointments_plan_item_id_plan_items"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_appointments_performed_by_id_users"), type_="foreignkey")

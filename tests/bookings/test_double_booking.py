@@ -116,7 +116,7 @@ def _pause(monkeypatch, *, before_lock: bool) -> None:
     Where it does not (SQLite's BEGIN IMMEDIATE, PostgreSQL after the lock), the wait times out
     and the requests go on one after the other.
     """
-    real = services._lock_practitioner
+    real = services.lock_practitioner
     meet = threading.Barrier(2)
 
     def paused(practitioner):
@@ -127,7 +127,7 @@ def _pause(monkeypatch, *, before_lock: bool) -> None:
         if before_lock:
             real(practitioner)
 
-    monkeypatch.setattr(services, "_lock_practitioner", paused)
+    monkeypatch.setattr(services, "lock_practitioner", paused)
 
 
 @pytest.mark.parametrize("paused", [False, True], ids=["free-running", "paused-before-the-lock"])

@@ -8,7 +8,8 @@ import html
 import itertools
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -85,13 +86,21 @@ def run(app, action: Callable, *, by_id: int | None = None):
         return value
 
 
+def drafted_at(day: date) -> datetime:
+    """Midday in the clinic on a day, as a UTC instant."""
+    return datetime.combine(day, time(12)).replace(tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+
+
 def draft(app, enquiry_id: int, practitioner_id: int, *treatment_ids: int, notes: str | None = None,
-          **details) -> int:
-    """A draft plan through the rules, with one item per treatment (catalogue defaults unless `details`)."""
+          drafted_on: date | None = None, **details) -> int:
+    """A draft plan through the rules, one item per treatment (catalogue defaults unless `details`), drafted today
+    or on `drafted_on` (its information cannot be given before it was drafted)."""
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
         plan = services.new_plan(enquiry, practitioner=db.session.get(User, practitioner_id), notes=notes,
                                  by_id=practitioner_id)
+        if drafted_on is not None:
+            plan.created_at = drafted_at(drafted_on)
         for treatment_id in treatment_ids:
             services.add_item(plan, db.session.get(Treatment, treatment_id), services.ItemDetails(**details))
         db.session.commit()
@@ -108,8 +117,8 @@ def propose(app, plan_id: int, info_given_on: date | None = None, *, by_id: int 
 
 def proposed(app, enquiry_id: int, practitioner_id: int, *treatment_ids: int,
              info_given_on: date | None = None) -> int:
-    """A proposed plan through the rules; returns its id."""
-    plan_id = draft(app, enquiry_id, practitioner_id, *treatment_ids)
+    """A proposed plan through the rules, drafted on the day its information was given; returns its id."""
+    plan_id = draft(app, enquiry_id, practitioner_id, *treatment_ids, drafted_on=info_given_on)
     propose(app, plan_id, info_given_on)
     return plan_id
 

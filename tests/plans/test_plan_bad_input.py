@@ -202,7 +202,7 @@ def test_proposing_with_any_date_or_version_never_500_and_proposes_only_a_valid_
     treatment = make_treatment(app)
     enquiry_id = consulted_enquiry(app, make_enquiry, days_ago=30)
     received, now = today(app) - timedelta(days=30), today(app)
-    plans = [draft(app, enquiry_id, specialist.id, treatment)]
+    plans = [draft(app, enquiry_id, specialist.id, treatment, drafted_on=received)]
     outcomes = set()
 
     @PROPERTY
@@ -224,7 +224,7 @@ def test_proposing_with_any_date_or_version_never_500_and_proposes_only_a_valid_
         assert (response.status_code == 302) == valid, (day, sent)
         if valid:
             assert plan_row(app, plan_id)["info_given_on"] == parsed.date()
-            plans.append(draft(app, enquiry_id, specialist.id, treatment))
+            plans.append(draft(app, enquiry_id, specialist.id, treatment, drafted_on=received))
         else:
             body = response.get_data(as_text=True)
             assert 'class="invalid-feedback' in body or 'data-testid="form-errors"' in body

@@ -31,7 +31,7 @@ from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
-from tracker.plans import services
+from tracker.plans import decisions, services
 from tracker.plans.models import PlanStatus
 
 TIMES = "\u00d7"  # the multiplication sign the plan page writes: "1: TCA CROSS ×4 every 2 weeks"  # noqa: RUF003
@@ -99,7 +99,7 @@ def test_a_specialist_drafts_adds_proposes_and_records_acceptance_through_the_pa
     assert stage_of(app, enquiry_id) is Stage.PLAN_PROPOSED
     body = client.get(f"/plans/{plan['id']}").get_data(as_text=True)
     earliest = (today(app) + timedelta(days=14)).strftime("%d/%m/%Y")
-    assert f"Earliest first session: {earliest}" in body and "14 days&#39; reflection (Laser test)" in body
+    assert f"Earliest first session: {earliest}" in body and "14 days&#39; reflection for Laser test" in body
     accepted = client.post(f"/plans/{plan['id']}/accept", data={
         "decided_on": today(app).isoformat(), "consent_by": str(specialist.id), "consent_on": today(app).isoformat(),
         "version": str(plan_row(app, plan["id"])["version"])})
@@ -260,7 +260,7 @@ def _accept_with_sessions(app, plan_id: int) -> None:
     """Accept the plan and book one session of each item (written straight to the table)."""
     with app.app_context():
         plan = services.get_plan(plan_id)
-        services.accept(plan, decided_on=today(app), consent_by=plan.practitioner, consent_on=today(app),
+        decisions.accept(plan, decided_on=today(app), consent_by=plan.practitioner, consent_on=today(app),
                         version=plan.version, by_id=None)
         for n, item in enumerate(plan.items):
             starts = utcnow() + timedelta(days=20 + n)

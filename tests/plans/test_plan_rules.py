@@ -1,26 +1,34 @@
 """The plan rules refuse what the clinic must not record: wrong dates, consent by someone else, retired treatments."""
 
+import re
 from datetime import timedelta
 
 import pytest
 
+from tests.conftest import sign_in
 from tests.plans.plan_fixtures import (
     consulted_enquiry,
     draft,
+    drafted_at,
+    field_error,
+    form_error_text,
     item_rows,
     make_treatment,
     plan_row,
+    propose,
     proposed,
     set_treatment,
     stage_of,
     today,
 )
+from tracker import money
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
 from tracker.enquiries.stages import Stage
 from tracker.errors import ConflictError
 from tracker.extensions import db
-from tracker.plans import services
+from tracker.plans import decisions, services
+from tracker.plans.forms import ItemFieldsForm
 from tracker.plans.models import PlanStatus
 
 
@@ -131,7 +139,7 @@ def test_a_decision_before_the_information_date_or_in_the_future_is_refused(app,
     reason = None
 
     def accept(decided, consented):
-        return lambda plan: services.accept(plan, decided_on=decided, consent_by=plan.practitioner,
+        return lambda plan: decisions.accept(plan, decided_on=decided, consent_by=plan.practitioner,
                                             consent_on=consented, version=plan.version, by_id=None)
 
     _refused(app, plan_id, accept(given - timedelta(days=1), given), "before the information was given",
@@ -139,7 +147,7 @@ def test_a_decision_before_the_information_date_or_in_the_future_is_refused(app,
     _refused(app, plan_id, accept(given, given - timedelta(days=1)), "before the information was given",
              "consent_on")
     _refused(app, plan_id, accept(today(app) + timedelta(days=1), given), "in the future", "decided_on")
-    _refused(app, plan_id, lambda plan: services.decline(
+    _refused(app, plan_id, lambda plan: decisions.decline(
         plan, decided_on=given - timedelta(days=1), reason=reason, note=None, mark_lost=True, version=plan.version,
         by_id=None), "before the information was given", "decided_on")
     assert stage_of(app, enquiry_id) is Stage.PLAN_PROPOSED
@@ -149,7 +157,7 @@ def test_consent_taken_by_anyone_but_the_practitioner_is_refused(app, setting, m
     specialist, treatment, enquiry_id = setting
     colleague = make_user("specialist", full_name="Dr Other")
     plan_id = proposed(app, enquiry_id, specialist.id, treatment)
-    _refused(app, plan_id, lambda plan: services.accept(
+    _refused(app, plan_id, lambda plan: decisions.accept(
         plan, decided_on=today(app), consent_by=db.session.get(User, colleague.id), consent_on=today(app),
         version=plan.version, by_id=None),
         f"Consent must be taken by {specialist.full_name}, who will perform the treatment", "consent_by")
@@ -159,7 +167,7 @@ def test_consent_taken_by_anyone_but_the_practitioner_is_refused(app, setting, m
 def test_a_decline_needs_a_lost_reason(app, setting):
     specialist, treatment, enquiry_id = setting
     plan_id = proposed(app, enquiry_id, specialist.id, treatment)
-    _refused(app, plan_id, lambda plan: services.decline(plan, decided_on=today(app), reason=None, note=None,
+    _refused(app, plan_id, lambda plan: decisions.decline(plan, decided_on=today(app), reason=None, note=None,
                                                         mark_lost=False, version=plan.version, by_id=None),
              "Choose why", "reason")
 
@@ -173,3 +181,72 @@ def test_the_practitioner_must_be_an_active_specialist(app, setting, make_user, 
                                   practitioner=db.session.get(User, user.id), notes=None, by_id=None)
             db.session.rollback()
         assert refused.value.field == "practitioner"
+
+
+def test_the_information_cannot_be_given_before_the_plan_was_drafted(app, setting, client):
+    specialist, treatment, enquiry_id = setting
+    fresh = draft(app, enquiry_id, specialist.id, treatment)
+    yesterday = today(app) - timedelta(days=1)
+    _refused(app, fresh, lambda plan: services.propose(plan, info_given_on=yesterday, version=plan.version,
+                                                      by_id=None),
+             f"before the plan was drafted \\({today(app):%d/%m/%Y}\\)", "info_given_on")
+    drafted = today(app) - timedelta(days=5)
+    older = draft(app, enquiry_id, specialist.id, treatment, drafted_on=drafted)
+    _refused(app, older, lambda plan: services.propose(plan, info_given_on=drafted - timedelta(days=1),
+                                                      version=plan.version, by_id=None),
+             "before the plan was drafted", "info_given_on")
+    sign_in(client, specialist)
+    response = client.post(f"/plans/{fresh}/propose", data={"info_given_on": yesterday.isoformat(),
+                                                            "version": str(plan_row(app, fresh)["version"])})
+    assert response.status_code == 200
+    assert field_error(response, "info_given_on") == ("The information cannot be given before the plan was drafted "
+                                                      f"({today(app):%d/%m/%Y}).")
+    propose(app, older, drafted)
+    assert plan_row(app, older)["info_given_on"] == drafted
+
+
+def test_a_revision_cannot_be_back_dated_before_the_information_of_the_plan_it_revises(app, setting):
+    specialist, treatment, enquiry_id = setting
+    given = today(app) - timedelta(days=10)
+    first = proposed(app, enquiry_id, specialist.id, treatment, info_given_on=given)
+    with app.app_context():
+        revision = services.revise(services.get_plan(first), by_id=specialist.id)
+        revision.created_at = drafted_at(today(app) - timedelta(days=20))  # drafted earlier: only the rule here
+        revision_id = revision.id
+        db.session.commit()
+    _refused(app, revision_id, lambda plan: services.propose(plan, info_given_on=given - timedelta(days=1),
+                                                            version=plan.version, by_id=None),
+             f"before that of the version it revises, Plan 1 \\({given:%d/%m/%Y}\\)", "info_given_on")
+    propose(app, revision_id, given)
+    assert plan_row(app, revision_id)["status"] is PlanStatus.PROPOSED
+
+
+def test_a_revision_drafted_today_cannot_take_an_information_date_weeks_back(app, setting):
+    specialist, treatment, enquiry_id = setting
+    first = proposed(app, enquiry_id, specialist.id, treatment, info_given_on=today(app) - timedelta(days=1))
+    with app.app_context():
+        revision_id = services.revise(services.get_plan(first), by_id=specialist.id).id
+        db.session.commit()
+    _refused(app, revision_id, lambda plan: services.propose(plan, info_given_on=today(app) - timedelta(days=25),
+                                                            version=plan.version, by_id=None),
+             "before the plan was drafted", "info_given_on")
+
+
+def test_a_plan_is_not_proposed_while_a_consultation_is_booked(app, client, make_user, make_enquiry):
+    specialist = make_user("specialist")
+    enquiry_id = consulted_enquiry(app, make_enquiry, stages=(Stage.CONSULTATION_BOOKED,), attended=True,
+                                   practitioner_id=specialist.id)
+    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    message = "A consultation is booked: mark it attended or cancel it before proposing the plan."
+    _refused(app, plan_id, lambda plan: services.propose(plan, info_given_on=today(app), version=plan.version,
+                                                        by_id=None), re.escape(message), None)
+    sign_in(client, specialist)
+    response = client.post(f"/plans/{plan_id}/propose", data={"info_given_on": today(app).isoformat(),
+                                                              "version": str(plan_row(app, plan_id)["version"])})
+    assert response.status_code == 200 and form_error_text(response) == message
+    assert stage_of(app, enquiry_id) is Stage.CONSULTATION_BOOKED
+
+
+def test_the_item_price_is_checked_by_the_one_money_validator():
+    assert money.two_places in ItemFieldsForm.price.kwargs["validators"]
+    assert money.two_places in money.pounds_field("Price").kwargs["validators"]

@@ -20,20 +20,20 @@ from tests.plans.plan_fixtures import (
 )
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
-from tracker.plans import services
+from tracker.plans import decisions, services
 from tracker.plans.models import PlanStatus
 from tracker.settings.models import Option
 
 
 def _decline(app, plan_id: int, *, mark_lost: bool, reason: str = "Price", note: str | None = "Too dear for now"):
     reason_id = lost_reason(app, reason)
-    with_plan(app, plan_id, lambda plan: services.decline(
+    with_plan(app, plan_id, lambda plan: decisions.decline(
         plan, decided_on=today(app), reason=db.session.get(Option, reason_id), note=note, mark_lost=mark_lost,
         version=plan.version, by_id=None))
 
 
 def _expire(app, plan_id: int):
-    with_plan(app, plan_id, lambda plan: services.expire(plan, version=plan.version, by_id=None))
+    with_plan(app, plan_id, lambda plan: decisions.expire(plan, version=plan.version, by_id=None))
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_declining_leaves_plan_proposed_while_another_plan_is_proposed_or_accept
     first = proposed(app, enquiry_id, specialist.id, treatment)
     second = proposed(app, enquiry_id, specialist.id, treatment)
     if other is PlanStatus.ACCEPTED:
-        with_plan(app, second, lambda plan: services.accept(
+        with_plan(app, second, lambda plan: decisions.accept(
             plan, decided_on=today(app), consent_by=plan.practitioner, consent_on=today(app), version=plan.version,
             by_id=None))
     _decline(app, first, mark_lost=False)
@@ -114,7 +114,7 @@ def test_expiring_steps_back_like_a_decline_and_only_when_no_other_plan_is_open(
 def test_accepting_records_consent_but_leaves_the_stage_to_the_first_booked_session(app, setting):
     specialist, treatment, enquiry_id = setting
     plan_id = proposed(app, enquiry_id, specialist.id, treatment, info_given_on=today(app) - timedelta(days=5))
-    with_plan(app, plan_id, lambda plan: services.accept(
+    with_plan(app, plan_id, lambda plan: decisions.accept(
         plan, decided_on=today(app) - timedelta(days=1), consent_by=plan.practitioner, consent_on=today(app),
         version=plan.version, by_id=specialist.id))
     row = plan_row(app, plan_id)

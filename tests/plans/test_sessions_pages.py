@@ -203,24 +203,42 @@ def test_reception_can_open_the_booking_page_but_not_record_a_session_done(app, 
     assert session_rows(app)[0]["status"] is AppointmentStatus.BOOKED
 
 
-def test_a_specialist_records_a_session_done_defaulting_to_the_booked_practitioner(app, client, make_user,
-                                                                                  make_enquiry, specialist):
+def test_a_specialist_records_a_session_done_by_the_practitioner_who_took_consent_the_only_one_offered(
+        app, client, make_user, make_enquiry, specialist):
     recorder = make_user("specialist", full_name="Dr Bea Marsh")
     sign_in(client, recorder)
     c, session_id = _past_session(app, make_enquiry, specialist)
     page = client.get(f"/sessions/{session_id}/done").get_data(as_text=True)
-    assert f'<option selected value="{specialist.id}">Dr Ada Quinn</option>' in page
-    response = client.post(f"/sessions/{session_id}/done", data={"performed_by": str(recorder.id),
+    select = re.search(r'<select[^>]*name="performed_by".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option[^>]*value="(\d+)"', select) == [str(specialist.id)]
+    assert f'<option selected value="{specialist.id}">Dr Ada Quinn</option>' in select
+    assert "Dr Ada Quinn took consent for this plan, so performs its sessions" in page
+    response = client.post(f"/sessions/{session_id}/done", data={"performed_by": str(specialist.id),
                            "notes": "Nokor needle, 3 passes", "version": str(version_of(app, session_id))})
     assert response.status_code == 302 and response.headers["Location"] == f"/plans/{c.plan_id}"
     assert take_flashes(client) == [("success", "Subcision, session 1 of 2: recorded as done.")]
     stored = session_rows(app)[0]
     assert (stored["status"], stored["performed_by_id"], stored["session_notes"], stored["status_changed_by_id"]) == (
-        AppointmentStatus.ATTENDED, recorder.id, "Nokor needle, 3 passes", recorder.id)
+        AppointmentStatus.ATTENDED, specialist.id, "Nokor needle, 3 passes", recorder.id)
     assert stage_of(app, c.enquiry_id) is Stage.IN_TREATMENT
     # Done already: the page sends the user back to the plan.
     again = client.get(f"/sessions/{session_id}/done")
     assert again.status_code == 302 and take_flashes(client)[0][0] == "warning"
+
+
+def test_a_done_form_naming_another_performer_is_refused_beside_the_field_and_saves_nothing(app, client, make_user,
+                                                                                         make_enquiry, specialist):
+    recorder = make_user("specialist", full_name="Dr Bea Marsh")
+    sign_in(client, recorder)
+    _, session_id = _past_session(app, make_enquiry, specialist)
+    response = client.post(f"/sessions/{session_id}/done", data={"performed_by": str(recorder.id), "notes": "kept",
+                                                                 "version": str(version_of(app, session_id))})
+    assert response.status_code == 200
+    assert field_error(response, "performed_by") == ("This session must be performed by Dr Ada Quinn, who took "
+                                                     "consent for the plan.")
+    assert "kept</textarea>" in response.get_data(as_text=True)
+    assert "Dr Ada Quinn took consent for this plan, so performs its sessions" in response.get_data(as_text=True)
+    assert session_rows(app)[0]["status"] is AppointmentStatus.BOOKED
 
 
 def test_a_stale_done_form_is_refused_with_409_and_saves_nothing(app, client, login_as, make_enquiry, specialist):

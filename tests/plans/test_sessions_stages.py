@@ -52,18 +52,17 @@ def test_the_first_booking_moves_the_enquiry_to_treatment_booked_and_later_ones_
 
 
 def test_the_first_session_done_moves_to_in_treatment_and_the_courses_last_to_completed(app, make_enquiry,
-                                                                                       specialist, make_user):
-    other = make_user("specialist", full_name="Dr Bea Marsh")
+                                                                                       specialist):
     c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4), Item("microneedling", 1, 4, phase=2)])
     set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     past = utcnow() - timedelta(days=3)
     first, second, third = (add_session(app, c, 0, 1, past - timedelta(days=60)),
                             add_session(app, c, 0, 2, past - timedelta(days=30)), add_session(app, c, 1, 1, past))
-    record_done(app, first, other.id, notes="  1.5 mm, two passes  ")
+    record_done(app, first, specialist.id, notes="  1.5 mm, two passes  ")
     assert stage_of(app, c.enquiry_id) is Stage.IN_TREATMENT
     stored = _row(app, first)
     assert stored["status"] is AppointmentStatus.ATTENDED
-    assert (stored["performed_by_id"], stored["session_notes"]) == (other.id, "1.5 mm, two passes")
+    assert (stored["performed_by_id"], stored["session_notes"]) == (specialist.id, "1.5 mm, two passes")
     record_done(app, second, specialist.id)
     assert stage_of(app, c.enquiry_id) is Stage.IN_TREATMENT  # the microneedling session is still to come
     record_done(app, third, specialist.id, notes="")
@@ -79,6 +78,21 @@ def test_a_single_session_course_goes_straight_through_to_completed(app, make_en
     set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, add_session(app, c, 0, 1, utcnow() - timedelta(hours=2)), specialist.id)
     assert [n[1] for n in stage_notes(app, c.enquiry_id)[-2:]] == [Stage.IN_TREATMENT, Stage.COMPLETED]
+
+
+def test_a_session_performed_by_anyone_but_the_practitioner_who_took_consent_is_refused(app, make_enquiry,
+                                                                                         specialist, make_user):
+    other = make_user("specialist", full_name="Dr Bea Marsh")
+    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    session_id = add_session(app, c, 0, 1, utcnow() - timedelta(hours=2))
+    before = _row(app, session_id)
+    with pytest.raises(BookingError, match="must be performed by Dr Ada Quinn, who took consent") as refused:
+        record_done(app, session_id, other.id)
+    assert refused.value.field == "performed_by"
+    assert "For Dr Bea Marsh to perform it, they must take consent again" in str(refused.value)
+    assert _row(app, session_id) == before
+    assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED
 
 
 @pytest.mark.parametrize("case", ["not started", "inactive performer", "reception performer", "already cancelled"])

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, Text
+from sqlalchemy import ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -41,13 +41,19 @@ class AppointmentStatus(enum.StrEnum):
 # Statuses that hold the practitioner's time: a cancelled or moved slot is free again.
 HOLDS_TIME = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND)
 
+# A session of a plan item is booked or done at most once, even when two bookings race past the rules' check
+# (a moved session leaves 'booked' before its new row is written).
+_ONE_SESSION = text("plan_item_id IS NOT NULL AND status IN ('booked', 'attended')")
+
 
 class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     """A booked slot for an enquiry with a practitioner; history is kept by status, never deleted."""
 
     __clinical_columns__ = frozenset({"session_notes"})
     __tablename__ = "appointments"
-    __table_args__ = (Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),)
+    __table_args__ = (Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),
+                      Index("uq_appointments_plan_item_id_session_number", "plan_item_id", "session_number",
+                            unique=True, sqlite_where=_ONE_SESSION, postgresql_where=_ONE_SESSION))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)

@@ -53,11 +53,12 @@ def takes_bookings(user: User) -> bool:
     return user.role == Role.SPECIALIST and user.active
 
 
-def _lock_practitioner(practitioner: User) -> None:
-    # Serialise bookings per practitioner: two requests checking the same diary at once would
-    # both see it free. PostgreSQL locks the row; SQLite already holds the write lock.
-    # FOR NO KEY UPDATE (key_share): rows that merely point at the user (appointments booked by
-    # them, audit rows) need not wait, and two specialists booking each other cannot deadlock.
+def lock_practitioner(practitioner: User) -> None:
+    """Serialise bookings in this practitioner's diary until the transaction ends (take it before reading it)."""
+    # Two requests checking the same diary at once would both see it free. PostgreSQL locks the row;
+    # SQLite already holds the write lock. FOR NO KEY UPDATE (key_share): rows that merely point at the
+    # user (appointments booked by them, audit rows) need not wait, and two specialists booking each
+    # other cannot deadlock.
     db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update(key_share=True))
 
 
@@ -67,7 +68,7 @@ def check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
         raise BookingError("Choose an active specialist.", "practitioner")
     if slot.starts_at <= utcnow():
         raise BookingError("This time has passed; choose a time in the future.", "starts_at")
-    _lock_practitioner(slot.practitioner)
+    lock_practitioner(slot.practitioner)
     stmt = select(Appointment).where(
         Appointment.practitioner_id == slot.practitioner.id,
         Appointment.status.in_(HOLDS_TIME),
@@ -174,7 +175,8 @@ def _step_back_if_none_booked(enquiry: Enquiry, *, by_id: int | None, note: str)
         enquiries.move(enquiry, back_to, by_id=by_id, note=note)
 
 
-def _holds_a_session(enquiry: Enquiry) -> bool:
+def holds_a_session(enquiry: Enquiry) -> bool:
+    """Whether any of the enquiry's treatment sessions is booked or done."""
     stmt = select(Appointment.id).where(Appointment.enquiry_id == enquiry.id,
                                         Appointment.kind == AppointmentKind.TREATMENT_SESSION,
                                         Appointment.status.in_((AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)))
@@ -188,7 +190,7 @@ def _step_back(appointment: Appointment, *, by_id: int | None, note: str) -> Non
     enquiry = db.session.get(Enquiry, appointment.enquiry_id)
     if appointment.kind is not AppointmentKind.TREATMENT_SESSION:
         _step_back_if_none_booked(enquiry, by_id=by_id, note=note)
-    elif enquiry.stage is Stage.TREATMENT_BOOKED and not _holds_a_session(enquiry):
+    elif enquiry.stage is Stage.TREATMENT_BOOKED and not holds_a_session(enquiry):
         enquiries.move(enquiry, Stage.PLAN_PROPOSED, by_id=by_id, note=note)
 
 
@@ -229,13 +231,14 @@ def mark_attended(appointment: Appointment, *, by_id: int | None, version: int) 
 
 def mark_session_done(appointment: Appointment, *, performed_by: User, notes: str | None, by_id: int | None,
                       version: int) -> None:
-    """A treatment session took place: who performed it and the settings used; stages are the plan's to move."""
+    """A session took place, performed by its plan's practitioner, with its settings; the plan moves the stages."""
     if appointment.kind is not AppointmentKind.TREATMENT_SESSION:
         raise BookingError("Only a treatment session is recorded as done; a consultation is marked attended.")
     if appointment.starts_at > utcnow():
         raise BookingError("A session can be recorded as done once it has started.")
     if not takes_bookings(performed_by):
         raise BookingError("Choose an active specialist.", "performed_by")
+    _plan_sessions().check_performer(appointment, performed_by)
     _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
     appointment.performed_by_id = performed_by.id
     appointment.session_notes = (notes or "").strip() or None

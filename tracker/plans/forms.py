@@ -4,21 +4,15 @@ from decimal import Decimal
 
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.clock import clinic_today
 from tracker.consultations.models import Area
 from tracker.enquiries.forms import CoercedIdSelect, MultiCheckboxField
 from tracker.forms import DateWithinYears, TrackerForm, version_field
-from tracker.money import MAX_POUNDS, to_pence, to_pounds
+from tracker.money import MAX_POUNDS, to_pence, to_pounds, two_places
 
 AREA_CHOICES = [SelectChoice(a.value, a.label) for a in Area]
-
-
-def _two_places(_form, field) -> None:
-    # StopValidation: NumberRange would raise on NaN rather than refuse it.
-    if field.data is not None and (not field.data.is_finite() or field.data.as_tuple().exponent < -2):
-        raise StopValidation("Enter pounds and pence, such as 250 or 249.50.")
 
 
 def _count(label: str, low: int, high: int, description: str) -> IntegerField:
@@ -58,7 +52,7 @@ class ItemFieldsForm(TrackerForm):
     interval_weeks = _count("Weeks between sessions", 1, 52, "1 to 52; blank for the catalogue's.")
     price = DecimalField("Price per session (£)", places=2, description="Blank for the catalogue price.",
                          render_kw={"step": "0.01", "min": 0, "inputmode": "decimal"},
-                         validators=[Optional(), _two_places,
+                         validators=[Optional(), two_places,
                                      NumberRange(0, MAX_POUNDS, message="Enter an amount from £0 to £100,000.")])
     areas = MultiCheckboxField("Areas to treat", choices=AREA_CHOICES)
     other_areas = StringField("Other areas", render_kw={"maxlength": 200},
@@ -137,6 +131,14 @@ class DeclineForm(TrackerForm):
     def validate_reason(self, field) -> None:
         if field.data is None:
             raise ValidationError("Choose why the plan was declined.")
+
+
+def decline_form(stays_open: str | None, **kwargs) -> DeclineForm:
+    """The decline form: ticked to mark the enquiry lost only if nothing keeps it open (services.stays_open)."""
+    form = DeclineForm(mark_lost=stays_open is None, **kwargs)
+    if stays_open:
+        form.mark_lost.description = f"Unticked: {stays_open}."
+    return form
 
 
 class StepForm(TrackerForm):

@@ -79,17 +79,28 @@ def course_form(suggestions: list[Suggested], **kwargs) -> CourseForm:
 
 
 class SessionDoneForm(TrackerForm):
-    """Who performed a session, and the settings used and notes (clinical)."""
+    """Who performed a session (its plan's practitioner: only_by), and the settings used and notes (clinical)."""
 
-    # No Optional(): the empty choice is in the list, so the choice check still runs.
-    performed_by = SelectField("Performed by", coerce=optional_int,
+    # The choice is checked by validate_performed_by, which says who must perform the session.
+    performed_by = SelectField("Performed by", coerce=optional_int, validate_choice=False,
                                validators=[InputRequired(message="Choose who performed the session.")])
     notes = TextAreaField("Settings and notes", render_kw={"rows": 6, "maxlength": NOTES_MAX},
                           description="Device and settings, areas treated, how it went. Clinical: shown only to "
                                       "clinical staff.",
                           validators=[Length(max=NOTES_MAX, message="Keep the notes under %(max)d characters.")])
     version = version_field()
+    practitioner = None
+
+    def only_by(self, practitioner) -> None:
+        """Offer only the plan's practitioner: whoever performs a session takes consent (sessions.check_performer)."""
+        self.practitioner = practitioner
+        self.performed_by.choices = [("", "— choose who performed it —"), (practitioner.id, practitioner.full_name)]
+        self.performed_by.description = (f"{practitioner.full_name} took consent for this plan, so performs its "
+                                         "sessions; for anyone else to, they must take consent again on a new plan.")
 
     def validate_performed_by(self, field) -> None:
         if field.data is None:
             raise ValidationError("Choose who performed the session.")
+        if self.practitioner is None or field.data != self.practitioner.id:
+            name = self.practitioner.full_name if self.practitioner else "the practitioner who took consent"
+            raise ValidationError(f"This session must be performed by {name}, who took consent for the plan.")

@@ -1,4 +1,4 @@
-"""Plan rules: drafting a plan's items, proposing it, revising it, and the patient's decision and consent."""
+"""Plan rules: drafting a plan's items, proposing it and revising it (the patient's decision: plans.decisions)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,12 +20,10 @@ from tracker.extensions import db
 from tracker.money import MAX_POUNDS, format_pence, to_pence
 from tracker.permissions import Role
 from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
-from tracker.settings.models import Option, OptionKind
 
 LIMITS = {"sessions": (1, 20), "interval_weeks": (1, 52), "phase": (1, 9)}
 MAX_PRICE_PENCE = to_pence(MAX_POUNDS)  # per session
 TIMELINE_LIMIT = 500  # plans per enquiry on the timeline; far beyond any real enquiry
-_DECIDED = (PlanStatus.PROPOSED, PlanStatus.ACCEPTED)  # plans that keep an enquiry at plan proposed
 
 
 class PlanError(ValueError):
@@ -93,7 +91,8 @@ def describe(item: PlanItem) -> str:
 
 # --- drafting -----------------------------------------------------------------------------
 
-def _check_open(enquiry: Enquiry) -> Enquiry:
+def check_open(enquiry: Enquiry) -> Enquiry:
+    """The enquiry, refused unless it is open: a closed enquiry's plans do not change."""
     if not enquiry.stage.is_open:
         raise PlanError(f"This enquiry is {enquiry.stage.label.lower()}; reopen it to change its plans.")
     return enquiry
@@ -101,7 +100,7 @@ def _check_open(enquiry: Enquiry) -> Enquiry:
 
 def _enquiry(plan: TreatmentPlan) -> Enquiry:
     """The plan's enquiry, which must still be open for its plans to change."""
-    return _check_open(db.session.get(Enquiry, plan.enquiry_id))
+    return check_open(db.session.get(Enquiry, plan.enquiry_id))
 
 
 def _lock(enquiry: Enquiry) -> None:
@@ -112,7 +111,7 @@ def _lock(enquiry: Enquiry) -> None:
 
 def new_plan(enquiry: Enquiry, *, practitioner: User | None, notes: str | None, by_id: int | None) -> TreatmentPlan:
     """A draft plan for a consulted enquiry, to be performed by `practitioner`."""
-    _check_open(enquiry)
+    check_open(enquiry)
     past_consulted = PIPELINE.index(enquiry.stage) >= PIPELINE.index(Stage.CONSULTED)
     if not past_consulted and not bookings.was_consulted(enquiry):
         raise PlanError("A plan follows a consultation: mark the consultation attended first.")
@@ -221,22 +220,35 @@ def _live_items(plan: TreatmentPlan) -> list[PlanItem]:
 
 # --- proposing and revising ---------------------------------------------------------------
 
+def _check_info_date(plan: TreatmentPlan, info_given_on: date, enquiry: Enquiry,
+                     revised: TreatmentPlan | None) -> None:
+    """The reflection period runs from the information date, so it cannot be back-dated past what it describes."""
+    if info_given_on > clinic_today():
+        raise PlanError("The information cannot be given in the future.", "info_given_on")
+    earliest = [(to_clinic(enquiry.received_at).date(), "before the enquiry was received"),
+                (to_clinic(plan.created_at).date(), "before the plan was drafted")]
+    if revised is not None and revised.info_given_on is not None:
+        earliest.append((revised.info_given_on, f"before that of the version it revises, {revised.title}"))
+    for day, before in earliest:
+        if info_given_on < day:
+            raise PlanError(f"The information cannot be given {before} ({format_date(day)}).", "info_given_on")
+
+
 def propose(plan: TreatmentPlan, *, info_given_on: date, version: int, by_id: int | None) -> None:
     """Give the patient the plan: the reflection period runs from `info_given_on`; a revised plan is superseded."""
     audit.check_version(plan, version)
     _check_draft(plan)
     enquiry = _enquiry(plan)
+    if enquiry.stage is Stage.CONSULTATION_BOOKED:
+        # Proposing would leave the stage behind: attending moves it to consulted, and nothing then to plan proposed.
+        raise PlanError("A consultation is booked: mark it attended or cancel it before proposing the plan.")
     items = _live_items(plan)
     if not items:
         raise PlanError("Add at least one treatment before proposing the plan.")
     for item in items:
         _check_offered(item.treatment)
-    if info_given_on > clinic_today():
-        raise PlanError("The information cannot be given in the future.", "info_given_on")
-    if info_given_on < to_clinic(enquiry.received_at).date():
-        raise PlanError(f"The information cannot be given before the enquiry was received "
-                        f"({format_date(enquiry.received_at)}).", "info_given_on")
     revised = db.session.get(TreatmentPlan, plan.supersedes_id) if plan.supersedes_id else None
+    _check_info_date(plan, info_given_on, enquiry, revised)
     if revised is not None and revised.status is PlanStatus.ACCEPTED:
         raise PlanError(f"{revised.title} has been accepted since this revision was started; "
                         "it can no longer be replaced.")
@@ -254,11 +266,10 @@ def revise(plan: TreatmentPlan, *, by_id: int | None, version: int | None = None
         audit.check_version(plan, version)
     if plan.status is not PlanStatus.PROPOSED:
         raise PlanError(f"Only a proposed plan can be revised; this one is {plan.status.label.lower()}.")
-    enquiry = _enquiry(plan)
+    _lock(_enquiry(plan))  # before looking for a revision: two at once would each find none
     existing = revision_of(plan)
     if existing is not None:
         raise PlanError(f"{existing.title} already revises this plan.")
-    _lock(enquiry)
     revision = db.session.scalar(select(func.max(TreatmentPlan.revision)).where(
         TreatmentPlan.enquiry_id == plan.enquiry_id, TreatmentPlan.number == plan.number)) + 1
     draft = TreatmentPlan(enquiry_id=plan.enquiry_id, number=plan.number, revision=revision, supersedes_id=plan.id,
@@ -274,77 +285,6 @@ def revise(plan: TreatmentPlan, *, by_id: int | None, version: int | None = None
                                 **{name: getattr(item, name) for name in copied}))
     db.session.flush()
     return draft
-
-
-# --- the patient's decision ---------------------------------------------------------------
-
-def _check_decision(plan: TreatmentPlan, decided_on: date, name: str = "decided_on") -> None:
-    if decided_on > clinic_today():
-        raise PlanError("This date is in the future.", name)
-    if plan.info_given_on is not None and decided_on < plan.info_given_on:
-        raise PlanError(f"This cannot be before the information was given ({format_date(plan.info_given_on)}).",
-                        name)
-
-
-def _check_proposed(plan: TreatmentPlan, version: int) -> Enquiry:
-    audit.check_version(plan, version)
-    if plan.status is not PlanStatus.PROPOSED:
-        raise PlanError(f"This plan is {plan.status.label.lower()}, so it cannot be decided on now.")
-    return _enquiry(plan)
-
-
-def accept(plan: TreatmentPlan, *, decided_on: date, consent_by: User | None, consent_on: date, version: int,
-           by_id: int | None) -> None:
-    """The patient accepts; consent is taken by its practitioner. Booking the first session moves the enquiry."""
-    _check_proposed(plan, version)
-    _check_decision(plan, decided_on)
-    if consent_by is None or consent_by.id != plan.practitioner_id:
-        practitioner = db.session.get(User, plan.practitioner_id)
-        raise PlanError(f"Consent must be taken by {practitioner.full_name}, who will perform the treatment.",
-                        "consent_by")
-    _check_decision(plan, consent_on, "consent_on")
-    plan.status, plan.decided_on = PlanStatus.ACCEPTED, decided_on
-    plan.consent_by_id, plan.consent_on, plan.consent_recorded_at = consent_by.id, consent_on, utcnow()
-    db.session.flush()
-
-
-def _step_back(enquiry: Enquiry, plan: TreatmentPlan, *, by_id: int | None, note: str) -> None:
-    """With no other plan proposed or accepted, an enquiry at plan proposed goes back to consulted."""
-    if enquiry.stage is not Stage.PLAN_PROPOSED:
-        return
-    other = db.session.scalar(select(TreatmentPlan.id).where(
-        TreatmentPlan.enquiry_id == enquiry.id, TreatmentPlan.id != plan.id,
-        TreatmentPlan.status.in_(_DECIDED)).limit(1))
-    if other is None:
-        enquiries.move(enquiry, Stage.CONSULTED, by_id=by_id, note=note)
-
-
-def decline(plan: TreatmentPlan, *, decided_on: date, reason: Option | None, note: str | None, mark_lost: bool,
-            version: int, by_id: int | None) -> None:
-    """The patient declines, with a reason; the enquiry is marked lost with it, or steps back to consulted."""
-    enquiry = _check_proposed(plan, version)
-    _check_decision(plan, decided_on)
-    if reason is None or reason.kind is not OptionKind.LOST_REASON or not reason.active:
-        raise PlanError("Choose why the plan was declined.", "reason")
-    note = (note or "").strip() or None
-    plan.status, plan.decided_on = PlanStatus.DECLINED, decided_on
-    plan.decline_reason_id, plan.decline_note = reason.id, note
-    db.session.flush()
-    if mark_lost:
-        try:
-            enquiries.mark_lost(enquiry, reason, by_id=by_id, note=note or f"{plan.title} declined")
-        except enquiries.StageError as error:
-            raise PlanError(str(error)) from error
-    else:
-        _step_back(enquiry, plan, by_id=by_id, note=f"{plan.title} declined: {reason.label}")
-
-
-def expire(plan: TreatmentPlan, *, version: int, by_id: int | None) -> None:
-    """The patient never decided: the plan lapses and the enquiry steps back as for a decline."""
-    enquiry = _check_proposed(plan, version)
-    plan.status = PlanStatus.EXPIRED
-    db.session.flush()
-    _step_back(enquiry, plan, by_id=by_id, note=f"{plan.title} expired")
 
 
 # --- the timeline -------------------------------------------------------------------------

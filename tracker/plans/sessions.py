@@ -155,6 +155,9 @@ def book_course(plan: TreatmentPlan, rows: list[CourseRow], *, minutes: int, roo
     practitioner = db.session.get(User, plan.practitioner_id)
     if not bookings.takes_bookings(practitioner):
         raise _refused(f"{practitioner.full_name}, who will perform this plan, is not an active specialist.")
+    # Every session of the plan is booked with its practitioner: with their diary locked before the sessions
+    # already taken are read, a second booking of the same course waits, then sees this one's.
+    bookings.lock_practitioner(practitioner)
     enquiry = db.session.get(Enquiry, plan.enquiry_id)
     taken = {(item_id, number) for item_id, number, _ in _session_rows(plan.id, TAKEN)}
     booked = []
@@ -185,6 +188,16 @@ def check_moved_session(appointment: Appointment, slot: "bookings.Slot") -> None
         raise error
 
 
+def check_performer(appointment: Appointment, performed_by: User) -> None:
+    """Only the plan's practitioner performs its sessions: under GMC guidance whoever performs it takes consent."""
+    plan = db.session.get(TreatmentPlan, db.session.get(PlanItem, appointment.plan_item_id).plan_id)
+    if performed_by.id != plan.practitioner_id:
+        practitioner = db.session.get(User, plan.practitioner_id)
+        raise _refused(f"This session must be performed by {practitioner.full_name}, who took consent for the plan. "
+                       f"For {performed_by.full_name} to perform it, they must take consent again themselves: "
+                       "a new plan with them as its specialist.", "performed_by")
+
+
 def _done_counts(plan_id: int) -> tuple[dict[int, set], date | None]:
     """The session numbers done per item, and the clinic-local date of the last one done."""
     done: dict[int, set] = {}
@@ -201,18 +214,48 @@ def _complete(plan: TreatmentPlan, done: dict[int, set]) -> bool:
         len({n for n in done.get(item.id, ()) if n <= item.sessions}) >= item.sessions for item in plan.items)
 
 
+def _finished_plans(enquiry_id: int) -> list[TreatmentPlan]:
+    """The enquiry's accepted plans once its treatment is over, else [].
+
+    Over: every planned session of every accepted plan done, no plan proposed and awaiting the patient's
+    decision, and no session still booked. A draft does not hold it open: the patient has not been offered it.
+    """
+    plans = list(db.session.scalars(
+        select(TreatmentPlan).where(TreatmentPlan.enquiry_id == enquiry_id,
+                                    TreatmentPlan.status.in_((PlanStatus.PROPOSED, PlanStatus.ACCEPTED)))
+        .options(selectinload(TreatmentPlan.items)).order_by(TreatmentPlan.number, TreatmentPlan.revision)))
+    if not plans or any(plan.status is PlanStatus.PROPOSED for plan in plans):
+        return []
+    rows = db.session.execute(select(Appointment.plan_item_id, Appointment.session_number, Appointment.status).where(
+        Appointment.enquiry_id == enquiry_id, Appointment.kind == AppointmentKind.TREATMENT_SESSION,
+        Appointment.status.in_(TAKEN))).all()
+    if any(status == AppointmentStatus.BOOKED for _item, _number, status in rows):
+        return []
+    done: dict[int, set] = {}
+    for item_id, number, _status in rows:
+        done.setdefault(item_id, set()).add(number)
+    return plans if all(_complete(plan, done) for plan in plans) else []
+
+
+def complete_if_finished(enquiry: Enquiry, *, by_id: int | None) -> None:
+    """An enquiry in treatment moves to completed once its treatment is over (see _finished_plans)."""
+    plans = _finished_plans(enquiry.id) if enquiry.stage is Stage.IN_TREATMENT else []
+    if plans:
+        courses = "course" if len(plans) == 1 else "courses"
+        enquiries.move(enquiry, Stage.COMPLETED, by_id=by_id,
+                       note=f"{', '.join(plan.title for plan in plans)}: {courses} of treatment completed")
+
+
 def record_done(appointment: Appointment, *, performed_by: User, notes: str | None, version: int,
                 by_id: int | None) -> None:
-    """A booked, started session took place; the first done moves the enquiry to in treatment, the course's
-    last (every planned session of the plan done) to completed."""
+    """A booked, started session took place, performed by the plan's practitioner; the first done moves the enquiry
+    to in treatment, the last of its treatment (complete_if_finished) to completed."""
     bookings.mark_session_done(appointment, performed_by=performed_by, notes=notes, by_id=by_id, version=version)
     db.session.flush()
     enquiry = db.session.get(Enquiry, appointment.enquiry_id)
     if enquiry.stage is Stage.TREATMENT_BOOKED:
         enquiries.move(enquiry, Stage.IN_TREATMENT, by_id=by_id, note="First treatment session done")
-    plan = plan_with_items(db.session.get(PlanItem, appointment.plan_item_id).plan_id)
-    if enquiry.stage is Stage.IN_TREATMENT and _complete(plan, _done_counts(plan.id)[0]):
-        enquiries.move(enquiry, Stage.COMPLETED, by_id=by_id, note=f"{plan.title}: course of treatment completed")
+    complete_if_finished(enquiry, by_id=by_id)
 
 
 def sessions_for_plan(plan_id: int) -> list[Appointment]:

@@ -4,7 +4,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.audit import services as audit
-from tracker.audit.models import AuditAction
 from tracker.auth.models import User
 from tracker.bookings import services as bookings
 from tracker.catalogue import services as catalogue
@@ -19,17 +18,17 @@ from tracker.enquiries.models import Enquiry
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import require
-from tracker.plans import bp, services
+from tracker.plans import bp, decisions, services
 from tracker.plans import sessions as plan_sessions
 from tracker.plans.forms import (
     AcceptForm,
     AcknowledgeForm,
-    DeclineForm,
     ItemEditForm,
     ItemForm,
     PlanForm,
     ProposeForm,
     StepForm,
+    decline_form,
     item_data,
 )
 from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
@@ -112,6 +111,17 @@ def _item_hints(plan: TreatmentPlan) -> tuple[dict, dict]:
     return found, hints.acknowledgements(plan_item_ids=[item.id for item in plan.items])
 
 
+def _audited(page: str, plan: TreatmentPlan):
+    """A rendered plan page, its view recorded (no clinical content) if it showed notes or hints.
+
+    A refused change was rolled back before the page was drawn, so the view event is all that is written;
+    reception's summary writes nothing, so the page takes no write lock for it.
+    """
+    if current_user.can("plan.view"):
+        audit.record_view_after_reading(plan, "treatment plan")
+    return page
+
+
 def _page(plan: TreatmentPlan, enquiry: Enquiry, *, item_form=None, propose_form=None, status: int = 200):
     """The plan page: the summary for everyone allowed; notes and hints with plan.view; the forms with plan.edit."""
     clinical = current_user.can("plan.view")
@@ -120,10 +130,11 @@ def _page(plan: TreatmentPlan, enquiry: Enquiry, *, item_form=None, propose_form
         propose_form = propose_form or ProposeForm(formdata=None, version=plan.version)
     item_hints, acknowledged = _item_hints(plan) if clinical else ({}, {})
     sessions = plan_sessions.sessions_for_plan(plan.id) if plan.status is PlanStatus.ACCEPTED else []
-    return render_template("plans/detail.html", plan=plan, enquiry=enquiry, reflection=reflection(plan),
+    page = render_template("plans/detail.html", plan=plan, enquiry=enquiry, reflection=reflection(plan),
                            clinical=clinical, item_form=item_form, propose_form=propose_form,
                            item_hints=item_hints, acknowledged=acknowledged, revision=services.revision_of(plan),
-                           hint_label=hints.LABEL, ack_url=_ack_url, sessions=sessions), status
+                           hint_label=hints.LABEL, ack_url=_ack_url, sessions=sessions)
+    return _audited(page, plan), status
 
 
 def _ack_url(item_id: int):
@@ -135,15 +146,10 @@ def _ack_url(item_id: int):
 
 @bp.route("/plans/<id:plan_id>")
 @require("plan.summary.view")
-@writes_on_read
 def detail(plan_id: int):
     """The plan: its items, price, status, earliest first session and decision; notes and hints for clinicians."""
     plan, enquiry = _plan_or_404(plan_id)
-    if current_user.can("plan.view"):
-        audit.record(AuditAction.VIEW, entity=plan, changes={"page": "treatment plan"})
-    page = _page(plan, enquiry)
-    db.session.commit()
-    return page
+    return _page(plan, enquiry)
 
 
 @bp.route("/enquiries/<id:enquiry_id>/plans/new", methods=["GET", "POST"])
@@ -192,8 +198,9 @@ def add_item(plan_id: int):
 
 @bp.route("/plan-items/<id:item_id>/edit", methods=["GET", "POST"])
 @require("plan.edit")
+@writes_on_read
 def edit_item(item_id: int):
-    """Change a draft's item."""
+    """Change a draft's item; the page shows its notes, so showing it is audited as the plan page is."""
     item, plan, enquiry = _item_or_404(item_id)
     if plan.status is not PlanStatus.DRAFT:
         flash(f"This plan is {plan.status.label.lower()}: revise it to change its items.", "warning")
@@ -210,7 +217,8 @@ def edit_item(item_id: int):
             db.session.commit()
             flash(done, "success")
             return _to_plan(plan.id, f"item-{item_id}")
-    return render_template("plans/edit_item.html", form=form, item=item, plan=plan, enquiry=enquiry), status
+    page = render_template("plans/edit_item.html", form=form, item=item, plan=plan, enquiry=enquiry)
+    return _audited(page, plan), status
 
 
 def _step(plan_id: int, act, done: str, *, item: PlanItem | None = None):
@@ -277,7 +285,7 @@ def revise(plan_id: int):
 def expire(plan_id: int):
     """The patient never decided: the plan lapses."""
     plan, _enquiry = _plan_or_404(plan_id)
-    return _step(plan_id, lambda version: services.expire(plan, version=version, by_id=current_user.id),
+    return _step(plan_id, lambda version: decisions.expire(plan, version=version, by_id=current_user.id),
                  f"{plan.title} marked expired.")
 
 
@@ -292,8 +300,8 @@ def accept(plan_id: int):
     staff = _staff_choices(form.consent_by, keep=plan.practitioner_id)
     if form.validate_on_submit():
         try:
-            services.accept(plan, decided_on=form.decided_on.data, consent_by=staff.get(form.consent_by.data),
-                            consent_on=form.consent_on.data, version=form.version.data, by_id=current_user.id)
+            decisions.accept(plan, decided_on=form.decided_on.data, consent_by=staff.get(form.consent_by.data),
+                             consent_on=form.consent_on.data, version=form.version.data, by_id=current_user.id)
         except (ConflictError, services.PlanError) as error:
             status = _refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)
@@ -313,13 +321,14 @@ def decline(plan_id: int):
     plan, enquiry = _plan_or_404(plan_id)
     if plan.status is not PlanStatus.PROPOSED:
         return _not_proposed(plan)
-    form, status = DeclineForm(version=plan.version), 200
+    form, status = decline_form(decisions.stays_open(plan), version=plan.version), 200
     form.reason.choices = id_choices("— choose —", settings.options(OptionKind.LOST_REASON))
     if form.validate_on_submit():
         try:
-            services.decline(plan, decided_on=form.decided_on.data, note=form.note.data, mark_lost=form.mark_lost.data,
-                             reason=settings.active_option(OptionKind.LOST_REASON, form.reason.data),
-                             version=form.version.data, by_id=current_user.id)
+            decisions.decline(plan, decided_on=form.decided_on.data, note=form.note.data,
+                              mark_lost=form.mark_lost.data,
+                              reason=settings.active_option(OptionKind.LOST_REASON, form.reason.data),
+                              version=form.version.data, by_id=current_user.id)
         except (ConflictError, services.PlanError) as error:
             status = _refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)

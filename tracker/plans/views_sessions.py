@@ -26,9 +26,11 @@ def _plan_or_404(plan_id: int) -> tuple[TreatmentPlan, Enquiry]:
 
 
 def _session_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
-    """A treatment session with its practitioner, item and treatment loaded, and its enquiry (404 otherwise)."""
+    """A treatment session with its practitioner, item, treatment and plan loaded, and its enquiry (404 otherwise)."""
+    item = joinedload(Appointment.plan_item)
     appointment = db.session.get(Appointment, appointment_id, populate_existing=True, options=[
-        joinedload(Appointment.practitioner), joinedload(Appointment.plan_item).joinedload(PlanItem.treatment)])
+        joinedload(Appointment.practitioner), item.joinedload(PlanItem.treatment),
+        item.joinedload(PlanItem.plan).joinedload(TreatmentPlan.practitioner)])
     if appointment is None or appointment.kind is not AppointmentKind.TREATMENT_SESSION or not appointment.plan_item:
         abort(404)
     return appointment, get_enquiry(appointment.enquiry_id) or abort(404)
@@ -44,15 +46,18 @@ def _rooms(form: CourseForm) -> dict:
     return {r.id: r for r in rooms}
 
 
-def _refused_course(form: CourseForm, error: "bookings.BookingError", keys: list[str]) -> None:
-    """Undo the attempt; the error goes beside the refused row's date, the duration, or above the form."""
+def _refused_course(form: CourseForm, error: "bookings.BookingError", keys: list[str], plan_id: int) -> tuple:
+    """Undo the attempt, say why (beside a row still offered, the duration, or above); the plan as stored now."""
     db.session.rollback()
-    if error.row is not None:
+    plan, enquiry = _plan_or_404(plan_id)
+    suggestions = sessions.suggest_course(plan)
+    if error.row is not None and keys[error.row] in {s.key for s in suggestions}:
         form[f"date_{keys[error.row]}"].errors.append(str(error))
     elif error.field == "minutes":
         form.minutes.errors.append(str(error))
-    else:
+    else:  # a session booked meanwhile by someone else is no longer offered: say so above the form
         form.form_errors.append(str(error))
+    return plan, enquiry, suggestions
 
 
 @bp.route("/plans/<id:plan_id>/sessions", methods=["GET", "POST"])
@@ -70,9 +75,7 @@ def book_sessions(plan_id: int):
             booked = sessions.book_course(plan, rows, minutes=form.minutes.data, room=rooms.get(form.room.data),
                                           by_id=current_user.id)
         except bookings.BookingError as error:
-            _refused_course(form, error, keys)
-            plan, enquiry = _plan_or_404(plan_id)
-            suggestions = sessions.suggest_course(plan)
+            plan, enquiry, suggestions = _refused_course(form, error, keys, plan_id)
         else:
             done = (f"{len(booked)} session(s) booked for {enquiry.patient.full_name} "
                     f"with {plan.practitioner.full_name}.")
@@ -102,12 +105,12 @@ def session_done(appointment_id: int):
     if request.method == "GET" and appointment.status is not AppointmentStatus.BOOKED:
         flash(f"This session is {appointment.status.label.lower()}, so it cannot be recorded as done.", "warning")
         return _to_plan(plan_id)
-    form, status = SessionDoneForm(performed_by=appointment.practitioner_id, version=appointment.version), 200
-    staff = {u.id: u for u in bookings.specialists()}
-    form.performed_by.choices = [("", "— choose who performed it —")] + [(i, u.full_name) for i, u in staff.items()]
+    practitioner = appointment.plan_item.plan.practitioner
+    form, status = SessionDoneForm(performed_by=practitioner.id, version=appointment.version), 200
+    form.only_by(practitioner)
     if form.validate_on_submit():
         try:
-            sessions.record_done(appointment, performed_by=staff[form.performed_by.data], notes=form.notes.data,
+            sessions.record_done(appointment, performed_by=practitioner, notes=form.notes.data,
                                  version=form.version.data, by_id=current_user.id)
         except (ConflictError, bookings.BookingError) as error:
             status = _refused_done(form, error)
