@@ -73,7 +73,7 @@ def _clinical_change(app, entity_type: str, changes: dict) -> None:
 
 def _trail_views(app) -> list[dict]:
     with app.app_context():
-        views = db.select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW)
+        views = db.select(AuditEvent).where(AuditEvent.action == AuditAction.VIEW, AuditEvent.entity_type.is_(None))
         return [e.changes for e in db.session.scalars(views)]
 
 
@@ -81,7 +81,14 @@ def test_a_page_of_the_trail_showing_clinical_values_is_itself_audited_as_a_view
     login_as("manager")
     _clinical_change(app, "assessments", {"notes": ["", "Deep tracts on both cheeks"]})
     assert "Deep tracts on both cheeks" in client.get("/audit").data.decode()
-    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail"}]
+    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail", "records": ["assessments 1"]}]
+    # Views (of assessments among them) are not changes to a record: a page of them shows no clinical value.
+    with app.app_context():
+        db.session.add(AuditEvent(action=AuditAction.VIEW, entity_type="assessments", entity_id=1,
+                                  changes={"viewed": "assessment"}))
+        db.session.commit()
+    client.get("/audit", query_string={"action": "view"})
+    assert len(_trail_views(app)) == 1
 
 
 def test_a_page_of_the_trail_without_clinical_values_is_not_audited(app, client, login_as):
@@ -92,4 +99,4 @@ def test_a_page_of_the_trail_without_clinical_values_is_not_audited(app, client,
     assert _trail_views(app) == []
     _clinical_change(app, "appointments", {"session_notes": [None, "Two passes at 1.5 mm"]})
     client.get("/audit")
-    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail"}]
+    assert _trail_views(app) == [{"viewed": "audit trail with clinical detail", "records": ["appointments 1"]}]

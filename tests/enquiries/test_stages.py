@@ -124,6 +124,28 @@ def test_reopening_steps_back_where_losing_cancelled_what_the_stage_stood_on(app
     assert read_enquiry(app, enquiry_id).stage is back_to
 
 
+def test_an_enquiry_lost_with_a_second_consultation_booked_reopens_to_consulted(app, make_enquiry, make_user):
+    from datetime import timedelta
+
+    from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
+    from tracker.db import utcnow
+
+    user, specialist = make_user("reception"), make_user("specialist")
+    enquiry_id = make_enquiry()
+    _put_at(app, enquiry_id, Stage.CONSULTATION_BOOKED)
+    with app.app_context():
+        seen = utcnow() - timedelta(days=3)
+        db.session.add(Appointment(enquiry_id=enquiry_id, kind=AppointmentKind.CONSULTATION, starts_at=seen,
+                                   ends_at=seen + timedelta(minutes=30), practitioner_id=specialist.id,
+                                   status=AppointmentStatus.ATTENDED))
+        enquiry = services.get_enquiry(enquiry_id)
+        services.mark_lost(enquiry, settings.options(OptionKind.LOST_REASON)[0], by_id=user.id)
+        assert services.stage_buttons(enquiry) == [Stage.CONSULTED]
+        services.change_stage(enquiry, Stage.CONSULTED, version=enquiry.version, by_id=user.id)
+        db.session.commit()
+    assert read_enquiry(app, enquiry_id).stage is Stage.CONSULTED
+
+
 @pytest.mark.parametrize("stage", [Stage.COMPLETED, Stage.LOST])
 def test_closed_enquiries_cannot_be_marked_lost(app, make_enquiry, make_user, stage):
     user = make_user("reception")

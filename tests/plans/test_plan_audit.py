@@ -42,10 +42,6 @@ def test_opening_an_items_edit_page_is_audited_as_a_view_of_the_plan(app, client
     _one_view_of(audit_rows, plan_id, specialist.id)
 
 
-def test_the_items_edit_page_declares_that_its_get_writes(app):
-    assert app.view_functions["plans.edit_item"].writes_on_read
-
-
 def _bad_item(plan_id: int, item_id: int, version: int, day) -> tuple[str, dict]:
     return f"/plans/{plan_id}/items", {"treatment": "", "phase": "1", "sessions": "99", "price": "", "notes": "x"}
 

@@ -24,6 +24,7 @@ from tests.plans.plan_fixtures import (
 from tracker import money
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
+from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.errors import ConflictError
 from tracker.extensions import db
@@ -245,6 +246,20 @@ def test_a_plan_is_not_proposed_while_a_consultation_is_booked(app, client, make
                                                               "version": str(plan_row(app, plan_id)["version"])})
     assert response.status_code == 200 and form_error_text(response) == message
     assert stage_of(app, enquiry_id) is Stage.CONSULTATION_BOOKED
+
+
+def test_a_plan_is_not_proposed_before_the_enquiry_is_consulted(app, make_user, make_enquiry):
+    # Seen, then lost with a second consultation booked and reopened: a draft made while it was
+    # consulted cannot be proposed from contacted, where no later step would ever move its stage.
+    specialist = make_user("specialist")
+    enquiry_id = consulted_enquiry(app, make_enquiry, attended=True, practitioner_id=specialist.id)
+    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    with app.app_context():
+        db.session.get(Enquiry, enquiry_id).stage = Stage.CONTACTED
+        db.session.commit()
+    _refused(app, plan_id, lambda plan: services.propose(plan, info_given_on=today(app), version=plan.version,
+                                                        by_id=None), "once the patient has been consulted", None)
+    assert stage_of(app, enquiry_id) is Stage.CONTACTED
 
 
 def test_the_item_price_is_checked_by_the_one_money_validator():

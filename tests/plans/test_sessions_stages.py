@@ -20,6 +20,7 @@ from tests.plans.session_fixtures import (
     version_of,
 )
 from tests.properties import take_flashes
+from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.bookings.services import BookingError
 from tracker.db import utcnow
@@ -93,6 +94,19 @@ def test_a_session_performed_by_anyone_but_the_practitioner_who_took_consent_is_
     assert "For Dr Bea Marsh to perform it, they must take consent again" in str(refused.value)
     assert _row(app, session_id) == before
     assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED
+
+
+def test_a_practitioner_who_has_since_left_can_still_be_recorded_as_performing_their_session(app, make_enquiry,
+                                                                                             specialist):
+    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    session_id = add_session(app, c, 0, 1, utcnow() - timedelta(hours=2))
+    with app.app_context():
+        db.session.get(User, specialist.id).active = False
+        db.session.commit()
+    record_done(app, session_id, specialist.id)
+    assert _row(app, session_id)["status"] is AppointmentStatus.ATTENDED
+    assert stage_of(app, c.enquiry_id) is Stage.IN_TREATMENT
 
 
 @pytest.mark.parametrize("case", ["not started", "inactive performer", "reception performer", "already cancelled"])

@@ -96,24 +96,30 @@ def entity_types() -> list[str]:
     return sorted(audited_tables() - {AuditEvent.__tablename__})
 
 
-def shows_clinical_detail(events: list[AuditEvent]) -> bool:
-    """Whether any of these events carries clinical detail: a value of a clinical column of a record."""
-    clinical = clinical_columns()
+ROW_CHANGES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.ARCHIVE, AuditAction.RESTORE)
+
+
+def clinical_records(events: list[AuditEvent]) -> list[str]:
+    """The records ("table id") whose clinical values these events show: changes to a clinical column."""
+    clinical, found = clinical_columns(), []
     for event in events:
         columns = clinical.get(event.entity_type)
-        if columns and event.changes and ("*" in columns or columns & event.changes.keys()):
-            return True
-    return False
+        if (event.action in ROW_CHANGES and columns and event.changes
+                and ("*" in columns or columns & event.changes.keys())):
+            found.append(f"{event.entity_type} {event.entity_id}")
+    return list(dict.fromkeys(found))
 
 
-def record_view_after_reading(entity: Any, what: str) -> None:
+def record_view_after_reading(entity: Any, what: str, **details: Any) -> None:
     """Write a VIEW event once a page is rendered, in a transaction of its own that starts with the write.
 
     Closing the read transaction first (which leaves the loaded objects as they were) means SQLite never
     has to turn a reading transaction into a writing one, which fails at once if another worker wrote in
     between; so pages read by everyone, which audit only some readers, need not take the write lock for
-    all of them. Commits.
+    all of them. Commits; refuses to run with changes pending, which closing would throw away.
     """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("record_view_after_reading would discard pending changes; commit or roll back first")
     db.session.close()
-    record(AuditAction.VIEW, entity=entity, changes={"viewed": what})
+    record(AuditAction.VIEW, entity=entity, changes={"viewed": what, **details})
     db.session.commit()

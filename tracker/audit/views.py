@@ -39,6 +39,6 @@ def index():
     page = paginate(stmt, PER_PAGE)
     filters = {k: v for k, v in request.args.items() if k != "page"}
     html = render_template("audit/index.html", form=form, page=page, filters=filters)
-    if services.shows_clinical_detail(page.items):  # values from clinical records: viewing them is audited
-        services.record_view_after_reading(None, "audit trail with clinical detail")
+    if records := services.clinical_records(page.items):  # clinical values shown: whose, is audited
+        services.record_view_after_reading(None, "audit trail with clinical detail", records=records)
     return html

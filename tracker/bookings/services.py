@@ -236,8 +236,7 @@ def mark_session_done(appointment: Appointment, *, performed_by: User, notes: st
         raise BookingError("Only a treatment session is recorded as done; a consultation is marked attended.")
     if appointment.starts_at > utcnow():
         raise BookingError("A session can be recorded as done once it has started.")
-    if not takes_bookings(performed_by):
-        raise BookingError("Choose an active specialist.", "performed_by")
+    # Only the plan's practitioner (check_performer); one who has since left can still record what they did.
     _plan_sessions().check_performer(appointment, performed_by)
     _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
     appointment.performed_by_id = performed_by.id

@@ -20,7 +20,7 @@ from tracker.enquiries.models import (
     EnquiryNote,
     StageChange,
 )
-from tracker.enquiries.stages import Stage, can_move, is_manual, reopens_to
+from tracker.enquiries.stages import Stage, can_move, is_manual, manual_next_stages, reopens_to
 from tracker.extensions import db
 from tracker.patients.models import Patient
 from tracker.settings.models import Option
@@ -138,11 +138,25 @@ def _bookings():
     return services
 
 
+def _consulted_before_loss(enquiry: Enquiry) -> bool:
+    return enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED and _bookings().was_consulted(enquiry)
+
+
+def reopen_target(enquiry: Enquiry) -> Stage | None:
+    """Where a lost enquiry reopens to (stages.reopens_to, told whether the patient was consulted)."""
+    return reopens_to(enquiry, was_consulted=_consulted_before_loss(enquiry))
+
+
+def stage_buttons(enquiry: Enquiry) -> list[Stage]:
+    """The stage moves the enquiry page offers (stages.manual_next_stages)."""
+    return manual_next_stages(enquiry, was_consulted=_consulted_before_loss(enquiry))
+
+
 def reopen(enquiry: Enquiry, *, by_id: int | None, note: str | None = None) -> StageChange:
     """Take a lost enquiry back to the stage it was lost from (see stages.reopens_to)."""
     if enquiry.stage is not Stage.LOST or enquiry.lost_from_stage is None:
         raise StageError("Only a lost enquiry can be reopened.")
-    back_to = reopens_to(enquiry)
+    back_to = reopen_target(enquiry)
     enquiry.lost_from_stage = None
     enquiry.lost_reason_id = None
     enquiry.lost_note = None
@@ -156,7 +170,7 @@ def change_stage(enquiry: Enquiry, to_stage: Stage, *, version: int, by_id: int 
     if to_stage is Stage.LOST:
         return mark_lost(enquiry, lost_reason, by_id=by_id, note=note)
     if enquiry.stage is Stage.LOST:
-        if to_stage is not reopens_to(enquiry):
+        if to_stage is not reopen_target(enquiry):
             raise StageError("A lost enquiry reopens to the stage it was lost from.")
         return reopen(enquiry, by_id=by_id, note=note)
     if can_move(enquiry.stage, to_stage) and not is_manual(enquiry.stage, to_stage):

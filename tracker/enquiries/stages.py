@@ -85,10 +85,10 @@ def is_manual(from_stage: Stage, to_stage: Stage) -> bool:
     return can_move(from_stage, to_stage) and (from_stage, to_stage) not in DRIVEN_MOVES
 
 
-def manual_next_stages(enquiry) -> list[Stage]:
-    """The stage buttons an enquiry's page offers; a lost enquiry offers reopening to where it was lost."""
+def manual_next_stages(enquiry, *, was_consulted: bool = False) -> list[Stage]:
+    """The stage buttons an enquiry's page offers; a lost enquiry offers reopening (see reopens_to)."""
     if enquiry.stage is Stage.LOST:
-        return [reopens_to(enquiry)] if enquiry.lost_from_stage else []
+        return [reopens_to(enquiry, was_consulted=was_consulted)] if enquiry.lost_from_stage else []
     return [s for s in next_stages(enquiry.stage) if is_manual(enquiry.stage, s)]
 
 
@@ -97,6 +97,9 @@ def manual_next_stages(enquiry) -> list[Stage]:
 REOPENS_BACK = {Stage.CONSULTATION_BOOKED: Stage.CONTACTED, Stage.TREATMENT_BOOKED: Stage.PLAN_PROPOSED}
 
 
-def reopens_to(enquiry) -> Stage | None:
-    """Where a lost enquiry goes back to: the stage it was lost from, or a step back (REOPENS_BACK)."""
+def reopens_to(enquiry, *, was_consulted: bool = False) -> Stage | None:
+    """Where a lost enquiry goes back to: the stage it was lost from, or a step back (REOPENS_BACK); one lost
+    with a second consultation booked goes back to consulted, since the patient was seen before."""
+    if enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED and was_consulted:
+        return Stage.CONSULTED
     return REOPENS_BACK.get(enquiry.lost_from_stage, enquiry.lost_from_stage)

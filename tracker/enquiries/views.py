@@ -11,7 +11,6 @@ from tracker.consultations import services as consultations
 from tracker.enquiries import bp, choices, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
 from tracker.enquiries.models import Channel, Concern
-from tracker.enquiries.stages import manual_next_stages
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import conflict_differences, take_current_version
@@ -107,7 +106,7 @@ def detail(enquiry_id: int):
                            assessments=assessments, plans=plans,
                            entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
                                                     assessments=assessments, plans=plans),
-                           next_stages=manual_next_stages(enquiry), stage_form=stage_form,
+                           next_stages=services.stage_buttons(enquiry), stage_form=stage_form,
                            contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm())
     if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited
         audit.record_view_after_reading(enquiry, "clinical timeline")

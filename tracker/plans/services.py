@@ -239,9 +239,13 @@ def propose(plan: TreatmentPlan, *, info_given_on: date, version: int, by_id: in
     audit.check_version(plan, version)
     _check_draft(plan)
     enquiry = _enquiry(plan)
+    # Proposing moves only a consulted enquiry on, and the later steps only from the stage before them:
+    # a plan proposed before the enquiry is consulted would leave its stage behind for good.
     if enquiry.stage is Stage.CONSULTATION_BOOKED:
-        # Proposing would leave the stage behind: attending moves it to consulted, and nothing then to plan proposed.
         raise PlanError("A consultation is booked: mark it attended or cancel it before proposing the plan.")
+    if PIPELINE.index(enquiry.stage) < PIPELINE.index(Stage.CONSULTED):
+        raise PlanError(f"The enquiry is at {enquiry.stage.label.lower()}: a plan is proposed once the patient "
+                        "has been consulted.")
     items = _live_items(plan)
     if not items:
         raise PlanError("Add at least one treatment before proposing the plan.")

@@ -11,7 +11,6 @@ from tracker.clock import clinic_today
 from tracker.consultations import hints
 from tracker.consultations import services as consultations
 from tracker.consultations.models import Area
-from tracker.db import writes_on_read
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.forms import id_choices
 from tracker.enquiries.models import Enquiry
@@ -198,7 +197,6 @@ def add_item(plan_id: int):
 
 @bp.route("/plan-items/<id:item_id>/edit", methods=["GET", "POST"])
 @require("plan.edit")
-@writes_on_read
 def edit_item(item_id: int):
     """Change a draft's item; the page shows its notes, so showing it is audited as the plan page is."""
     item, plan, enquiry = _item_or_404(item_id)
