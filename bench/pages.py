@@ -1,7 +1,8 @@
 """The pages the harness measures: one table, one row per page. A later feature adds its row here.
 
-A row whose URL matches no route in the application (or whose builder returns None) is skipped and
-listed as such, so pages that do not exist yet cost nothing until their route appears.
+A row whose URL matches no route in the application (or whose builder returns None, as when the data
+holds no sample for it) is skipped and listed as such, so pages that do not exist yet cost nothing
+until their route appears.
 """
 
 from collections.abc import Callable
@@ -56,6 +57,9 @@ PAGES: list[Page] = [
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
     Page("csv export",            "manager",    lambda s: "/enquiries/export.csv"),
     Page("treatment catalogue",   "admin",      lambda s: "/admin/treatments"),
+    Page("assessment",            "specialist", lambda s: s.assessment_id and f"/assessments/{s.assessment_id}"),
+    Page("plan",                  "reception",  lambda s: s.plan_id and f"/plans/{s.plan_id}"),
+    Page("plan specialist",       "specialist", lambda s: s.plan_id and f"/plans/{s.plan_id}"),
 ]
 
 EXPORT = "csv export"  # also timed once through gunicorn at the largest size, with the worker's memory

@@ -79,7 +79,7 @@ def table(result: dict, roles: dict[str, str], urls: dict[int, dict[str, str]], 
             f"Export at {max(sizes):,}: {export['rows']:,} rows in {export['seconds']:.2f} s, "
             f"worker resident memory +{export['peak_rss_mb']:.1f} MB at its peak"]
     if skipped:
-        out.append(f"Skipped (no route yet): {', '.join(skipped)}")
+        out.append(f"Skipped (no route yet, or no sample in the data): {', '.join(skipped)}")
     return "\n".join(out)
 
 

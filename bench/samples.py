@@ -8,11 +8,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tracker.catalogue.models import Treatment
+from tracker.consultations.models import Assessment
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.enquiries.views_list import PER_PAGE
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.plans.models import PlanStatus, TreatmentPlan
 from tracker.settings.models import Option, OptionKind
 
 _SURNAME_BATCH = 500  # newest patients looked through for a surname long enough to search inside
@@ -32,11 +34,21 @@ class Samples:
     window_from: date
     window_to: date
     last_page: int  # of /enquiries?stage=all
+    assessment_id: int | None = None  # None: the data holds none, and the pages showing one are skipped
+    plan_id: int | None = None
 
 
 def _live_enquiries():
     return (select(Enquiry).join(Patient, Enquiry.patient_id == Patient.id)
             .where(Enquiry.archived_at.is_(None), Patient.archived_at.is_(None)))
+
+
+def _newest_live(model, *preferred):
+    """The id of the newest row of `model` on a live enquiry and patient, one matching `preferred` if any does."""
+    stmt = (select(model.id).join(Enquiry, model.enquiry_id == Enquiry.id)
+            .join(Patient, Enquiry.patient_id == Patient.id)
+            .where(Enquiry.archived_at.is_(None), Patient.archived_at.is_(None)).order_by(model.id.desc()).limit(1))
+    return (db.session.scalar(stmt.where(*preferred)) if preferred else None) or db.session.scalar(stmt)
 
 
 def find_samples(app: Flask) -> Samples:
@@ -57,5 +69,9 @@ def find_samples(app: Flask) -> Samples:
         newest = db.session.scalar(select(func.max(Enquiry.received_at))).date()
         window_from = newest - timedelta(days=182)  # three months ending three months before the newest
         total = db.session.scalar(select(func.count()).select_from(Enquiry).where(Enquiry.archived_at.is_(None)))
+        # The newest assessment, and the newest accepted plan (it shows its sessions too), else any plan.
+        assessment_id = _newest_live(Assessment)
+        plan_id = _newest_live(TreatmentPlan, TreatmentPlan.status == PlanStatus.ACCEPTED)
         return Samples(enquiry.id, patient.id, phone, email, surname, source_id, treatment_id,
-                       window_from, window_from + timedelta(days=91), max(1, math.ceil(total / PER_PAGE)))
+                       window_from, window_from + timedelta(days=91), max(1, math.ceil(total / PER_PAGE)),
+                       assessment_id, plan_id)

@@ -5,9 +5,12 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
+from tracker.bookings.models import Appointment, AppointmentKind
+from tracker.consultations.models import Assessment, ScarFinding
 from tracker.enquiries.models import ContactAttempt, Enquiry, StageChange
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.plans.models import PlanItem, TreatmentPlan
 from tracker.settings.models import Option
 
 
@@ -38,7 +41,25 @@ def snapshot(app) -> dict[str, list[tuple]]:
                                             StageChange.at).order_by(StageChange.id)).tuples().all()
         attempts = db.session.execute(select(ContactAttempt.enquiry_id, ContactAttempt.outcome, ContactAttempt.at)
                                       .order_by(ContactAttempt.id)).tuples().all()
-        return {"patients": patients, "enquiries": enquiries, "changes": changes, "attempts": attempts}
+        assessments = db.session.execute(select(
+            Assessment.enquiry_id, Assessment.assessed_at, Assessment.skin_type, Assessment.gb_grade,
+            Assessment.isotretinoin, Assessment.herpes).order_by(Assessment.id)).tuples().all()
+        findings = db.session.execute(select(
+            ScarFinding.scar_type, ScarFinding.present, ScarFinding.count, ScarFinding.count_band, ScarFinding.width_mm,
+            ScarFinding.areas).order_by(ScarFinding.id)).tuples().all()
+        plans = [(enquiry, status, info, decided, labels.get(reason)) for enquiry, status, info, decided, reason in
+                 db.session.execute(select(TreatmentPlan.enquiry_id, TreatmentPlan.status, TreatmentPlan.info_given_on,
+                                           TreatmentPlan.decided_on, TreatmentPlan.decline_reason_id)
+                                    .order_by(TreatmentPlan.id)).tuples()]
+        items = db.session.execute(select(PlanItem.plan_id, PlanItem.treatment_id, PlanItem.sessions,
+                                          PlanItem.price_pence).order_by(PlanItem.id)).tuples().all()
+        sessions = db.session.execute(select(Appointment.enquiry_id, Appointment.plan_item_id,
+                                             Appointment.session_number, Appointment.starts_at, Appointment.status)
+                                      .where(Appointment.kind == AppointmentKind.TREATMENT_SESSION)
+                                      .order_by(Appointment.id)).tuples().all()
+        return {"patients": patients, "enquiries": enquiries, "changes": changes, "attempts": attempts,
+                "assessments": assessments, "findings": findings, "plans": plans, "items": items,
+                "sessions": sessions}
 
 
 @pytest.fixture

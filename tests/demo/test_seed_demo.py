@@ -14,6 +14,7 @@ from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.catalogue.models import Treatment
+from tracker.consultations.models import Assessment
 from tracker.enquiries.models import (
     ContactAttempt,
     ContactOutcome,
@@ -28,6 +29,7 @@ from tracker.patients.models import Patient
 from tracker.patients.names import name_key
 from tracker.patients.phones import normalise_phone
 from tracker.permissions import Role
+from tracker.plans.models import TreatmentPlan
 from tracker.settings.models import Option, OptionKind
 
 LONDON = ZoneInfo("Europe/London")
@@ -50,6 +52,7 @@ def test_the_same_seed_gives_the_same_data_on_a_fresh_database_and_another_seed_
         assert seed(other, "--enquiries", "300", "--seed", "7").exit_code == 0
         first, second = snapshot(seeded), snapshot(other)
         assert len(first["enquiries"]) == 300 and first["changes"]
+        assert all(first[rows] for rows in ("assessments", "findings", "plans", "items", "sessions"))
         assert first == second
         third_uri = f"sqlite:///{tmp_path / 'third.db'}"
         migrate_to_head(third_uri)
@@ -63,6 +66,7 @@ def test_the_same_seed_gives_the_same_data_on_a_fresh_database_and_another_seed_
             db.engine.dispose()
     assert different["patients"] != first["patients"]
     assert [row[3] for row in different["enquiries"]] != [row[3] for row in first["enquiries"]]
+    assert different["assessments"] != first["assessments"] and different["plans"] != first["plans"]
 
 
 def test_exactly_n_enquiries_from_fewer_patients_some_returning(seeded, read_all):
@@ -100,11 +104,10 @@ def test_every_enquiry_has_a_stage_history_from_new_to_its_stage(seeded, read_al
 
 def test_the_funnel_drops_off_plausibly_and_recent_enquiries_are_more_often_open(seeded, read_all):
     history = _history(read_all)
-    reached = {stage: 0 for stage in PIPELINE}
+    reached = {stage: 0 for stage in PIPELINE}  # enquiries that ever reached it (a missed consultation goes back)
     for changes in history.values():
-        for change in changes:
-            if change.to_stage in reached:
-                reached[change.to_stage] += 1
+        for stage in {change.to_stage for change in changes} & set(reached):
+            reached[stage] += 1
     share = {stage: count / 300 for stage, count in reached.items()}
     assert 0.75 < share[Stage.CONTACTED] < 0.95
     assert 0.33 < share[Stage.CONSULTATION_BOOKED] < 0.58
@@ -175,13 +178,17 @@ def test_phones_emails_and_name_keys_are_valid_and_made_up(seeded, read_all):
     assert 0 < sum(p.date_of_birth is not None for p in patients) < len(patients)
 
 
-def test_consultations_follow_the_stages_and_never_double_book(seeded, read_all):
+def test_consultations_follow_the_stages_and_no_appointment_double_books(seeded, read_all):
     specialists = {u.id for u in read_all(User) if u.role is Role.SPECIALIST}
     reception = {u.id for u in read_all(User) if u.role is Role.RECEPTION}
     appointments = defaultdict(list)
-    for appointment in read_all(Appointment):
-        assert appointment.kind is AppointmentKind.CONSULTATION and appointment.practitioner_id in specialists
-        appointments[appointment.enquiry_id].append(appointment)
+    every = read_all(Appointment)
+    assert {a.kind for a in every} == set(AppointmentKind)
+    for appointment in every:
+        assert appointment.practitioner_id in specialists
+        if appointment.kind is AppointmentKind.CONSULTATION:
+            assert appointment.plan_item_id is None and appointment.session_number is None
+            appointments[appointment.enquiry_id].append(appointment)
     now = datetime.now(UTC)
     consulted_or_later = set(PIPELINE[PIPELINE.index(Stage.CONSULTED):])
     for enquiry in read_all(Enquiry):
@@ -206,8 +213,7 @@ def test_consultations_follow_the_stages_and_never_double_book(seeded, read_all)
     assert len(back) == sum(status in missed for status in statuses)
     assert all(c.note.startswith(("Did not attend", "Consultation cancelled: Patient cancelled")) for c in back)
     assert {AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND, AppointmentStatus.CANCELLED} <= set(statuses)
-    held = sorted((a for rows in appointments.values() for a in rows if a.status in HOLDS_TIME),
-                  key=lambda a: (a.practitioner_id, a.starts_at))
+    held = sorted((a for a in every if a.status in HOLDS_TIME), key=lambda a: (a.practitioner_id, a.starts_at))
     for before, after in pairwise(held):
         if before.practitioner_id == after.practitioner_id:
             assert before.ends_at <= after.starts_at
@@ -304,6 +310,11 @@ def test_follows_a_clinic_that_renamed_or_retired_its_lists(app):
         assert not db.session.scalar(select(func.count()).select_from(enquiry_treatments))
         reasons = {e.lost_reason_id for e in enquiries if e.stage is Stage.LOST}
         assert reasons and reasons <= active_reasons
+        # Nothing in the catalogue to propose: consultations (and their assessments) still happen, plans do not.
+        assert db.session.scalar(select(func.count()).select_from(Assessment))
+        assert not db.session.scalar(select(func.count()).select_from(TreatmentPlan))
+        assert not db.session.scalar(select(func.count()).select_from(StageChange)
+                                     .where(StageChange.to_stage == Stage.PLAN_PROPOSED))
 
 
 def test_refuses_to_lose_enquiries_without_any_lost_reason(app):

@@ -19,8 +19,9 @@ from tracker.patients.models import Patient
 SMALL, LARGE = 100, 100_000
 MAX_QUERIES = 10
 # The enquiry page also reads the enquiry's assessments and treatment plans (one statement each),
-# whether or not it has any: two more than the lists.
-BUDGET = {"enquiry": MAX_QUERIES + 2}
+# whether or not it has any: two more than the lists. A clinician's plan page also reads the latest
+# assessment and its findings for the hints, and writes the audited view (bench rows share this table).
+BUDGET = {"enquiry": MAX_QUERIES + 2, "plan specialist": MAX_QUERIES + 2}
 
 
 @contextmanager

@@ -1,29 +1,34 @@
-"""How one demo enquiry moves through the pipeline: its stage changes, contact attempts and consultations.
+"""How one demo enquiry moves through the pipeline: its stage changes, contact attempts, consultations, the
+assessment, the treatment plan and its sessions.
 
 Each step happens with the chance in PROGRESS, at a plausible delay after the last. An enquiry
 stops at the first step it fails (then it is usually lost, with a reason fitting that stage) or
 at the first step that would fall after today's start (then it is still open there), so recent
 enquiries are more often new. Moves that the app makes itself (a booking, an attended, missed or
-cancelled consultation) are written as the booking services write them, notes included.
+cancelled consultation, a plan proposed, sessions booked, the first and the last session done) are
+written as the services write them, notes included.
 """
 
 import random
 
 from tracker.bookings.models import AppointmentKind, AppointmentStatus
 from tracker.demo.chance import Weighted, between, choice
+from tracker.demo.clinical import Assessor
+from tracker.demo.course import Courses, Plan, Session
 from tracker.demo.hours import DAY, HOUR, SLOT, Calendar, Diary
 from tracker.demo.refs import Refs, by_label
-from tracker.enquiries.models import ContactOutcome
+from tracker.enquiries.models import Concern, ContactOutcome
 from tracker.enquiries.stages import Stage
 
-# The chance of moving on from each stage. With the stops at today's start and the re-bookings
-# after a missed consultation these give roughly 85% contacted, 45% consultation booked,
-# 35% consulted, 25% plan proposed, 15% treatment booked, 12% in treatment and 8% completed.
+# The chance of moving on from each stage (from treatment booked: of coming to the first session; in
+# treatment: of finishing the course). With the stops at today's start and the re-bookings after a
+# missed consultation these give roughly 85% contacted, 45% consultation booked, 35% consulted,
+# 25% plan proposed, 15% treatment booked, 12% in treatment and 8% completed.
 PROGRESS = {Stage.NEW: 0.87, Stage.CONTACTED: 0.54, Stage.CONSULTATION_BOOKED: 0.72, Stage.CONSULTED: 0.74,
             Stage.PLAN_PROPOSED: 0.62, Stage.TREATMENT_BOOKED: 0.82, Stage.IN_TREATMENT: 0.8}
 GIVE_UP = 0.9  # an enquiry that stops moving is marked lost this often; the rest are left open, stalled
 LOST_AFTER_DAYS = {Stage.NEW: (3, 21), Stage.CONTACTED: (3, 30), Stage.CONSULTED: (1, 21),
-                   Stage.PLAN_PROPOSED: (7, 45), Stage.TREATMENT_BOOKED: (3, 20), Stage.IN_TREATMENT: (30, 90)}
+                   Stage.PLAN_PROPOSED: (7, 45)}  # once sessions are booked: before the next one
 LOST_REASONS = {
     Stage.NEW: {"No reply": 70, "Not ready / timing": 10, "Chose another clinic": 8, "Price": 7, "Other": 5},
     Stage.CONTACTED: {"Price": 35, "Not ready / timing": 25, "Chose another clinic": 15, "No reply": 10,
@@ -41,29 +46,37 @@ FAILED_CALLS = Weighted({0: 55, 1: 25, 2: 15, 3: 5})  # unanswered attempts befo
 MOVED = 0.1  # consultations the patient moves to another day before they happen
 BOOK_AGAIN = 0.35  # after a missed or cancelled consultation, the chance another is booked
 BOOKINGS = 3  # at most, per enquiry
-# After the consultation: (from, to, done by the practitioner?, chance it happens in the same visit, days otherwise)
-LATER_STEPS = (
-    (Stage.CONSULTED, Stage.PLAN_PROPOSED, True, 0.5, (1, 7)),
-    (Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED, False, 0.0, (2, 30)),
-    (Stage.TREATMENT_BOOKED, Stage.IN_TREATMENT, True, 0.0, (7, 28)),
-    (Stage.IN_TREATMENT, Stage.COMPLETED, True, 0.0, (42, 140)),
-)
+SAME_VISIT = 0.5  # plans proposed at the consultation itself; the rest 1 to 7 days later
 
 
 class Funnel:
     """Writes one enquiry's history rows into `rows`, with ids from `ids`."""
 
     def __init__(self, rng: random.Random, calendar: Calendar, diary: Diary, refs: Refs, rows, ids):
-        self.rng, self.cal, self.diary, self.refs, self.rows, self.ids = rng, calendar, diary, refs, rows, ids
+        self.rng, self.cal, self.diary, self.refs, self.ids = rng, calendar, diary, refs, ids
+        self.assessor = Assessor(rng, calendar, rows, ids)
+        self.courses = Courses(rng, calendar, diary, refs, rows, ids)
+        self.rows = rows
         self.reasons = {stage: by_label(weights, refs.lost_reasons) for stage, weights in LOST_REASONS.items()}
         self.missed_reasons = by_label(MISSED_REASONS, refs.lost_reasons)
         self.cancelled_reasons = by_label(CANCELLED_REASONS, refs.lost_reasons)
+        self.reason_labels = {id_: label for label, id_ in refs.lost_reasons.items()}
         self.enquiry: dict = {}
+        self.concerns: list[Concern] = []
         self.last = 0
 
-    def follow(self, enquiry: dict, received: int, email_only: bool) -> int:
+    @property
+    def rows(self):
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows) -> None:
+        """The batch every writer adds to."""
+        self._rows = self.assessor.rows = self.courses.rows = rows
+
+    def follow(self, enquiry: dict, received: int, email_only: bool, concerns: list[Concern]) -> int:
         """Take the enquiry from new as far as chance and the calendar allow; returns its last event's moment."""
-        self.enquiry, self.last = enquiry, received
+        self.enquiry, self.concerns, self.last = enquiry, concerns, received
         self._change(None, Stage.NEW, received, enquiry["logged_by_id"])
         moment = self._contact(received, email_only)
         if moment is not None:
@@ -120,7 +133,7 @@ class Funnel:
             outcome = self._consultation(booked)
             if outcome is None:
                 return  # still to come
-            moment, specialist, status = outcome
+            moment, appointment, status = outcome
             if status is AppointmentStatus.ATTENDED:
                 break
             if attempt == BOOKINGS - 1 or rng.random() >= BOOK_AGAIN:
@@ -133,25 +146,80 @@ class Funnel:
             if booked >= cal.now:
                 return
             self._change(Stage.CONTACTED, Stage.CONSULTATION_BOOKED, booked, self._desk(), "Consultation booked")
-        self._after_consultation(moment, specialist)
+        self._after_consultation(moment, appointment)
 
-    def _after_consultation(self, moment: int, specialist: int) -> None:
-        """Plan proposed, treatment booked, in treatment, completed: each step, until one is not taken."""
+    def _after_consultation(self, ended: int, appointment: dict) -> None:
+        """The assessment; then a plan proposed, accepted and its course booked, each step until one is not taken."""
+        rng, now, courses = self.rng, self.cal.now, self.courses
+        specialist = appointment["practitioner_id"]
+        seen = self.assessor.assess(self.enquiry["id"], appointment["id"], specialist, ended, self.concerns)
+        if not self.refs.offered or rng.random() >= PROGRESS[Stage.CONSULTED]:
+            self._stop(Stage.CONSULTED, ended)  # with no treatment offered, there is nothing to propose
+            return
+        if rng.random() < SAME_VISIT:
+            proposed = self.cal.later(ended, rng, 5 * 60, 30 * 60)
+        else:
+            proposed = self.cal.later(ended, rng, DAY, 7 * DAY)
+        if proposed >= now:
+            return
+        plan = courses.propose(self.enquiry["id"], specialist, ended, proposed, seen)
+        self._change(Stage.CONSULTED, Stage.PLAN_PROPOSED, proposed, specialist, "Plan 1 proposed")
+        if rng.random() >= PROGRESS[Stage.PLAN_PROPOSED]:
+            lost = self._stop(Stage.PLAN_PROPOSED, proposed, note="Plan 1 declined")
+            if lost is not None:
+                courses.decline(plan, *lost)
+            return
+        booked = self.cal.later(proposed, rng, 2 * DAY, 30 * DAY)
+        if booked >= now:
+            return
+        desk = self._desk()
+        courses.accept(plan, proposed, booked)
+        sessions = courses.book(plan, booked, desk)
+        self._change(Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED, booked, desk,
+                     f"{len(sessions)} treatment session(s) booked")
+        self._treatment(plan, sessions, booked)
+
+    def _treatment(self, plan: Plan, sessions: list[Session], booked: int) -> None:
+        """Sessions done while they are past, the first moving the enquiry to in treatment and the last of the
+        course to completed; unless the patient drops out first (before the first, or part-way), and is lost."""
         rng, now = self.rng, self.cal.now
-        for stage, to_stage, by_specialist, same_visit, days in LATER_STEPS:
-            if rng.random() >= PROGRESS[stage]:
-                self._stop(stage, moment)
+        specialist = plan.row["practitioner_id"]
+        drop = None
+        if rng.random() >= PROGRESS[Stage.TREATMENT_BOOKED]:
+            drop = 0
+        elif rng.random() >= PROGRESS[Stage.IN_TREATMENT] and len(sessions) > 1:
+            drop = between(rng, 1, len(sessions) - 1)
+        previous = booked
+        for index, session in enumerate(sessions):
+            if session.start >= now:
+                return  # this one and the rest are still to come
+            if index == drop:
+                self._drop_out(Stage.IN_TREATMENT if index else Stage.TREATMENT_BOOKED, previous, sessions[index:])
                 return
-            if rng.random() < same_visit:
-                moment = self.cal.later(moment, rng, 5 * 60, 30 * 60)
-            else:
-                moment = self.cal.later(moment, rng, days[0] * DAY, days[1] * DAY)
-            if moment >= now:
-                return
-            self._change(stage, to_stage, moment, specialist if by_specialist else self._desk())
+            previous = session.start + session.seconds
+            self.courses.done(session, previous)
+            self.last = max(self.last, previous)
+            if index == 0:
+                self._change(Stage.TREATMENT_BOOKED, Stage.IN_TREATMENT, previous, specialist,
+                             "First treatment session done")
+        if sessions and len(sessions) == plan.sessions:
+            self._change(Stage.IN_TREATMENT, Stage.COMPLETED, previous, specialist,
+                         "Plan 1: course of treatment completed")
 
-    def _consultation(self, booked: int) -> tuple[int, int, AppointmentStatus] | None:
-        """One booking one to three weeks on: (when it ended or was called off, the practitioner, its status).
+    def _drop_out(self, stage: Stage, previous: int, remaining: list[Session]) -> None:
+        """Lost before the next session: reception marks the enquiry lost, which cancels what is still booked."""
+        rng, cal = self.rng, self.cal
+        start = remaining[0].start
+        moment = cal.snap(previous + int((start - previous) * (0.2 + 0.7 * rng.random())), rng)
+        moment = max(min(moment, start - SLOT), previous + SLOT)
+        desk = self._desk()
+        reason = self.reasons[stage].pick(rng)
+        self._change(stage, Stage.LOST, moment, desk, lost_reason_id=reason)
+        self.enquiry.update(lost_from_stage=stage, lost_reason_id=reason)
+        self.courses.cancel(remaining, moment, desk, f"Enquiry lost: {self.reason_labels.get(reason, 'Other')}")
+
+    def _consultation(self, booked: int) -> tuple[int, dict, AppointmentStatus] | None:
+        """One booking one to three weeks on: (when it ended or was called off, its row, its status).
 
         None while it is still to come. A missed or cancelled consultation takes the enquiry back
         to contacted, as the booking services do.
@@ -179,18 +247,18 @@ class Funnel:
         if rng.random() < PROGRESS[Stage.CONSULTATION_BOOKED]:
             self._set_status(appointment, AppointmentStatus.ATTENDED, end, practitioner)
             self._change(Stage.CONSULTATION_BOOKED, Stage.CONSULTED, end, practitioner, "Attended the consultation")
-            return end, practitioner, AppointmentStatus.ATTENDED
+            return end, appointment, AppointmentStatus.ATTENDED
         if rng.random() < 0.5:
             self._set_status(appointment, AppointmentStatus.DID_NOT_ATTEND, end, desk)
             self._change(Stage.CONSULTATION_BOOKED, Stage.CONTACTED, end, desk, "Did not attend the consultation")
-            return end, practitioner, AppointmentStatus.DID_NOT_ATTEND
+            return end, appointment, AppointmentStatus.DID_NOT_ATTEND
         cancelled = cal.snap(start - between(rng, 1, 3) * DAY + between(rng, 0, 4) * HOUR, rng)
         cancelled = max(min(cancelled, start - SLOT), booked + SLOT)
         diary.release(index, start, seconds)
         reason = f"Patient cancelled: {choice(rng, CANCEL_NOTES)}"
         self._set_status(appointment, AppointmentStatus.CANCELLED, cancelled, desk, cancel_reason=reason)
         self._change(Stage.CONSULTATION_BOOKED, Stage.CONTACTED, cancelled, desk, f"Consultation cancelled: {reason}")
-        return cancelled, practitioner, AppointmentStatus.CANCELLED
+        return cancelled, appointment, AppointmentStatus.CANCELLED
 
     def _appointment(self, index: int, start: int, booked: int, desk: int) -> dict:
         """A booked consultation row, booked at `booked` by reception."""
@@ -201,7 +269,8 @@ class Funnel:
                 "starts_at": self.cal.stored(start),
                 "ends_at": self.cal.stored(start + self.refs.consultation_seconds), "status": AppointmentStatus.BOOKED,
                 "booked_by_id": desk, "status_changed_at": None, "status_changed_by_id": None,
-                "cancel_reason": None, "rebooked_to_id": None, "created_at": created, "updated_at": created,
+                "cancel_reason": None, "rebooked_to_id": None, "plan_item_id": None, "session_number": None,
+                "performed_by_id": None, "session_notes": None, "created_at": created, "updated_at": created,
                 "version": 1}
 
     def _set_status(self, appointment: dict, status: AppointmentStatus, moment: int, by: int, **extra) -> None:
@@ -211,19 +280,21 @@ class Funnel:
         self.last = max(self.last, moment)
 
     def _stop(self, stage: Stage, moment: int, reasons: Weighted | None = None,
-              days: tuple[int, int] | None = None) -> None:
+              days: tuple[int, int] | None = None, note: str | None = None) -> tuple[int, int] | None:
         """The enquiry goes no further: usually lost some days on, else left open where it is.
 
         A decision that would fall after today's start has not been made yet: the enquiry stays open.
+        Returns (when, lost reason) if it was lost.
         """
         rng = self.rng
         low, high = days or LOST_AFTER_DAYS[stage]
         lost_at = self.cal.later(moment, rng, low * DAY, high * DAY)
         if rng.random() >= GIVE_UP or lost_at >= self.cal.now:
-            return
+            return None
         reason = (reasons or self.reasons[stage]).pick(rng)
-        self._change(stage, Stage.LOST, lost_at, self._desk(), lost_reason_id=reason)
-        self.enquiry.update(lost_from_stage=stage, lost_reason_id=reason)
+        self._change(stage, Stage.LOST, lost_at, self._desk(), note, lost_reason_id=reason)
+        self.enquiry.update(lost_from_stage=stage, lost_reason_id=reason, lost_note=note)
+        return lost_at, reason
 
     def _change(self, from_stage: Stage | None, to_stage: Stage, moment: int, by: int | None,
                 note: str | None = None, lost_reason_id: int | None = None) -> None:

@@ -61,7 +61,11 @@ class Rows:
     enquiry_treatments: list[dict] = field(default_factory=list)
     stage_changes: list[dict] = field(default_factory=list)
     contact_attempts: list[dict] = field(default_factory=list)
+    treatment_plans: list[dict] = field(default_factory=list)
+    plan_items: list[dict] = field(default_factory=list)
     appointments: list[dict] = field(default_factory=list)
+    assessments: list[dict] = field(default_factory=list)
+    scar_findings: list[dict] = field(default_factory=list)
 
 
 class Ids:
@@ -169,10 +173,10 @@ class DemoData:
             "received_at": at, "logged_by_id": logged_by,
             "assigned_to_id": logged_by if rng.random() < 0.7 else choice(rng, refs.reception),
             "stage": Stage.NEW, "first_contacted_at": None, "lost_from_stage": None, "lost_reason_id": None,
-            "created_at": at, "updated_at": at, "version": 1,
+            "lost_note": None, "created_at": at, "updated_at": at, "version": 1,
         }
         rows.enquiries.append(enquiry)
-        last = self.funnel.follow(enquiry, received, patient_id in self.email_only)
+        last = self.funnel.follow(enquiry, received, patient_id in self.email_only, concerns)
         enquiry["updated_at"] = self.cal.stored(last)
         stage = enquiry["stage"]  # where the funnel left it; the link rows carry it
         rows.enquiry_concerns.extend({"enquiry_id": enquiry_id, "concern": c, "stage": stage} for c in concerns)

@@ -20,7 +20,9 @@ OPENING = {0: (9 * HOUR, 18 * HOUR), 1: (9 * HOUR, 18 * HOUR), 2: (9 * HOUR, 18 
 WEEKDAY_WEIGHT = {0: 1.25, 1: 1.1, 2: 1.0, 3: 1.0, 4: 0.9, 5: 0.55}  # Monday busiest; Saturday is half a day
 SLOT = 15 * 60  # appointments start on the quarter hour
 SEARCH_DAYS = 60  # how far ahead the diary looks for a free slot before giving up
-LOOK_AHEAD_DAYS = 200  # past today: bookings up to ~3 months on, a course's end up to 140 days after it starts
+STRIDE = 1 << 16  # diary keys: day * STRIDE + practitioner index
+# Past today: consultations up to ~3 months on; a course of treatment booked today runs up to ~14 months.
+LOOK_AHEAD_DAYS = 450
 
 
 # How each database is given a UTC datetime as text: SQLite as SQLAlchemy stores it, PostgreSQL with its zone.
@@ -113,6 +115,18 @@ class Calendar:
         return self.snap(moment, rng)
 
 
+def _fit(booked: int, starts: int, pick: int, slots: int) -> int | None:
+    """The first quarter hour from `pick` on (else the earliest) where `slots` free ones begin, or None."""
+    clash = 0
+    for i in range(slots):
+        clash |= booked >> i  # starting here would overlap quarter hour i on
+    free = starts & ~clash
+    if not free:
+        return None
+    free = (free >> pick << pick) or free
+    return (free & -free).bit_length() - 1
+
+
 class Diary:
     """Which quarter hours each practitioner is booked for, so demo appointments never double-book."""
 
@@ -120,43 +134,55 @@ class Diary:
         self.calendar = calendar
         self.practitioners = practitioners
         self.rng = rng
-        self.busy: dict[int, int] = {}  # day * 64 + practitioner → bit n set: quarter hour n of the day is booked
+        self.busy: dict[int, int] = {}  # day * STRIDE + practitioner → bit n set: quarter hour n of the day is booked
+
+    def _days(self, earliest: int, slots: int, days: int):
+        """(day, bit mask of the quarter hours a booking may start in, first, last) of open days from `earliest`."""
+        hours_by_day = self.calendar.hours
+        first_day, second = divmod(earliest, DAY)
+        for d in range(first_day, min(first_day + days, len(hours_by_day))):
+            hours = hours_by_day[d]
+            if hours is None:
+                continue
+            low = hours[0] // SLOT if d != first_day else max(hours[0], -(-second // SLOT) * SLOT) // SLOT
+            high = hours[1] // SLOT - slots  # the last quarter hour it can start in
+            if low <= high:
+                yield d, ((1 << (high - low + 1)) - 1) << low, low, high
+
+    def _take(self, key: int, booked: int, slot: int, slots: int) -> None:
+        self.busy[key] = booked | (((1 << slots) - 1) << slot)
 
     def book(self, earliest: int, seconds: int, prefer: int | None = None) -> tuple[int, int]:
         """(practitioner index, start) of a free slot on or after `earliest`'s day, from a random hour of it on."""
         slots = -(-seconds // SLOT)
         rng, busy = self.rng, self.busy
-        first = int(rng.random() * self.practitioners)
-        order = [(first + i) % self.practitioners for i in range(self.practitioners)]
-        if prefer is not None:
-            order.insert(0, prefer)
-        first_day, second = divmod(earliest, DAY)
-        for d in range(first_day, first_day + SEARCH_DAYS):
-            hours = self.calendar.hours[d]
-            if hours is None:
-                continue
-            low = hours[0] // SLOT if d != first_day else max(hours[0], -(-second // SLOT) * SLOT) // SLOT
-            high = hours[1] // SLOT - slots  # the last quarter hour it can start in
-            if low > high:
-                continue
-            starts = ((1 << (high - low + 1)) - 1) << low
+        count = self.practitioners
+        first = int(rng.random() * count)
+        for d, starts, low, high in self._days(earliest, slots, SEARCH_DAYS):
             pick = between(rng, low, high)
-            for practitioner in order:
-                booked = busy.get(d * 64 + practitioner, 0)
-                clash = 0
-                for i in range(slots):
-                    clash |= booked >> i  # starting here would overlap quarter hour i on
-                free = starts & ~clash
-                if free:
-                    free = (free >> pick << pick) or free  # from the random hour on, else earlier
-                    slot = (free & -free).bit_length() - 1
-                    busy[d * 64 + practitioner] = booked | (((1 << slots) - 1) << slot)
+            for turn in range(-1 if prefer is not None else 0, count):  # the preferred one first, then all in turn
+                practitioner = prefer if turn < 0 else (first + turn) % count
+                booked = busy.get(d * STRIDE + practitioner, 0)
+                slot = _fit(booked, starts, pick, slots)
+                if slot is not None:
+                    self._take(d * STRIDE + practitioner, booked, slot, slots)
                     return practitioner, d * DAY + slot * SLOT
         # Over capacity for two months: double-book rather than push the story further out.
-        return order[0], self.calendar.snap(earliest, rng) // SLOT * SLOT
+        return (first if prefer is None else prefer), self.calendar.snap(earliest, rng) // SLOT * SLOT
+
+    def book_with(self, practitioner: int, earliest: int, seconds: int) -> int | None:
+        """The start of a free slot with this practitioner on or after `earliest`'s day; None past the calendar."""
+        slots = -(-seconds // SLOT)
+        for d, starts, low, high in self._days(earliest, slots, len(self.calendar.hours)):
+            booked = self.busy.get(d * STRIDE + practitioner, 0)
+            slot = _fit(booked, starts, between(self.rng, low, high), slots)
+            if slot is not None:
+                self._take(d * STRIDE + practitioner, booked, slot, slots)
+                return d * DAY + slot * SLOT
+        return None
 
     def release(self, practitioner: int, start: int, seconds: int) -> None:
         """Free a slot again (the appointment was cancelled or moved)."""
         d, second = divmod(start, DAY)
-        key = d * 64 + practitioner
+        key = d * STRIDE + practitioner
         self.busy[key] = self.busy.get(key, 0) & ~(((1 << -(-seconds // SLOT)) - 1) << (second // SLOT))

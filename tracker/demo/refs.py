@@ -1,11 +1,12 @@
 """The clinic's own rows the demo data points at: staff, sources, lost reasons, treatments, settings."""
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import click
 from sqlalchemy import select
 
-from tracker.catalogue.models import Treatment
+from tracker.catalogue.models import Treatment, TreatmentCategory
 from tracker.demo.chance import Weighted
 from tracker.extensions import db
 from tracker.settings.models import ClinicSettings, Option, OptionKind
@@ -29,6 +30,19 @@ def by_label(weights: dict[str | None, float], ids: dict[str, int]) -> Weighted:
     return Weighted(mapped or {None: 1.0})
 
 
+class Offered(NamedTuple):
+    """A treatment the catalogue offers, with the defaults a plan item starts from."""
+
+    id: int
+    code: str
+    category: TreatmentCategory
+    sessions: int
+    interval_weeks: int
+    price_pence: int
+    reflection_days: int
+    ablative: bool
+
+
 @dataclass(frozen=True)
 class Refs:
     """Ids the generated rows refer to, read once before generating."""
@@ -40,6 +54,7 @@ class Refs:
     treatments: dict[str, int]  # code → id, active treatments
     treatment_names: dict[int, str]
     consultation_seconds: int
+    offered: tuple[Offered, ...] = ()  # active treatments, in catalogue order
 
 
 def _options(kind: OptionKind) -> dict[str, int]:
@@ -53,8 +68,10 @@ def load_refs(reception: list[int], specialists: list[int]) -> Refs:
     lost_reasons = _options(OptionKind.LOST_REASON)
     if not lost_reasons:
         raise click.ClickException("There are no active lost reasons (Settings → Lost reasons); add one first.")
-    treatments = db.session.execute(select(Treatment.code, Treatment.id, Treatment.name)
-                                    .where(Treatment.active.is_(True)).order_by(Treatment.position, Treatment.id))
+    treatments = db.session.execute(select(
+        Treatment.code, Treatment.id, Treatment.name, Treatment.category, Treatment.default_sessions,
+        Treatment.default_interval_weeks, Treatment.price_pence, Treatment.reflection_days, Treatment.ablative,
+    ).where(Treatment.active.is_(True)).order_by(Treatment.position, Treatment.id))
     rows = treatments.tuples().all()
     settings = db.session.get(ClinicSettings, 1)
     minutes = settings.consultation_minutes if settings else 30
@@ -63,7 +80,9 @@ def load_refs(reception: list[int], specialists: list[int]) -> Refs:
         specialists=specialists,
         sources=_options(OptionKind.SOURCE),
         lost_reasons=lost_reasons,
-        treatments={code: id_ for code, id_, _name in rows},
-        treatment_names={id_: name for _code, id_, name in rows},
+        treatments={code: id_ for code, id_, *_ in rows},
+        treatment_names={id_: name for _code, id_, name, *_ in rows},
         consultation_seconds=max(1, minutes) * 60,
+        offered=tuple(Offered(id_, code, category, sessions, weeks, pence, days, ablative)
+                      for code, id_, _name, category, sessions, weeks, pence, days, ablative in rows),
     )

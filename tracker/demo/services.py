@@ -1,9 +1,13 @@
 """The demo: one account per role, demo staff, the real-data check and the bulk load of made-up enquiries."""
 
+import gc
 import math
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, select, text
 
 from tracker.audit import services as audit
@@ -16,6 +20,7 @@ from tracker.db import utcnow
 from tracker.demo import loader
 from tracker.demo.generator import DemoData
 from tracker.demo.hours import Calendar
+from tracker.demo.names import FEMALE_FIRST, LAST, MALE_FIRST
 from tracker.demo.refs import load_refs
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
@@ -33,8 +38,15 @@ DEMO_NAMES = {
 # Colleagues the demo enquiries are shared among; they sign in only if an administrator sets a password.
 MORE_RECEPTION = ("Priya Shah", "Tom Hughes")
 MORE_SPECIALISTS = ("Dr Aoife Byrne", "Dr Kwame Mensah", "Dr Eleanor Price", "Dr Rhys Morgan", "Dr Anjali Rao",
-                    "Dr Seán Gallagher", "Dr Zoë Clarke", "Dr Tomasz Nowak", "Dr Hannah Lewis")
-ENQUIRIES_PER_SPECIALIST = 10_000  # keeps their diaries about two-thirds full
+                    "Dr Seán Gallagher", "Dr Zoë Clarke", "Dr Tomasz Nowak", "Dr Hannah Lewis",
+                    "Nurse Bethan Pritchard", "Dr Ibrahim Hussain", "Nurse Mhairi Fraser", "Dr Chiamaka Okafor",
+                    "Dr Oliver Bennett", "Nurse Róisín Quinn", "Dr Priya Patel", "Dr Matteo Fernández",
+                    "Nurse Megan Griffiths", "Dr Yasmin Khan", "Dr Euan McLeod", "Nurse Ffion Vaughan",
+                    "Dr Mei Wong", "Dr Daniel Cooper", "Nurse Grace Kelly", "Dr Arjun Singh", "Dr Saoirse O'Neill",
+                    "Nurse Lily Marshall", "Dr Jakub Kowalski", "Dr Amara Adeyemi")
+# Consultations and the treatment sessions that follow keep each specialist's diary about two-thirds full.
+ENQUIRIES_PER_SPECIALIST = 4_000
+PLACEHOLDER_ARGON2 = (1, 8_192)  # time cost, memory KiB: the test settings, for a password nobody will type
 
 
 def refresh_demo_accounts() -> list[tuple[Role, str, str]]:
@@ -65,31 +77,78 @@ def real_data_found() -> list[str]:
     return found
 
 
+@contextmanager
+def _placeholder_hashing() -> Iterator[None]:
+    """The cheapest argon2 costs, while demo colleagues get their placeholder passwords.
+
+    A placeholder is 128 random bits, never shown to anyone: hashing it at full cost (a tenth of a
+    second each, 250 colleagues for a million enquiries) protects nothing. A password an administrator sets later,
+    with accounts.set_password, is hashed at the configured costs.
+    """
+    config = current_app.config
+    saved = config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST_KIB"]
+    config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST_KIB"] = PLACEHOLDER_ARGON2
+    try:
+        yield
+    finally:
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST_KIB"] = saved
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the load: the generator makes millions of short-lived rows and no
+    cycles, and the collector walking the growing heap again and again took a third of the generating time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _colleague_names(names: tuple[str, ...], count: int) -> list[str]:
+    """`count` names: the given ones, then made-up doctors (the same ones, in the same order, every time)."""
+    chosen, taken = list(names[:count]), set(names)
+    firsts = FEMALE_FIRST + MALE_FIRST
+    for n in range(len(firsts) * len(LAST)):
+        if len(chosen) >= count:
+            break
+        name = f"Dr {firsts[n % len(firsts)]} {LAST[(n // len(firsts) + n) % len(LAST)]}"
+        if name not in taken:
+            chosen.append(name)
+            taken.add(name)
+    return chosen
+
+
 def _staff(role: Role, names: tuple[str, ...], count: int) -> list[int]:
     """Ids of the role's demo account and `count` more demo colleagues, created when missing."""
     ids = [accounts.find_by_email(f"{role.value}@{DEMO_DOMAIN}").id]
-    for name in names[:count]:
-        email = f"{name_key(name).replace(' ', '.')}@{DEMO_DOMAIN}"
-        user = accounts.find_by_email(email) or accounts.create_user(email, name, role, secrets.token_urlsafe(16))
-        ids.append(user.id)
+    with _placeholder_hashing():
+        for name in _colleague_names(names, count):
+            email = f"{name_key(name).replace(' ', '.')}@{DEMO_DOMAIN}"
+            user = (accounts.find_by_email(email)
+                    or accounts.create_user(email, name, role, secrets.token_urlsafe(16)))
+            ids.append(user.id)
     return ids
 
 
 def load_demo_data(count: int, seed: int, today: date | None = None) -> dict[str, int]:
-    """Add `count` made-up enquiries (and their patients, history and consultations); rows per table.
+    """Add `count` made-up enquiries (their patients, history, consultations, assessments, plans and treatment
+    sessions); rows per table, and the treatment sessions among the appointments.
 
     The same seed and `today` (the last day of the 18 months; the clinic's today by default) on the
     same clinic setup give the same data. Rows go in by Core
     inserts inside bulk_load(), with one BULK_LOAD audit event for the lot. Never commits.
     """
-    specialists = min(1 + len(MORE_SPECIALISTS), max(2, math.ceil(count / ENQUIRIES_PER_SPECIALIST)))
+    specialists = max(2, math.ceil(count / ENQUIRIES_PER_SPECIALIST))
     refs = load_refs(_staff(Role.RECEPTION, MORE_RECEPTION, len(MORE_RECEPTION)),
                      _staff(Role.SPECIALIST, MORE_SPECIALISTS, specialists - 1))
     calendar = Calendar(clinic_zone(), today or to_clinic(utcnow()).date(), db.session.get_bind().dialect.name)
     first = loader.first_ids()
     data = DemoData(seed, calendar, refs, first)
-    totals: dict[str, int] = dict.fromkeys(loader.TABLES, 0)
-    with bulk_load(), loader.big_page_cache():
+    totals: dict[str, int] = dict.fromkeys([*loader.TABLES, loader.SESSIONS], 0)
+    with bulk_load(), loader.big_page_cache(), _cycle_collector_paused():
         for rows in data.batches(count):
             for name, written in loader.write(rows).items():
                 totals[name] += written
