@@ -65,8 +65,11 @@ def _item_or_404(item_id: int) -> tuple[PlanItem, TreatmentPlan, Enquiry]:
     return item, item.plan, _enquiry_or_404(item.plan.enquiry_id)
 
 
-def _refused(form, error: Exception) -> int:
-    """Undo the attempt and show why beside the field it is about, or above the form; the status to answer."""
+def refused(form, error: Exception) -> int:
+    """Undo the attempt and show why beside the field it is about, or above the form; the status to answer.
+
+    For any plan or session form: a ConflictError answers 409, a PlanError or BookingError names its field.
+    """
     db.session.rollback()
     if isinstance(error, ConflictError):
         form.form_errors.append(error.message)
@@ -132,7 +135,7 @@ def _page(plan: TreatmentPlan, enquiry: Enquiry, *, item_form=None, propose_form
     page = render_template("plans/detail.html", plan=plan, enquiry=enquiry, reflection=reflection(plan),
                            clinical=clinical, item_form=item_form, propose_form=propose_form,
                            item_hints=item_hints, acknowledged=acknowledged, revision=services.revision_of(plan),
-                           hint_label=hints.LABEL, ack_url=_ack_url, sessions=sessions)
+                           ack_url=_ack_url, sessions=sessions)
     return _audited(page, plan), status
 
 
@@ -163,7 +166,7 @@ def new(enquiry_id: int):
             plan = services.new_plan(enquiry, practitioner=staff.get(form.practitioner.data), notes=form.notes.data,
                                      by_id=current_user.id)
         except services.PlanError as error:
-            _refused(form, error)
+            refused(form, error)
             enquiry = _enquiry_or_404(enquiry_id)
         else:
             plan_id, done = plan.id, f"{plan.title} drafted: add its treatments, then propose it."
@@ -185,7 +188,7 @@ def add_item(plan_id: int):
         try:
             item = services.add_item(plan, services.treatment_for(form.treatment.data), _details(form))
         except services.PlanError as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)
         else:
             item_id, done = item.id, f"{services.describe(item)} added."
@@ -208,7 +211,7 @@ def edit_item(item_id: int):
         try:
             services.update_item(item, _details(form), version=form.version.data)
         except (ConflictError, services.PlanError) as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             item, plan, enquiry = _item_or_404(item_id)
         else:
             done = f"{services.describe(item)} saved."
@@ -259,7 +262,7 @@ def propose(plan_id: int):
             services.propose(plan, info_given_on=form.info_given_on.data, version=form.version.data,
                              by_id=current_user.id)
         except (ConflictError, services.PlanError) as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)
         else:
             done = f"{plan.title} proposed."
@@ -301,7 +304,7 @@ def accept(plan_id: int):
             decisions.accept(plan, decided_on=form.decided_on.data, consent_by=staff.get(form.consent_by.data),
                              consent_on=form.consent_on.data, version=form.version.data, by_id=current_user.id)
         except (ConflictError, services.PlanError) as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)
         else:
             done = f"{plan.title} accepted; consent recorded. Sessions can now be booked."
@@ -328,7 +331,7 @@ def decline(plan_id: int):
                               reason=settings.active_option(OptionKind.LOST_REASON, form.reason.data),
                               version=form.version.data, by_id=current_user.id)
         except (ConflictError, services.PlanError) as error:
-            status = _refused(form, error)
+            status = refused(form, error)
             plan, enquiry = _plan_or_404(plan_id)
         else:
             done = f"{plan.title} declined" + (" and the enquiry marked lost." if form.mark_lost.data else ".")

@@ -15,6 +15,7 @@ from tracker.plans import bp, sessions
 from tracker.plans.forms_sessions import CourseForm, SessionDoneForm, course_form
 from tracker.plans.models import PlanItem, TreatmentPlan
 from tracker.plans.reflection import reflection
+from tracker.plans.views import refused
 from tracker.settings.models import OptionKind
 from tracker.settings.services import options
 
@@ -86,16 +87,6 @@ def book_sessions(plan_id: int):
                            rows=[(s, *form.row(s.key)) for s in suggestions if s.key in form.keys])
 
 
-def _refused_done(form: SessionDoneForm, error: Exception) -> int:
-    """Undo the attempt and say why beside the performer or above the form; the status to answer."""
-    db.session.rollback()
-    if isinstance(error, ConflictError):
-        form.form_errors.append(error.message)
-        return 409
-    (form.performed_by.errors if error.field == "performed_by" else form.form_errors).append(str(error))
-    return 200
-
-
 @bp.route("/sessions/<id:appointment_id>/done", methods=["GET", "POST"])
 @require("plan.edit")
 def session_done(appointment_id: int):
@@ -113,7 +104,7 @@ def session_done(appointment_id: int):
             sessions.record_done(appointment, performed_by=practitioner, notes=form.notes.data,
                                  version=form.version.data, by_id=current_user.id)
         except (ConflictError, bookings.BookingError) as error:
-            status = _refused_done(form, error)
+            status = refused(form, error)
             appointment, enquiry = _session_or_404(appointment_id)
         else:
             done = f"{sessions.session_label(appointment.plan_item, appointment.session_number)}: recorded as done."
