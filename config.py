@@ -85,6 +85,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
+    MAIL_FROM = os.environ.get("MAIL_FROM")  # the reminder e-mails' sender; MAIL_DEFAULT_SENDER when unset
+    # Where staff reach the tracker: e-mailed links are absolute (there is no request to take the host from).
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     BOOTSTRAP_SERVE_LOCAL = True
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}

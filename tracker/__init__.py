@@ -45,6 +45,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.audit import recorder
     from tracker.db import configure_sqlite, install_versioning
     from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
+    from tracker.followups import triggers
     from tracker.patients import name_search
 
     db.init_app(app)
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     recorder.install()
     install_versioning()
+    triggers.install()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -69,9 +71,11 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth import bp as auth_bp
     from tracker.auth.loader import register_user_loader
     from tracker.bookings import bp as bookings_bp
+    from tracker.calendar import bp as calendar_bp
     from tracker.catalogue import bp as catalogue_bp
     from tracker.consultations import bp as consultations_bp
     from tracker.enquiries import bp as enquiries_bp
+    from tracker.followups import bp as followups_bp
     from tracker.main import bp as main_bp
     from tracker.patients import bp as patients_bp
     from tracker.plans import bp as plans_bp
@@ -79,7 +83,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
-                      catalogue_bp, settings_bp):
+                      catalogue_bp, settings_bp, followups_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
 
@@ -101,9 +105,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """flask create-user, flask seed-demo."""
+    """flask create-user, flask seed-demo, flask send-reminders."""
     from tracker.auth.commands import create_user_command
     from tracker.demo.commands import seed_demo_command
+    from tracker.followups.commands import send_reminders_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(send_reminders_command)

@@ -4,7 +4,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +55,7 @@ def jsonable(value: Any) -> Any:
     """A JSON-safe form of a column value."""
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -1,8 +1,10 @@
 """The administrator-editable lists and the clinic's single settings row."""
 
 import enum
+from datetime import time
+from typing import Optional
 
-from sqlalchemy import Boolean, Enum, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.audit.models import Audited
@@ -51,3 +53,29 @@ class ClinicSettings(Audited, TimestampMixin, VersionedMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    # A new enquiry not yet contacted gets a call-back due within this many opening hours.
+    first_contact_hours: Mapped[int] = mapped_column(Integer, default=2)
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class OpeningHours(Audited, VersionedMixin, db.Model):
+    """When the clinic is open on one day of the week (0 Monday … 6 Sunday); no times: closed that day.
+
+    Seven rows, made by the migration. The first-contact target and "the working day before" count in them.
+    """
+
+    __tablename__ = "opening_hours"
+
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    opens: Mapped[Optional[time]] = mapped_column(Time)
+    closes: Mapped[Optional[time]] = mapped_column(Time)
+
+    @property
+    def day_name(self) -> str:
+        return WEEKDAYS[self.weekday]
+
+    @property
+    def is_open(self) -> bool:
+        return self.opens is not None and self.closes is not None and self.opens < self.closes

@@ -1,0 +1,1 @@
+"""The week calendar, the feed settings page, and the feed itself."""

@@ -1,0 +1,64 @@
+"""Opening-hours arithmetic: the instant N opening hours after another, and the working day before a date."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from tracker.clock import NonexistentLocalTime, local_to_utc, to_clinic
+from tracker.extensions import db
+from tracker.settings.models import OpeningHours
+
+
+def _utc(wall_clock: datetime) -> datetime:
+    """A clinic wall-clock time as UTC; a time skipped when the clocks go forward counts as the hour after."""
+    try:
+        return local_to_utc(wall_clock)
+    except NonexistentLocalTime:
+        return local_to_utc(wall_clock + timedelta(hours=1))
+
+
+@dataclass(frozen=True)
+class Week:
+    """The clinic's week: weekday (0 Monday) → (opens, closes) for the days it opens."""
+
+    days: dict[int, tuple[time, time]]
+
+    @classmethod
+    def load(cls) -> "Week":
+        """The week as the settings say (one query)."""
+        rows = db.session.scalars(select(OpeningHours).order_by(OpeningHours.weekday))
+        return cls({row.weekday: (row.opens, row.closes) for row in rows if row.is_open})
+
+    def is_working_day(self, day: date) -> bool:
+        """Whether the clinic opens on this date."""
+        return day.weekday() in self.days
+
+    def working_day_before(self, day: date) -> date:
+        """The last day the clinic opens before this one (the day before, with no open day at all)."""
+        for back in range(1, 8):
+            if self.is_working_day(day - timedelta(days=back)):
+                return day - timedelta(days=back)
+        return day - timedelta(days=1)
+
+    def add_opening_hours(self, start: datetime, hours: float) -> datetime:
+        """The UTC instant `hours` of opening time after `start` (UTC): time while closed does not count.
+
+        Hours are real elapsed time, so a day the clocks change still counts each hour once; an instant
+        outside opening hours starts counting at the next opening.
+        """
+        remaining = timedelta(hours=hours)
+        if not self.days:
+            return start + remaining
+        cursor = to_clinic(start).replace(tzinfo=None)
+        while True:  # each week holds some opening time, so this ends
+            day = cursor.date()
+            if day.weekday() in self.days:
+                opens, closes = self.days[day.weekday()]
+                begin = _utc(max(cursor, datetime.combine(day, opens)))
+                end = _utc(datetime.combine(day, closes))
+                if begin < end:
+                    if remaining <= end - begin:
+                        return begin + remaining
+                    remaining -= end - begin
+            cursor = datetime.combine(day + timedelta(days=1), time.min)
