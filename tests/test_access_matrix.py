@@ -117,6 +117,7 @@ EXPECTED_PERMISSIONS = {
     "plans.session_done": "plan.edit",
     "settings.defaults": "settings.manage",
     "settings.index": "settings.manage",
+    "settings.opening_hours": "settings.manage",
     "settings.option_edit": "settings.manage",
     "settings.option_new": "settings.manage",
     "settings.option_reactivate": "settings.manage",

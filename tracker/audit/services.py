@@ -3,13 +3,18 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import joinedload
 
 from tracker.audit.models import AuditAction, AuditEvent, audited_tables, clinical_columns
 from tracker.audit.recorder import request_context
 from tracker.errors import ConflictError
 from tracker.extensions import db
+
+
+def _key(entity: Any) -> int:
+    """A record's primary key (most are `id`; the opening hours are keyed by weekday)."""
+    return inspect(entity).mapper.primary_key_from_instance(entity)[0]
 
 
 def record(
@@ -29,7 +34,7 @@ def record(
     event = AuditEvent(
         action=action,
         entity_type=type(entity).__tablename__ if entity is not None else None,
-        entity_id=entity.id if entity is not None else None,
+        entity_id=_key(entity) if entity is not None else None,
         changes=changes,
         **context,
     )
@@ -44,7 +49,7 @@ def last_change(entity: Any) -> AuditEvent | None:
         .options(joinedload(AuditEvent.actor))
         .where(
             AuditEvent.entity_type == type(entity).__tablename__,
-            AuditEvent.entity_id == entity.id,
+            AuditEvent.entity_id == _key(entity),
             AuditEvent.action.in_(
                 [AuditAction.CREATE, AuditAction.UPDATE, AuditAction.ARCHIVE, AuditAction.RESTORE]
             ),

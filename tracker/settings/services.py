@@ -1,13 +1,14 @@
-"""Reading and editing the clinic's lists and defaults."""
+"""Reading and editing the clinic's lists, defaults and opening hours."""
 
 import unicodedata
+from datetime import time
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import services as audit
 from tracker.extensions import db
-from tracker.settings.models import ClinicSettings, Option, OptionKind
+from tracker.settings.models import ClinicSettings, OpeningHours, Option, OptionKind
 
 
 class OptionLabelTaken(ValueError):
@@ -91,3 +92,34 @@ def update_clinic_settings(settings: ClinicSettings, *, consultation_minutes: in
     """Change the clinic's defaults."""
     audit.check_version(settings, version)
     settings.consultation_minutes = consultation_minutes
+
+
+class InvalidWeek(ValueError):
+    """Opening hours the clinic cannot have: a day closing before it opens, or no open day at all."""
+
+
+def opening_hours() -> list[OpeningHours]:
+    """The clinic's week: seven rows, Monday first (created by the migration)."""
+    return list(db.session.scalars(select(OpeningHours).order_by(OpeningHours.weekday)))
+
+
+def update_opening_hours(week: list[tuple[time | None, time | None]], *, first_contact_hours: int,
+                         versions: list[int], settings_version: int) -> None:
+    """Set each day's (opens, closes), Monday first ((None, None): closed), and the first-contact target.
+
+    Every row's version is checked before anything changes, so a stale form changes nothing.
+    """
+    days, settings = opening_hours(), clinic_settings()
+    if len(week) != len(days) or len(versions) != len(days):
+        raise InvalidWeek("Give the hours of all seven days.")
+    audit.check_version(settings, settings_version)
+    for day, version in zip(days, versions, strict=True):
+        audit.check_version(day, version)
+    for opens, closes in week:
+        if (opens is None) != (closes is None) or (opens is not None and closes <= opens):
+            raise InvalidWeek("Each day needs both times, closing after opening, or neither.")
+    if all(opens is None for opens, _ in week):
+        raise InvalidWeek("The clinic must be open at least one day a week.")
+    settings.first_contact_hours = first_contact_hours
+    for day, (opens, closes) in zip(days, week, strict=True):
+        day.opens, day.closes = opens, closes

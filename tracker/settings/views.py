@@ -1,4 +1,4 @@
-"""The settings page: the clinic's defaults and its editable lists (sources, lost reasons, rooms)."""
+"""The settings pages: the clinic's defaults, its editable lists (sources, lost reasons, rooms), its opening hours."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from wtforms import Field
@@ -7,8 +7,16 @@ from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import require
 from tracker.settings import bp, services
-from tracker.settings.forms import DefaultsForm, OptionAddForm, OptionRenameForm, VersionForm
-from tracker.settings.models import Option, OptionKind
+from tracker.settings.forms import (
+    DefaultsForm,
+    OpeningHoursForm,
+    OptionAddForm,
+    OptionRenameForm,
+    VersionForm,
+    opening_hours_data,
+    week_differences,
+)
+from tracker.settings.models import WEEKDAYS, Option, OptionKind
 
 MANAGE = "settings.manage"
 
@@ -22,7 +30,8 @@ def _page(*, defaults: DefaultsForm | None = None, adding: OptionAddForm | None 
     if defaults is None:
         defaults = DefaultsForm(formdata=None, obj=services.clinic_settings())
     return render_template("settings/index.html", lists=services.option_lists(), add_forms=add_forms,
-                           defaults_form=defaults, conflict=conflict), status
+                           defaults_form=defaults, conflict=conflict,
+                           settings=services.clinic_settings()), status
 
 
 def _show_conflict(form, field: Field, current: str, version: int, error: ConflictError) -> None:
@@ -140,3 +149,29 @@ def option_retire(option_id: int):
 def option_reactivate(option_id: int):
     """Offer a retired entry in the choice lists again."""
     return _option_step(option_id, True, "“{label}” is offered again.")
+
+
+@bp.route("/admin/settings/opening-hours", methods=["GET", "POST"])
+@require(MANAGE)
+def opening_hours():
+    """The clinic's opening hours for each day of the week, and the first-contact target counted in them."""
+    week, settings = services.opening_hours(), services.clinic_settings()
+    form = OpeningHoursForm(data=opening_hours_data(week, settings))
+    if form.validate_on_submit():
+        try:
+            services.update_opening_hours(form.week(), first_contact_hours=form.first_contact_hours.data,
+                                          versions=form.day_versions(), settings_version=form.version.data)
+        except ConflictError as error:
+            db.session.rollback()
+            form.take_current_versions(week, settings)
+            form.form_errors.append(error.message)
+            return _hours_page(form, week_differences(form, week, settings), 409)
+        db.session.commit()
+        flash("Opening hours saved.", "success")
+        return redirect(url_for("settings.index", _anchor="opening-hours"))
+    return _hours_page(form)
+
+
+def _hours_page(form: OpeningHoursForm, differences: list | None = None, status: int = 200):
+    return render_template("settings/opening_hours.html", form=form, weekdays=WEEKDAYS,
+                           differences=differences or []), status
