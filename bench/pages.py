@@ -39,6 +39,7 @@ PAGES: list[Page] = [
     Page("list dates",            "reception",  lambda s: f"/enquiries?stage=all&received_from={s.window_from}"
                                                          f"&received_to={s.window_to}"),
     Page("list uncontacted",      "reception",  lambda s: "/enquiries?uncontacted=y"),
+    Page("list no follow-up",     "reception",  lambda s: "/enquiries?no_followup=y"),
     Page("list by name page 3",   "reception",  lambda s: "/enquiries?stage=all&sort=name&page=3"),
     Page("list last page",        "reception",  lambda s: f"/enquiries?stage=all&page={s.last_page}"),
     Page("search phone",          "reception",  lambda s: f"/search?q={national(s.phone)}"),
@@ -51,8 +52,9 @@ PAGES: list[Page] = [
     Page("consultations",         "reception",  lambda s: "/consultations"),
     Page("my consultations",      "specialist", lambda s: "/consultations"),
     Page("my day",                "reception",  lambda s: "/follow-ups"),
+    Page("my day manager",        "manager",    lambda s: "/follow-ups?person=all"),
     Page("calendar week",         "reception",  lambda s: "/calendar"),
-    Page("calendar feed",         "specialist", lambda s: "/calendar.ics"),
+    Page("calendar feed",         "specialist", lambda s: s.feed_token and f"/calendar/{s.feed_token}.ics"),
     Page("pipeline dashboard",    "manager",    lambda s: "/reports/pipeline"),
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
     Page("csv export",            "manager",    lambda s: "/enquiries/export.csv"),

@@ -7,13 +7,16 @@ from datetime import date, timedelta
 from flask import Flask
 from sqlalchemy import func, select
 
+from tracker.auth import services as accounts
 from tracker.catalogue.models import Treatment
 from tracker.consultations.models import Assessment
+from tracker.demo.services import DEMO_DOMAIN
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.enquiries.views_list import PER_PAGE
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.permissions import Role
 from tracker.plans.models import PlanStatus, TreatmentPlan
 from tracker.settings.models import Option, OptionKind
 
@@ -36,6 +39,7 @@ class Samples:
     last_page: int  # of /enquiries?stage=all
     assessment_id: int | None = None  # None: the data holds none, and the pages showing one are skipped
     plan_id: int | None = None
+    feed_token: str | None = None  # the calendar feed of the specialist the harness signs in as
 
 
 def _live_enquiries():
@@ -72,6 +76,21 @@ def find_samples(app: Flask) -> Samples:
         # The newest assessment, and the newest accepted plan (it shows its sessions too), else any plan.
         assessment_id = _newest_live(Assessment)
         plan_id = _newest_live(TreatmentPlan, TreatmentPlan.status == PlanStatus.ACCEPTED)
+        feed_token = _feed_token(f"{Role.SPECIALIST.value}@{DEMO_DOMAIN}")
         return Samples(enquiry.id, patient.id, phone, email, surname, source_id, treatment_id,
                        window_from, window_from + timedelta(days=91), max(1, math.ceil(total / PER_PAGE)),
-                       assessment_id, plan_id)
+                       assessment_id, plan_id, feed_token)
+
+
+def _feed_token(email: str) -> str | None:
+    """A new calendar feed token for the demo account (committed), or None while the app has no feeds."""
+    try:
+        from tracker.calendar.feeds import create_feed
+    except ImportError:
+        return None
+    user = accounts.find_by_email(email)
+    if user is None:
+        return None
+    token = create_feed(user)
+    db.session.commit()
+    return token

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from tracker.demo.chance import Weighted, choice
+from tracker.demo.followup_rows import strip_working_keys
+from tracker.demo.followups import FollowUps, Marks
 from tracker.demo.funnel import Funnel
 from tracker.demo.hours import Calendar, Diary
 from tracker.demo.names import People
@@ -66,6 +68,8 @@ class Rows:
     appointments: list[dict] = field(default_factory=list)
     assessments: list[dict] = field(default_factory=list)
     scar_findings: list[dict] = field(default_factory=list)
+    follow_ups: list[dict] = field(default_factory=list)
+    follow_up_reschedules: list[dict] = field(default_factory=list)
 
 
 class Ids:
@@ -89,6 +93,7 @@ class DemoData:
         self.cal, self.refs, self.ids = calendar, refs, Ids(first_ids)
         self.people = People(rng)
         self.funnel = Funnel(rng, calendar, Diary(calendar, len(refs.specialists), rng), refs, Rows(), self.ids)
+        self.follow_ups = FollowUps(seed, calendar, refs, self.ids)
         self.sources = {channel: by_label(weights, refs.sources) for channel, weights in SOURCES.items()}
         self.returning_source = by_label({"Returning patient": 1}, refs.sources)
         # None stands in for an empty catalogue: nothing to ask about.
@@ -112,6 +117,7 @@ class DemoData:
                 if not returning:
                     patient_id = patient_ids[owner] = self._patient(rows, received, channel)
                 self._enquiry(rows, patient_id, received, channel, returning)
+            strip_working_keys(rows.follow_ups)
             yield rows
 
     def _owners(self, count: int) -> list[int]:
@@ -176,7 +182,9 @@ class DemoData:
             "lost_note": None, "created_at": at, "updated_at": at, "version": 1,
         }
         rows.enquiries.append(enquiry)
+        marks = Marks.of(rows)
         last = self.funnel.follow(enquiry, received, patient_id in self.email_only, concerns)
+        self.follow_ups.write(rows, enquiry, received, marks)
         enquiry["updated_at"] = self.cal.stored(last)
         stage = enquiry["stage"]  # where the funnel left it; the link rows carry it
         rows.enquiry_concerns.extend({"enquiry_id": enquiry_id, "concern": c, "stage": stage} for c in concerns)

@@ -46,6 +46,7 @@ class Calendar:
 
     def __init__(self, zone: ZoneInfo, today: date, dialect: str, *, months: int = 18):
         self.first_day = months_before(today, months)
+        self.dialect = dialect
         self.past_days = (today - self.first_day).days
         self.now = self.past_days * DAY  # local midnight starting today: every past event is before it
         weekday = self.first_day.weekday()
@@ -57,6 +58,7 @@ class Calendar:
         self._day_texts = [f"{self.first_day + timedelta(d):%Y-%m-%d} " for d in range(-1, total)]
         self._times = _times_of_day(STAMP_SUFFIX[dialect])
         self._received_weights = self._weights()
+        self._day_index: dict[str, int] | None = None  # made on first use by moment()
 
     def _weights(self) -> list[float]:
         """Cumulative weights of the past days for receiving enquiries: busier lately, none on Sundays."""
@@ -74,6 +76,20 @@ class Calendar:
         The day's midday offset is used: the clinic's events never fall in the small hours when the clocks change.
         """
         day, second = divmod(moment - self.offsets[moment // DAY], DAY)
+        return self._day_texts[day + 1] + self._times[second]
+
+    def moment(self, stamp: str) -> int:
+        """The local moment of a stamp made by `stored` (its inverse, for the clinic's daytime events)."""
+        if self._day_index is None:
+            self._day_index = {text: d for d, text in enumerate(self._day_texts, start=-1)}
+        d = self._day_index[stamp[:11]]
+        second = int(stamp[11:13]) * HOUR + int(stamp[14:16]) * 60 + int(stamp[17:19])
+        return d * DAY + second + self.offsets[d]
+
+    def day_end(self, d: int) -> str:
+        """The UTC stamp of the midnight ending local day `d`: its offset is the day's own, as the clocks
+        change in the small hours."""
+        day, second = divmod((d + 1) * DAY - self.offsets[d], DAY)
         return self._day_texts[day + 1] + self._times[second]
 
     @staticmethod

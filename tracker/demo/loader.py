@@ -14,6 +14,7 @@ from tracker.consultations.models import Assessment, ScarFinding
 from tracker.demo.generator import Rows
 from tracker.enquiries.models import ContactAttempt, Enquiry, EnquiryConcern, StageChange, enquiry_treatments
 from tracker.extensions import db
+from tracker.followups.models import FollowUp, Reschedule
 from tracker.patients.models import Patient
 from tracker.plans.models import PlanItem, TreatmentPlan
 
@@ -30,9 +31,12 @@ TABLES = {
     "appointments": Appointment.__table__,
     "assessments": Assessment.__table__,
     "scar_findings": ScarFinding.__table__,
+    "follow_ups": FollowUp.__table__,
+    "follow_up_reschedules": Reschedule.__table__,
 }
 WITH_IDS = ("patients", "enquiries", "stage_changes", "contact_attempts", "treatment_plans", "plan_items",
-            "appointments", "assessments", "scar_findings")
+            "appointments", "assessments", "scar_findings", "follow_ups",
+            "follow_up_reschedules")
 SESSIONS = "treatment_sessions"  # counted apart: the appointments that are a plan's sessions
 CHUNK = 10_000  # rows per statement: big enough to be fast, small enough to keep the driver's buffers modest
 SQLITE_CACHE_KIB = 256 * 1024

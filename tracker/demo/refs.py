@@ -1,6 +1,6 @@
 """The clinic's own rows the demo data points at: staff, sources, lost reasons, treatments, settings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import click
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tracker.catalogue.models import Treatment, TreatmentCategory
 from tracker.demo.chance import Weighted
 from tracker.extensions import db
-from tracker.settings.models import ClinicSettings, Option, OptionKind
+from tracker.settings.models import ClinicSettings, OpeningHours, Option, OptionKind
 
 
 def by_label(weights: dict[str | None, float], ids: dict[str, int]) -> Weighted:
@@ -55,6 +55,13 @@ class Refs:
     treatment_names: dict[int, str]
     consultation_seconds: int
     offered: tuple[Offered, ...] = ()  # active treatments, in catalogue order
+    # For the follow-ups: the clinic's week as the settings say (weekday → opens, closes in seconds after
+    # midnight), the first-contact target, and each treatment's aftercare check (label, from and to days after a
+    # session) and review months.
+    opening: dict[int, tuple[int, int]] = field(default_factory=dict)
+    first_contact_hours: int = 2
+    aftercare: dict[int, tuple[str, int, int]] = field(default_factory=dict)
+    review_months: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 def _options(kind: OptionKind) -> dict[str, int]:
@@ -73,6 +80,9 @@ def load_refs(reception: list[int], specialists: list[int]) -> Refs:
         Treatment.default_interval_weeks, Treatment.price_pence, Treatment.reflection_days, Treatment.ablative,
     ).where(Treatment.active.is_(True)).order_by(Treatment.position, Treatment.id))
     rows = treatments.tuples().all()
+    follow_up = db.session.execute(select(Treatment.id, Treatment.aftercare_label, Treatment.aftercare_from_days,
+                                          Treatment.aftercare_to_days, Treatment.review_months)
+                                   .where(Treatment.active.is_(True))).tuples().all()
     settings = db.session.get(ClinicSettings, 1)
     minutes = settings.consultation_minutes if settings else 30
     return Refs(
@@ -85,4 +95,19 @@ def load_refs(reception: list[int], specialists: list[int]) -> Refs:
         consultation_seconds=max(1, minutes) * 60,
         offered=tuple(Offered(id_, code, category, sessions, weeks, pence, days, ablative)
                       for code, id_, _name, category, sessions, weeks, pence, days, ablative in rows),
+        opening=_opening(),
+        first_contact_hours=settings.first_contact_hours if settings else 2,
+        aftercare={id_: (label, low, low if high is None else high) for id_, label, low, high, _months in follow_up
+                   if label and low is not None},
+        review_months={id_: tuple(months or ()) for id_, *_aftercare, months in follow_up},
     )
+
+
+def _seconds(value) -> int:
+    return value.hour * 3600 + value.minute * 60
+
+
+def _opening() -> dict[int, tuple[int, int]]:
+    """The days the clinic opens, as the settings say: weekday → (opens, closes) in seconds after midnight."""
+    days = db.session.scalars(select(OpeningHours).order_by(OpeningHours.weekday))
+    return {day.weekday: (_seconds(day.opens), _seconds(day.closes)) for day in days if day.is_open}
