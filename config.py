@@ -57,6 +57,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCKOUT_MINUTES = 15
+    # Calendar programs poll a feed every few minutes; this stops a leaked address being hammered.
+    CALENDAR_FEED_RATE_LIMIT = os.environ.get("CALENDAR_FEED_RATE_LIMIT", "30 per minute; 300 per hour")
 
     # Idle and absolute session limits; "remember me" keeps the cookie across browser
     # restarts but never beyond these.

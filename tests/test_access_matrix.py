@@ -78,6 +78,11 @@ EXPECTED_PERMISSIONS = {
     "bookings.did_not_attend": "booking.edit",
     "bookings.rebook": "booking.edit",
     "bookings.upcoming": "booking.view",
+    "calendar.feed": SIGNED_IN,
+    "calendar.feed_create": SIGNED_IN,
+    "calendar.feed_ics": PUBLIC,
+    "calendar.feed_revoke": SIGNED_IN,
+    "calendar.week": "followup.view",
     "catalogue.edit": "catalogue.manage",
     "catalogue.index": "catalogue.manage",
     "catalogue.new": "catalogue.manage",
@@ -95,6 +100,11 @@ EXPECTED_PERMISSIONS = {
     "enquiries.new": "enquiry.edit",
     "enquiries.restore": "record.restore",
     "enquiries.search": "patient.view",
+    "followups.cancel": "followup.edit",
+    "followups.complete": "followup.edit",
+    "followups.my_day": "followup.view",
+    "followups.new": "followup.edit",
+    "followups.reschedule": "followup.edit",
     "main.healthz": PUBLIC,
     "main.index": SIGNED_IN,
     "patients.archive": "patient.edit",
@@ -148,12 +158,15 @@ def _targets(app, make_user, make_enquiry) -> dict:
     """Real records for every kind of URL argument, so permitted roles reach a real page, not a 404."""
     from datetime import timedelta
 
+    from sqlalchemy import select
+
     from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
     from tracker.consultations.hints import RULES
     from tracker.consultations.models import Assessment, ScarFinding, ScarType, SkinType
     from tracker.db import utcnow
     from tracker.enquiries.models import Enquiry
     from tracker.extensions import db
+    from tracker.followups.models import FollowUp
     from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
 
     user, specialist = make_user("reception"), make_user("specialist")
@@ -182,9 +195,12 @@ def _targets(app, make_user, make_enquiry) -> dict:
         db.session.add(item)
         db.session.commit()
         patient_id = db.session.get(Enquiry, enquiry_id).patient_id
+        # The enquiry is new and not contacted: the first-contact rule has given it an open call-back.
+        follow_up_id = db.session.scalar(select(FollowUp.id).where(FollowUp.enquiry_id == enquiry_id).limit(1))
         return {"user_id": user.id, "enquiry_id": enquiry_id, "patient_id": patient_id,
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
-                "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code}
+                "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
+                "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000"}
 
 
 def _app_with_rogue_routes(database_uri):

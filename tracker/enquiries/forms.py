@@ -158,6 +158,7 @@ class ListFilterForm(TrackerForm):
     received_from = DateField("Received from", validators=[Optional(), DateWithinYears(2000, 2100)])
     received_to = DateField("Received to", validators=[Optional(), DateWithinYears(2000, 2100)])
     uncontacted = BooleanField("Not yet contacted")
+    no_followup = BooleanField("No open follow-up")
     sort = SelectField("Sort", default="newest", choices=[SelectChoice("newest", "Newest first"),
                                                           SelectChoice("oldest", "Oldest first"),
                                                             SelectChoice("name", "Patient name")])

@@ -3,10 +3,15 @@
 Every statement here reads a bounded number of index entries, whatever the size of the table:
 the list walks an index in its sort order and stops after a page, and the stage counts stop at
 COUNT_CAP. So the list costs the same with ten thousand enquiries as with a million.
+
+One filter is the exception: "no open follow-up" checks each enquiry in the range for an open
+follow-up (NOT EXISTS, one probe of ix_follow_ups_enquiry_id_status each, never the table). Where
+nearly every open enquiry has its next step, as it should, few match, and its counts and list read
+the open stages' index ranges through to the end: one index probe per open enquiry.
 """
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     ColumnElement,
@@ -26,7 +31,10 @@ from tracker.clock import local_day_end, local_day_start
 from tracker.enquiries.models import Channel, Concern, Enquiry, EnquiryConcern, enquiry_treatments
 from tracker.enquiries.stages import CLOSED_STAGES, OPEN_STAGES, Stage
 from tracker.extensions import db
+from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.patients.models import Patient
+from tracker.settings.hours import Week
+from tracker.settings.services import clinic_settings
 
 
 @dataclass
@@ -42,6 +50,7 @@ class ListFilters:
     received_from: date | None = None
     received_to: date | None = None
     uncontacted: bool = False
+    no_followup: bool = False  # open enquiries with no open follow-up (no next step)
 
 
 def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) -> list[ColumnElement[bool]]:
@@ -83,6 +92,9 @@ def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) 
         conditions.append(Enquiry.received_at < local_day_end(filters.received_to))
     if filters.uncontacted:
         conditions.append(col(Enquiry.first_contacted_at).is_(None))
+    if filters.no_followup:
+        conditions.append(col(Enquiry.stage).in_(OPEN_STAGES))
+        conditions.append(~exists().where(FollowUp.enquiry_id == Enquiry.id, FollowUp.status == FollowUpStatus.OPEN))
     return conditions
 
 
@@ -163,7 +175,9 @@ def stage_counts(filters: ListFilters) -> dict[Stage, Tally]:
     Each stage is counted from its own index range and stops after COUNT_CAP + 1 rows, so the
     cost does not grow with the table; exact counts of large groups belong to the reports.
     """
-    parts = [_counted_to_cap(_stage_rows(filters, stage), literal(stage.value)) for stage in Stage]
+    # "No open follow-up" is about open enquiries: the closed tabs are empty under it, not counted.
+    stages = [stage for stage in Stage if stage in OPEN_STAGES or not filters.no_followup]
+    parts = [_counted_to_cap(_stage_rows(filters, stage), literal(stage.value)) for stage in stages]
     counts = {stage: Tally(0) for stage in Stage}
     for stage, count in db.session.execute(union_all(*parts)):
         counts[Stage(stage)] = Tally.capped(count)
@@ -229,3 +243,15 @@ def desk_summary(user_id: int) -> dict[str, Tally]:
     counted = db.session.execute(select(capped(Enquiry.first_contacted_at.is_(None)).label("uncontacted"),
                                         capped(Enquiry.assigned_to_id == user_id).label("mine"))).one()
     return {name: Tally.capped(n) for name, n in counted._mapping.items()}
+
+
+def past_first_contact_target(enquiries: list[Enquiry], now: datetime) -> set[int]:
+    """The ids of listed enquiries still new and uncontacted past the clinic's first-contact target.
+
+    The target is first_contact_hours opening hours after the enquiry was received (as the
+    first-contact rule's call-back). The opening hours and settings are read on every list page
+    (two statements), so the page's statement count does not depend on which rows it shows.
+    """
+    week, hours = Week.load(), clinic_settings().first_contact_hours
+    return {e.id for e in enquiries if e.stage is Stage.NEW and e.first_contacted_at is None
+            and week.add_opening_hours(e.received_at, hours) <= now}

@@ -20,7 +20,7 @@ class Entry:
     """One line of the timeline."""
 
     at: datetime
-    kind: str  # stage, contact, note, booking: the template picks an icon and colour by it
+    kind: str  # stage, contact, note, booking, followup...: the template picks an icon and colour by it
     title: str
     by: str | None = None
     detail: str | None = None
@@ -99,16 +99,28 @@ def _clinical_entries(enquiry_id: int, clinical: bool, assessments, plans) -> li
     return entries
 
 
+def _followup_entries(enquiry_id: int, follow_ups) -> list[Entry]:
+    """Follow-ups done, cancelled, rescheduled or made by a rule; `follow_ups`: what the page loaded (or None)."""
+    # Imported here, as the clinical features are: follow-ups build on enquiries.
+    from tracker.followups import services as followups
+    from tracker.followups import timeline as followup_timeline
+
+    if follow_ups is None:
+        follow_ups = followups.for_enquiry(enquiry_id)
+    return followup_timeline.timeline_entries(enquiry_id, follow_ups)
+
+
 def timeline(enquiry_id: int, appointments=None, *, clinical: bool = False, assessments=None,
-             plans=None) -> list[Entry]:
-    """Every entry, newest first; pass the enquiry's appointments, assessments and plans if already loaded.
+             plans=None, follow_ups=None) -> list[Entry]:
+    """Every entry, newest first; pass what the page already loaded (appointments, assessments, plans, follow-ups).
 
     clinical: the reader may see clinical detail (the assessment, plan notes); the caller audits that view.
     """
     if appointments is None:
         appointments = bookings.for_enquiry(enquiry_id)
     entries = (_stage_entries(enquiry_id) + _contact_entries(enquiry_id) + _note_entries(enquiry_id)
-               + _booking_entries(appointments) + _clinical_entries(enquiry_id, clinical, assessments, plans))
+               + _booking_entries(appointments) + _clinical_entries(enquiry_id, clinical, assessments, plans)
+               + _followup_entries(enquiry_id, follow_ups))
     # Each kind comes newest first; at equal times the later row of a kind stays above the earlier.
     order = {id(entry): position for position, entry in enumerate(entries)}
     return sorted(entries, key=lambda e: (e.at, -order[id(e)]), reverse=True)

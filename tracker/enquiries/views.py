@@ -13,6 +13,7 @@ from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLog
 from tracker.enquiries.models import Channel, Concern
 from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.followups import services as followups
 from tracker.forms import conflict_differences, take_current_version
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
@@ -95,17 +96,18 @@ def new():
 @bp.route("/enquiries/<id:enquiry_id>")
 @require("enquiry.view")
 def detail(enquiry_id: int):
-    """The enquiry: patient card, stage and next steps, bookings and the timeline."""
+    """The enquiry: patient card, follow-ups, stage and next steps, bookings and the timeline."""
     enquiry = enquiry_or_404(enquiry_id)
     appointments = bookings.for_enquiry(enquiry.id)
     assessments, plans = consultations.for_enquiry(enquiry.id), treatment_plans.for_enquiry(enquiry.id)
+    follow_ups = followups.for_enquiry(enquiry.id)
     clinical = current_user.can("assessment.view")
     stage_form = StageForm(version=enquiry.version)
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
     page = render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
-                           assessments=assessments, plans=plans,
+                           assessments=assessments, plans=plans, follow_ups=follow_ups,
                            entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
-                                                    assessments=assessments, plans=plans),
+                                                    assessments=assessments, plans=plans, follow_ups=follow_ups),
                            next_stages=services.stage_buttons(enquiry), stage_form=stage_form,
                            contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm())
     if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited

@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.db import utcnow
 from tracker.enquiries import bp, choices, queries
 from tracker.enquiries.forms import ListFilterForm
 from tracker.enquiries.models import Channel, Concern, Enquiry
@@ -36,6 +37,7 @@ def _filters(form: ListFilterForm) -> queries.ListFilters:
         received_from=data["received_from"],
         received_to=data["received_to"],
         uncontacted=bool(data["uncontacted"]),
+        no_followup=bool(data["no_followup"]),
     )
 
 
@@ -53,10 +55,11 @@ def index():
     page = paginate_window(lambda offset, limit: db.session.scalars(
         queries.page_statement(filters, sort, offset, limit, few=not total.more)).all(),
         PER_PAGE, min(total.n, queries.LIST_DEPTH))
+    late = queries.past_first_contact_target(page.items, utcnow())
     # Only the list's own parameters go into its links (never url_for's reserved names).
     list_args = {name: request.args[name] for name in form._fields if request.args.get(name)}
     return render_template("enquiries/index.html", form=form, filters=filters, counts=counts, page=page,
-                           list_args=list_args, total=total, list_depth=queries.LIST_DEPTH,
+                           list_args=list_args, total=total, late=late, list_depth=queries.LIST_DEPTH,
                            open_count=queries.total_for(counts, ""), all_count=queries.total_for(counts, "all"),
                            pipeline=PIPELINE, Stage=Stage)
 

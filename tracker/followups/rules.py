@@ -254,7 +254,7 @@ def _pre_treatment_gone(facts: Facts, follow_up: FollowUp) -> str:
 def _aftercare(facts: Facts) -> list[Due]:
     wanted = []
     for appointment in facts.appointments:
-        done = (appointment.kind is AppointmentKind.TREATMENT_SESSION
+        done = (appointment.kind is AppointmentKind.TREATMENT_SESSION and appointment.plan_item is not None
                 and appointment.status is AppointmentStatus.ATTENDED)
         window = sessions.aftercare_window(appointment) if done else None
         if window is not None:

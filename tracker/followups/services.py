@@ -201,3 +201,17 @@ def for_enquiry(enquiry_id: int, *, limit: int = 200) -> list[FollowUp]:
     open_ones = [f for f in follow_ups if f.is_open]
     closed = sorted((f for f in follow_ups if not f.is_open), key=lambda f: f.closed_at or f.created_at, reverse=True)
     return open_ones + closed
+
+
+def hand_to_team(user: User, *, by_id: int | None) -> int:
+    """Give a deactivated user's open follow-ups to the reception team, each move kept in its history."""
+    stmt = select(FollowUp).where(FollowUp.assigned_to_id == user.id, FollowUp.status == FollowUpStatus.OPEN)
+    moved = 0
+    for follow_up in db.session.scalars(stmt):
+        db.session.add(Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on,
+                                  from_due_time=follow_up.due_time, to_due_on=follow_up.due_on,
+                                  to_due_time=follow_up.due_time, from_assigned_to_id=user.id, to_assigned_to_id=None,
+                                  note=f"{user.full_name} was deactivated", at=utcnow(), by_id=by_id))
+        follow_up.assigned_to_id = None
+        moved += 1
+    return moved

@@ -1,0 +1,1 @@
+"""The week calendar and the iCalendar feeds."""

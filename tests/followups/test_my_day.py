@@ -1,0 +1,288 @@
+"""My day: the user's overdue, today's and next 7 days' follow-ups (reception: with the team's; managers: anyone's),
+each row with what reception needs to act on it, one-click completion, and a fixed number of statements."""
+
+import re
+from datetime import date, time, timedelta
+
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from tests.conftest import count_queries, sign_in
+from tests.properties import ANY_TEXT, PROPERTY
+from tracker.clock import clinic_today
+from tracker.enquiries import services as enquiries
+from tracker.enquiries.models import ContactOutcome, Enquiry
+from tracker.extensions import db
+from tracker.followups import queries, services
+from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority
+
+DAYS_AGO = 30  # enquiries are received this long ago, so a follow-up may fall due any day since
+
+
+def today_of(app) -> date:
+    with app.app_context():
+        return clinic_today()
+
+
+def quiet_enquiry(app, make_enquiry, *, assigned_to_id: int | None = None, **kwargs) -> int:
+    """An enquiry received a month ago and already reached, so no rule keeps a follow-up open on it."""
+    enquiry_id = make_enquiry(hours_ago=24 * DAYS_AGO, assigned_to_id=assigned_to_id, **kwargs)
+    with app.app_context():
+        enquiries.record_contact(db.session.get(Enquiry, enquiry_id), ContactOutcome.REACHED, by_id=None)
+        db.session.commit()
+    return enquiry_id
+
+
+def add_follow_up(app, enquiry_id: int, due_on: date, *, owner: int | None = None, due_time: time | None = None,
+                  kind: FollowUpKind = FollowUpKind.CALL_BACK, priority: Priority = Priority.NORMAL) -> int:
+    """A follow-up added by hand, committed; returns its id."""
+    with app.app_context():
+        details = services.Details(kind, due_on, due_time, owner, priority, None)
+        follow_up = services.add(db.session.get(Enquiry, enquiry_id), details, by_id=None)
+        db.session.commit()
+        return follow_up.id
+
+
+def section_ids(html: str, section: str) -> list[int]:
+    """The follow-up ids listed in one section, in page order."""
+    part = html.split(f'data-testid="section-{section}"', 1)[1].split("</section>", 1)[0]
+    return [int(n) for n in re.findall(r'<tr id="follow-up-(\d+)"', part)]
+
+
+def section_count(html: str, section: str) -> str:
+    return re.search(rf'data-testid="count-{section}">([^<]+)<', html).group(1)
+
+
+def my_day(client, **args) -> str:
+    response = client.get("/follow-ups", query_string=args)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_reception_sees_their_own_and_the_teams_follow_ups_by_section_and_nobody_elses(app, client, login_as,
+                                                                                      make_user, make_enquiry):
+    rita = login_as("reception")
+    other = make_user("reception")
+    today = today_of(app)
+    enquiry = quiet_enquiry(app, make_enquiry)
+    overdue = add_follow_up(app, enquiry, today - timedelta(days=2), owner=rita.id)
+    team_today = add_follow_up(app, enquiry, today)
+    in_three_days = add_follow_up(app, enquiry, today + timedelta(days=3), owner=rita.id)
+    in_seven_days = add_follow_up(app, enquiry, today + timedelta(days=7))
+    add_follow_up(app, enquiry, today + timedelta(days=8), owner=rita.id)  # beyond the week
+    add_follow_up(app, enquiry, today - timedelta(days=1), owner=other.id)  # someone else's
+    html = my_day(client)
+    assert section_ids(html, "overdue") == [overdue]
+    assert section_ids(html, "today") == [team_today]
+    assert section_ids(html, "week") == [in_three_days, in_seven_days]
+    assert [section_count(html, s) for s in ("overdue", "today", "week")] == ["1", "1", "2"]
+    team_row = html.split(f'id="follow-up-{team_today}"', 1)[1].split("</tr>", 1)[0]
+    assert ">Team<" in team_row
+    assert ">Team<" not in html.split(f'id="follow-up-{overdue}"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as, make_enquiry):
+    rita = login_as("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    done = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    cancelled = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    with app.app_context():
+        services.complete(db.session.get(FollowUp, done), outcome="Spoke to her", version=1, by_id=rita.id)
+        services.cancel(db.session.get(FollowUp, cancelled), reason="Duplicate", version=1, by_id=rita.id)
+        db.session.commit()
+    html = my_day(client)
+    assert section_ids(html, "today") == [] and "Nothing else due today." in html
+
+
+def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_today(app, client, login_as,
+                                                                                    make_enquiry):
+    rita = login_as("reception")
+    today = today_of(app)
+    enquiry = quiet_enquiry(app, make_enquiry)
+    yesterday_late = add_follow_up(app, enquiry, today - timedelta(days=1), owner=rita.id, due_time=time(23, 59))
+    tonight = add_follow_up(app, enquiry, today, owner=rita.id, due_time=time(23, 59))
+    html = my_day(client)
+    assert section_ids(html, "overdue") == [yesterday_late]
+    assert tonight in section_ids(html, "today") + section_ids(html, "overdue")  # 23:59 may just have passed
+
+
+def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as, make_enquiry):
+    sam = login_as("specialist")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    own = add_follow_up(app, enquiry, today_of(app), owner=sam.id)
+    add_follow_up(app, enquiry, today_of(app))  # the reception team's
+    html = my_day(client)
+    assert section_ids(html, "today") == [own]
+    assert 'name="person"' not in html
+
+
+def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, client, login_as, make_user,
+                                                                        make_enquiry):
+    login_as("manager")
+    rita = make_user("reception", full_name="Rita Desk")
+    sam = make_user("specialist", full_name="Sam Skin")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    ritas = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    sams = add_follow_up(app, enquiry, today_of(app), owner=sam.id)
+    teams = add_follow_up(app, enquiry, today_of(app))
+    everyone = my_day(client)
+    assert sorted(section_ids(everyone, "today")) == sorted([ritas, sams, teams])
+    assert re.search(r'<option value="all" selected>Everyone</option>', everyone)
+    assert ">Rita Desk</td>" in everyone and ">Sam Skin</td>" in everyone and ">Reception team</td>" in everyone
+    assert section_ids(my_day(client, person=str(rita.id)), "today") == [ritas]
+    assert section_ids(my_day(client, person="team"), "today") == [teams]
+    assert sorted(section_ids(my_day(client, person="all"), "today")) == sorted([ritas, sams, teams])
+    narrowed = my_day(client, person=str(sam.id))
+    assert re.search(rf'<option value="{sam.id}" selected>Sam Skin</option>', narrowed)
+    assert 'name="next" value="/follow-ups?person=' in narrowed  # completing one comes back to the same person
+
+
+def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as, make_enquiry):
+    login_as("admin")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    teams = add_follow_up(app, enquiry, today_of(app))
+    for person in ("99999", "nobody", "-1", "", "team "):
+        assert section_ids(my_day(client, person=person), "today") == [teams], person
+
+
+def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client, login_as, make_user, make_enquiry):
+    rita = login_as("reception")
+    other = make_user("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    own = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    add_follow_up(app, enquiry, today_of(app), owner=other.id)
+    for person in (str(other.id), "all", "team"):
+        html = my_day(client, person=person)
+        assert section_ids(html, "today") == [own] and 'name="person"' not in html
+
+
+def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(app, client, login_as, make_patient,
+                                                                               make_enquiry):
+    rita = login_as("reception")
+    patient = make_patient(first_name="Ann", last_name="Example", phone="+447700900123")
+    enquiry = quiet_enquiry(app, make_enquiry, patient_id=patient)
+    today = today_of(app)
+    late = add_follow_up(app, enquiry, today - timedelta(days=3), owner=rita.id, kind=FollowUpKind.DECISION_CHASE,
+                         priority=Priority.HIGH)
+    timed = add_follow_up(app, enquiry, today + timedelta(days=2), owner=rita.id, due_time=time(14, 30))
+    with app.app_context():  # as a rule would have made it
+        db.session.get(FollowUp, late).rule = "decision_chase"
+        db.session.commit()
+    html = my_day(client)
+    row = html.split(f'id="follow-up-{late}"', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/enquiries/{enquiry}">Ann Example</a>' in row
+    assert "stage-contacted" in row and ">Contacted<" in row
+    assert "Decision chase" in row and "Plan decision chase" in row  # the kind, and the rule's name
+    assert f"{today - timedelta(days=3):%d/%m/%Y} all day" in row
+    assert re.search(r"\d+ days overdue", row)
+    assert '<a href="tel:+447700900123">07700 900123</a>' in row
+    assert ">High<span class=\"visually-hidden\"> priority</span>" in row
+    timed_row = html.split(f'id="follow-up-{timed}"', 1)[1].split("</tr>", 1)[0]
+    assert f"{today + timedelta(days=2):%d/%m/%Y} 14:30" in timed_row and "overdue" not in timed_row
+
+
+def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_complete_page(app, client, login_as,
+                                                                                          make_enquiry):
+    rita = login_as("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    follow_up = add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=rita.id)
+    html = my_day(client)
+    form = html.split(f'action="/follow-ups/{follow_up}/complete"', 1)[1].split("</form>", 1)[0]
+    assert 'name="next" value="/follow-ups"' in form and 'name="version" value="1"' in form
+    assert re.search(rf'<label[^>]*for="outcome-{follow_up}">Outcome', form)
+    assert re.search(rf'id="outcome-{follow_up}" name="outcome" required', form)
+    assert ">Done</button>" in form
+    assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups">Schedule next' in html
+    assert 'src="/static/js/followups.js"' in html and "<script>" not in html
+
+    response = client.post(f"/follow-ups/{follow_up}/complete",
+                           data={"outcome": "Spoke to her; booking", "version": "1", "next": "/follow-ups"})
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith("/follow-ups")
+    assert section_ids(my_day(client), "overdue") == []
+    with app.app_context():
+        done = db.session.get(FollowUp, follow_up)
+        assert done.status is FollowUpStatus.DONE and done.outcome == "Spoke to her; booking"
+
+
+def test_completing_with_json_answers_ok_or_the_fields_message(app, client, login_as, make_enquiry):
+    rita = login_as("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    follow_up = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    json = {"Accept": "application/json"}
+    refused = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": " ", "version": "1"}, headers=json)
+    assert refused.status_code == 400 and refused.json["ok"] is False and refused.json["errors"]["outcome"]
+    done = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": "Reached", "version": "1"}, headers=json)
+    assert done.status_code == 200 and done.json["ok"] is True
+    again = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": "Reached", "version": "1"}, headers=json)
+    assert again.status_code == 409 and again.json["ok"] is False
+
+
+def test_each_section_shows_at_most_its_cap_and_says_how_many_there_are(app, client, login_as, make_enquiry,
+                                                                       monkeypatch):
+    monkeypatch.setattr(queries, "SECTION_ROWS", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    rita = login_as("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    first = [add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=rita.id) for n in (9, 8)]
+    for n in (7, 6, 5):
+        add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=None if n == 6 else rita.id)
+    html = my_day(client)
+    assert section_ids(html, "overdue") == first  # the longest overdue first
+    assert section_count(html, "overdue") == "3+"
+    assert "Showing 2 of 3+" in html
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    assert "Showing 2 of 5" in my_day(client)
+
+
+def _statements(app, client) -> int:
+    client.get("/follow-ups")  # the app's first request also checks, once, that the first run is over
+    with count_queries(app) as statements:
+        assert client.get("/follow-ups").status_code == 200
+    return len(statements)
+
+
+def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, client, make_user, make_enquiry):
+    rita = make_user("reception")
+    manager = make_user("manager")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    today = today_of(app)
+    for n in range(3):
+        add_follow_up(app, enquiry, today + timedelta(days=n - 1), owner=rita.id if n else None)
+    sign_in(client, rita)
+    few = _statements(app, client)
+    sign_in(client, manager)
+    few_manager = _statements(app, client)
+    more_enquiries = [quiet_enquiry(app, make_enquiry) for _ in range(5)]
+    with app.app_context():
+        for n in range(57):  # spread over every section, owner and several enquiries and patients
+            details = services.Details(FollowUpKind.OTHER, today + timedelta(days=n % 9 - 1), None,
+                                       rita.id if n % 3 else None)
+            services.add(db.session.get(Enquiry, more_enquiries[n % 5]), details, by_id=None)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(FollowUp)
+                                 .where(FollowUp.status == FollowUpStatus.OPEN)) == 60
+    sign_in(client, rita)
+    assert _statements(app, client) == few
+    sign_in(client, manager)
+    assert _statements(app, client) == few_manager
+    # the user, the section counts, the rows with their enquiry, patient and owner, the badge (and the people list)
+    assert few == 4 and few_manager == 5
+
+
+def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
+    manager, reception = make_user("manager"), make_user("reception")
+    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app))
+
+    @PROPERTY
+    @given(person=st.one_of(ANY_TEXT, st.integers().map(str), st.sampled_from(["all", "team", str(manager.id)])),
+           as_manager=st.booleans())
+    @example(person="9" * 5000, as_manager=True)
+    @example(person="\x00", as_manager=True)
+    @example(person="²", as_manager=True)
+    def check(person, as_manager):
+        sign_in(client, manager if as_manager else reception)
+        response = client.get("/follow-ups", query_string={"person": person})
+        assert response.status_code == 200, (person, response.status_code)
+
+    check()

@@ -1,0 +1,21 @@
+"""My day: the signed-in user's overdue, today's and the next 7 days' follow-ups (a manager's: anyone's)."""
+
+from flask import render_template, request, url_for
+from flask_login import current_user
+
+from tracker.clock import clinic_today
+from tracker.db import utcnow
+from tracker.followups import bp, queries, rules
+from tracker.permissions import require
+
+
+@bp.route("/follow-ups")
+@require("followup.view")
+def my_day():
+    """Three sections of open follow-ups, each with one-click completion; managers filter by person."""
+    staff = queries.people() if queries.sees_everyone(current_user) else None
+    scope = queries.scope_for(current_user, request.args.get("person"), staff)
+    sections = queries.my_day(scope, current_user, utcnow(), clinic_today())
+    back = url_for("followups.my_day", person=scope.person or None)  # where completing one returns to
+    return render_template("followups/my_day.html", sections=sections, scope=scope, staff=staff, back=back,
+                           rule_label=rules.label, team_label=queries.TEAM_LABEL)
