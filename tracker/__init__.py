@@ -105,11 +105,13 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """flask create-user, flask seed-demo, flask send-reminders."""
+    """flask create-user, flask seed-demo, flask send-reminders, flask apply-follow-up-rules."""
     from tracker.auth.commands import create_user_command
     from tracker.demo.commands import seed_demo_command
+    from tracker.followups.backfill import apply_rules_command
     from tracker.followups.commands import send_reminders_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(apply_rules_command)

@@ -393,3 +393,93 @@ def test_archiving_an_enquiry_cancels_every_open_follow_up(app, make_enquiry):
 @pytest.mark.parametrize("rule", rules.RULES, ids=lambda r: r.name)
 def test_every_rule_has_a_name_and_a_label_shown_on_its_follow_ups(rule):
     assert rule.name and rule.label and rules.label(rule.name) == rule.label
+
+
+# --- reopening, late follow-ups, a change of owner ----------------------------------------
+
+def test_reopening_a_lost_enquiry_brings_back_the_follow_ups_cancelled_when_it_was_lost(app, make_patient):
+    enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    lose(app, enquiry_id)
+    with app.app_context():
+        enquiries.reopen(db.session.get(Enquiry, enquiry_id), by_id=None)
+        db.session.commit()
+    [call] = follow_ups(app, enquiry_id, "first_contact")
+    assert (call.status, call.cancel_reason, call.closed_at) == (FollowUpStatus.OPEN, None, None)
+
+
+def test_restoring_an_archived_enquiry_brings_back_its_rules_follow_ups(app, make_patient):
+    enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    with app.app_context():
+        enquiry = db.session.get(Enquiry, enquiry_id)
+        enquiries.archive(enquiry, version=enquiry.version)
+        db.session.commit()
+        enquiries.restore(enquiry, version=enquiry.version)
+        db.session.commit()
+    assert [f.status for f in follow_ups(app, enquiry_id, "first_contact")] == [FollowUpStatus.OPEN]
+
+
+def test_a_follow_up_cancelled_by_hand_stays_cancelled_when_the_enquiry_reopens(app, make_patient):
+    enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    [call] = follow_ups(app, enquiry_id, "first_contact")
+    with app.app_context():
+        services.cancel(db.session.get(FollowUp, call.id), reason="Duplicate call", version=call.version, by_id=None)
+        db.session.commit()
+    lose(app, enquiry_id)
+    with app.app_context():
+        enquiries.reopen(db.session.get(Enquiry, enquiry_id), by_id=None)
+        db.session.commit()
+    [call] = follow_ups(app, enquiry_id, "first_contact")
+    assert (call.status, call.cancel_reason) == (FollowUpStatus.CANCELLED, "Duplicate call")
+
+
+def test_cancelling_the_only_booked_session_asks_again_for_the_course_to_be_booked(app, make_enquiry, make_user):
+    specialist = make_user("specialist")
+    c = course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)])
+    fire_again(app, c.enquiry_id)
+    [session_id] = book(app, c, [(0, 1, local(next_weekday(app, 2, weeks_ahead=3), "10:00"))])
+    with app.app_context():
+        appointment = db.session.get(Appointment, session_id)
+        bookings.cancel(appointment, "Patient unwell", by_id=None, version=appointment.version)
+        db.session.commit()
+    rows = follow_ups(app, c.enquiry_id, "pre_treatment")
+    assert [f.status for f in rows] == [FollowUpStatus.CANCELLED, FollowUpStatus.CANCELLED, FollowUpStatus.OPEN]
+    assert rows[-1].rule_key == f"plan-{c.plan_id}-unbooked-after-{session_id}"
+
+
+def test_an_old_session_touched_for_the_first_time_gets_no_aftercare_check_long_past(app, make_enquiry, make_user):
+    specialist = make_user("specialist")
+    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", sessions=2)])
+    long_ago = clinic_today_of(app) - timedelta(days=60)
+    add_session(app, c, 0, 1, local(long_ago, "10:00"), status=AppointmentStatus.ATTENDED)
+    fire_again(app, c.enquiry_id)
+    assert follow_ups(app, c.enquiry_id, "aftercare") == []
+
+
+def test_an_old_proposed_plan_gets_no_chase_weeks_late_but_an_old_new_enquiry_still_gets_its_call_back(
+        app, make_enquiry, make_user, make_patient):
+    c = proposed_course(app, make_enquiry, make_user)
+    # Written straight to the table, the plan had no proposal date: this is the first time the rules see it.
+    set_proposed_at(app, c.plan_id, local(clinic_today_of(app) - timedelta(days=40), "12:00"))
+    fire_again(app, c.enquiry_id)
+    assert follow_ups(app, c.enquiry_id, "decision_chase") == []
+    old = log(app, make_patient, datetime.now(UTC) - timedelta(days=90))
+    assert [f.status for f in follow_ups(app, old, "first_contact")] == [FollowUpStatus.OPEN]
+
+
+def test_reassigning_the_enquiry_hands_its_rules_follow_ups_to_the_new_owner_but_not_hand_made_ones(
+        app, make_patient, make_user):
+    first, second = make_user("reception"), make_user("reception")
+    enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), assigned_to_id=first.id)
+    with app.app_context():
+        enquiry = db.session.get(Enquiry, enquiry_id)
+        services.add(enquiry, services.Details(FollowUpKind.OTHER, clinic_today() + timedelta(days=3),
+                                               assigned_to_id=first.id), by_id=first.id)
+        db.session.commit()
+        enquiry = enquiries.get_enquiry(enquiry_id)
+        details = enquiries.EnquiryDetails(channel=enquiry.channel, received_at=enquiry.received_at,
+                                           assigned_to_id=second.id)
+        enquiries.update_enquiry(enquiry, details, version=enquiry.version)
+        db.session.commit()
+    call, by_hand = follow_ups(app, enquiry_id)
+    assert (call.rule, call.assigned_to_id) == ("first_contact", second.id)
+    assert (by_hand.rule, by_hand.assigned_to_id) == (None, first.id)

@@ -34,13 +34,14 @@ from tracker.demo.refs import Refs
 from tracker.enquiries.models import ContactOutcome
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUpKind, FollowUpStatus, Priority
+from tracker.followups.rules import DECISION_CHASES, POST_CONSULTATION_DAYS, RULES
 from tracker.plans.sessions import add_months
 
 # The rules' own (tracker.followups.rules): their names and keys, so a rule that runs later on a demo enquiry
 # finds what it would have made. Aftercare checks and reviews outlive a lost or completed enquiry.
-DECISION_CHASES = ((3, "ask for the patient's decision"), (10, "chase the decision again"))
-POST_CONSULTATION_DAYS = 2
-OUTLIVING = ("aftercare", "reviews")
+# The rules' own figures (tracker.followups.rules), so the demo looks like what they would have made.
+ASKS = ("ask for the patient's decision", "chase the decision again")
+OUTLIVING = tuple(rule.name for rule in RULES if rule.outlives_the_enquiry)
 TIMED = 0.3  # manual follow-ups given a time of day as well as a date
 RESCHEDULE = 0.8  # after an unanswered call the call-back is moved to the next try; else done, and a new one made
 # Where an open follow-up falls due: mostly today give or take a few days, some a fortnight overdue, some ahead.
@@ -188,7 +189,7 @@ class FollowUps(RowWriter):
         accepted = plan["consent_recorded_at"] and self.cal.moment(plan["consent_recorded_at"])
         title = f"Plan {plan['number']}"
         created = proposed
-        for days, ask in DECISION_CHASES:
+        for days, ask in zip(DECISION_CHASES, ASKS, strict=True):
             due = self._day(proposed) + days
             row = self._add(FollowUpKind.DECISION_CHASE, due, None, created, None, "decision_chase",
                             f"plan-{plan['id']}-{days}", note=f"{title} was proposed {days} days ago: {ask}.")

@@ -32,6 +32,10 @@ UNANSWERED = (ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL)
 ATTEMPTS_BEFORE_SUGGESTING_LOST = 3
 DECISION_CHASES = (3, 10)  # days after the plan was proposed
 POST_CONSULTATION_DAYS = 2
+# A follow-up a rule would make more than this many days after it was due is history, not a next step (an
+# old enquiry touched for the first time since the rules came in); its rule makes nothing rather than clutter
+# My day with stale work. A rule with late_after_days None (first contact) always makes its follow-up.
+LATE_AFTER_DAYS = 14
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Due:
     due_time: time | None = None
     note: str | None = None
     priority: Priority = Priority.NORMAL
+    last_useful_day: date | None = None  # after it, not worth making (default: due_on + the rule's late_after_days)
 
 
 @dataclass
@@ -82,6 +87,7 @@ class Rule:
     wants: Callable[[Facts], list[Due]]
     gone: Callable[[Facts, FollowUp], str]  # why an open one no longer applies
     outlives_the_enquiry: bool = False  # still wanted once the enquiry is lost or completed (patient safety)
+    late_after_days: int | None = LATE_AFTER_DAYS
 
 
 def _ref(follow_up: FollowUp) -> int:
@@ -232,7 +238,10 @@ def _pre_treatment(facts: Facts) -> list[Due]:
                                    "photographs, contraindications unchanged, aftercare explained."))
         else:
             decided = plan.decided_on or facts.today
-            wanted.append(Due(f"plan-{plan.id}-unbooked", FollowUpKind.PRE_TREATMENT,
+            dropped = [a for a in own if a.status in (AppointmentStatus.CANCELLED, AppointmentStatus.DID_NOT_ATTEND)]
+            # Keyed by the last session cancelled or missed, so each time the course is left unbooked asks again.
+            after = f"-after-{max(a.id for a in dropped)}" if dropped else ""
+            wanted.append(Due(f"plan-{plan.id}-unbooked{after}", FollowUpKind.PRE_TREATMENT,
                               max(decided + timedelta(days=1), facts.today),
                               note=f"{plan.title} was accepted: book the first session and its pre-treatment check."))
     return wanted
@@ -242,7 +251,7 @@ def _pre_treatment_gone(facts: Facts, follow_up: FollowUp) -> str:
     plan = facts.plan(_plan_key_id(follow_up))
     if plan is None or plan.status is not PlanStatus.ACCEPTED:
         return f"{plan.title} was {plan.status.label.lower()}" if plan else _moved_on(facts)
-    if follow_up.rule_key.endswith("-unbooked"):
+    if "-unbooked" in follow_up.rule_key:
         return "The first session was booked"
     if any(a.status is AppointmentStatus.ATTENDED for a in _plan_sessions(facts, plan)):
         return "The first session took place"
@@ -260,7 +269,8 @@ def _aftercare(facts: Facts) -> list[Due]:
         if window is not None:
             wanted.append(Due(f"session-{appointment.id}", FollowUpKind.AFTERCARE, window.from_date,
                               note=f"{window.label}, {format_date(window.from_date)} to {format_date(window.to_date)} "
-                                   f"(after the session of {format_date(appointment.starts_at)})."))
+                                   f"(after the session of {format_date(appointment.starts_at)}).",
+                              last_useful_day=window.to_date))
     return wanted
 
 
@@ -279,7 +289,7 @@ def _never_gone(facts: Facts, _follow_up: FollowUp) -> str:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("first_contact", "New enquiry: first contact", _first_contact, _first_contact_gone),
+    Rule("first_contact", "New enquiry: first contact", _first_contact, _first_contact_gone, late_after_days=None),
     Rule("no_reply", "Three unanswered attempts", _no_reply, _no_reply_gone),
     Rule("consultation_reminder", "Consultation reminder",
          _reminders(AppointmentKind.CONSULTATION, FollowUpKind.CONSULTATION_REMINDER, "consultation"),
@@ -308,6 +318,10 @@ def _facts(enquiry_id: int, week: Week, first_contact_hours: int) -> Facts | Non
     enquiry = db.session.get(Enquiry, enquiry_id)
     if enquiry is None:
         return None
+    # Two transactions changing one enquiry at once must not both decide a follow-up is still to be made (the
+    # unique index would refuse the second at commit): the rules take the enquiry's row lock first (PostgreSQL;
+    # SQLite's writers already queue). FOR NO KEY UPDATE: rows that only point at the enquiry need not wait.
+    db.session.execute(select(Enquiry.id).where(Enquiry.id == enquiry_id).with_for_update(key_share=True))
     attempts = list(db.session.scalars(select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id)
                                        .order_by(ContactAttempt.at, ContactAttempt.id)))
     appointments = list(db.session.scalars(
@@ -326,15 +340,30 @@ def _owner(enquiry: Enquiry) -> int | None:
     return assignee.id if assignee is not None and assignee.active else None
 
 
+ARCHIVED, LOST, COMPLETED = "The enquiry was archived", "The enquiry was lost", "The enquiry was completed"
+
+
 def _closed_reason(enquiry: Enquiry) -> str | None:
     """Why nothing should stay open on this enquiry (archived, lost, completed), or None while it is open."""
     if enquiry.archived_at is not None:
-        return "The enquiry was archived"
+        return ARCHIVED
     if enquiry.stage is Stage.LOST:
-        return "The enquiry was lost"
+        return LOST
     if enquiry.stage is Stage.COMPLETED:
-        return "The enquiry was completed"
+        return COMPLETED
     return None
+
+
+def _cancelled_for_closing(follow_up: FollowUp) -> bool:
+    """Cancelled by the rules only because its enquiry closed: it comes back if the enquiry reopens."""
+    return (follow_up.status is FollowUpStatus.CANCELLED and follow_up.closed_by_id is None
+            and follow_up.cancel_reason in (ARCHIVED, LOST, COMPLETED))
+
+
+def _too_late(rule: Rule, due: Due, today: date) -> bool:
+    if due.last_useful_day is not None:
+        return due.last_useful_day < today
+    return rule.late_after_days is not None and due.due_on + timedelta(days=rule.late_after_days) < today
 
 
 def _apply_rule(rule: Rule, facts: Facts, closed: str | None) -> None:
@@ -342,17 +371,32 @@ def _apply_rule(rule: Rule, facts: Facts, closed: str | None) -> None:
     keep = rule.outlives_the_enquiry and enquiry.archived_at is None
     wanted = {} if closed and not keep else {due.key: due for due in rule.wants(facts)}
     for key, due in wanted.items():
-        if facts.made(rule.name, key) is None:
-            details = services.Details(due.kind, due.due_on, due.due_time, _owner(enquiry), due.priority, due.note)
+        made = facts.made(rule.name, key)
+        if made is not None and not _cancelled_for_closing(made):
+            continue  # made once: whatever became of it, never made twice
+        if _too_late(rule, due, facts.today):
+            continue
+        details = services.Details(due.kind, due.due_on, due.due_time, _owner(enquiry), due.priority, due.note)
+        if made is None:
             facts.follow_ups.append(services.add_from_rule(enquiry.id, details, rule=rule.name, rule_key=key))
+        else:
+            services.reopen_by_rule(made, details)  # the enquiry was reopened or restored
     for follow_up in facts.follow_ups:
         if follow_up.rule == rule.name and follow_up.is_open and follow_up.rule_key not in wanted:
             services.cancel_by_rule(follow_up, (closed if closed and not keep else None) or rule.gone(facts, follow_up))
 
 
-def apply(enquiry_ids: set[int]) -> None:
+def _follow_the_owner(facts: Facts, previous_owner: int | None) -> None:
+    """The enquiry changed hands: its open rule-made follow-ups that were with the previous owner go to the new one."""
+    owner = _owner(facts.enquiry)
+    for follow_up in facts.follow_ups:
+        if follow_up.rule and follow_up.is_open and follow_up.assigned_to_id == previous_owner != owner:
+            services.hand_over_by_rule(follow_up, owner, "The enquiry was reassigned")
+
+
+def apply(enquiry_ids: set[int], reassigned: dict[int, int | None] | None = None) -> None:
     """Bring the rule-made follow-ups of these enquiries up to date, and cancel the open hand-made ones of an
-    enquiry that was archived, lost or completed."""
+    enquiry that was archived, lost or completed. reassigned: enquiry id → its owner before this transaction."""
     if not enquiry_ids:
         return
     week, hours = Week.load(), clinic_settings().first_contact_hours
@@ -360,6 +404,8 @@ def apply(enquiry_ids: set[int]) -> None:
         facts = _facts(enquiry_id, week, hours)
         if facts is None:
             continue
+        if reassigned and enquiry_id in reassigned:
+            _follow_the_owner(facts, reassigned[enquiry_id])
         closed = _closed_reason(facts.enquiry)
         for rule in RULES:
             _apply_rule(rule, facts, closed)
@@ -369,7 +415,7 @@ def apply(enquiry_ids: set[int]) -> None:
                     services.cancel_by_rule(follow_up, closed)
 
 
-def run_for(enquiry_ids: set[int]) -> None:
+def run_for(enquiry_ids: set[int], reassigned: dict[int, int | None] | None = None) -> None:
     """apply(), then flush, so what the rules made is written with the change that caused it."""
-    apply(enquiry_ids)
+    apply(enquiry_ids, reassigned)
     db.session.flush()

@@ -11,13 +11,14 @@ from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_to_utc, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
-from tracker.enquiries.models import Enquiry
+from tracker.enquiries.models import ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority, Reschedule
 from tracker.settings.models import Option
 
 TEAM = "team"  # the assignee choice meaning "the reception team", stored as no assignee
+TEAM_LABEL = "Reception team"
 
 
 class FollowUpError(ValueError):
@@ -120,9 +121,11 @@ def _close(follow_up: FollowUp, status: FollowUpStatus, *, by_id: int | None) ->
 
 
 def complete(follow_up: FollowUp, *, outcome: str, version: int, by_id: int | None, then: Details | None = None,
-             move_to: Stage | None = None, lost_reason: Option | None = None) -> FollowUp | None:
-    """Mark a follow-up done with what came of it; in the same step, optionally schedule the next one and move
-    the enquiry's stage (as its page's stage buttons would). Returns the next follow-up, if one was asked for."""
+             move_to: Stage | None = None, lost_reason: Option | None = None,
+             contact: ContactOutcome | None = None) -> FollowUp | None:
+    """Mark a follow-up done with what came of it; in the same step, optionally log the call it was (`contact`:
+    reaching the enquirer counts as contact, unanswered ones count towards the no-reply rule), schedule the next
+    one and move the enquiry's stage (as its page's stage buttons would). Returns the next follow-up, if any."""
     _check_open(follow_up, version)
     outcome = (outcome or "").strip()
     if not outcome:
@@ -130,6 +133,8 @@ def complete(follow_up: FollowUp, *, outcome: str, version: int, by_id: int | No
     _close(follow_up, FollowUpStatus.DONE, by_id=by_id)
     follow_up.outcome = outcome
     enquiry = db.session.get(Enquiry, follow_up.enquiry_id)
+    if contact is not None:
+        enquiries.record_contact(enquiry, contact, by_id=by_id, note=outcome)
     if move_to is not None:
         try:
             enquiries.change_stage(enquiry, move_to, version=enquiry.version, by_id=by_id, note=outcome,
@@ -159,6 +164,30 @@ def cancel_by_rule(follow_up: FollowUp, reason: str) -> None:
     _close(follow_up, FollowUpStatus.CANCELLED, by_id=None)
     follow_up.cancel_reason = reason
     follow_up.closed_by_rule = True  # not mapped: tells the triggers this needs no second look
+
+
+def reopen_by_rule(follow_up: FollowUp, details: Details) -> None:
+    """Open again a follow-up the rules cancelled when its enquiry closed, now that it is open again."""
+    follow_up.status = FollowUpStatus.OPEN
+    follow_up.closed_at = follow_up.closed_by_id = follow_up.cancel_reason = None
+    follow_up.due_on, follow_up.due_time = details.due_on, details.due_time
+    follow_up.overdue_at = overdue_instant(details.due_on, details.due_time)
+    follow_up.assigned_to_id = details.assigned_to_id
+
+
+def _hand_over(follow_up: FollowUp, to_id: int | None, why: str, *, by_id: int | None) -> Reschedule:
+    move = Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on, from_due_time=follow_up.due_time,
+                      to_due_on=follow_up.due_on, to_due_time=follow_up.due_time,
+                      from_assigned_to_id=follow_up.assigned_to_id, to_assigned_to_id=to_id, note=why, at=utcnow(),
+                      by_id=by_id)
+    db.session.add(move)
+    follow_up.assigned_to_id = to_id
+    return move
+
+
+def hand_over_by_rule(follow_up: FollowUp, to_id: int | None, why: str) -> Reschedule:
+    """Give an open follow-up to someone else (None: the team) without a person doing it; kept in its history."""
+    return _hand_over(follow_up, to_id, why, by_id=None)
 
 
 def reschedule(follow_up: FollowUp, *, due_on: date, due_time: time | None, assigned_to_id: int | None,
@@ -208,10 +237,6 @@ def hand_to_team(user: User, *, by_id: int | None) -> int:
     stmt = select(FollowUp).where(FollowUp.assigned_to_id == user.id, FollowUp.status == FollowUpStatus.OPEN)
     moved = 0
     for follow_up in db.session.scalars(stmt):
-        db.session.add(Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on,
-                                  from_due_time=follow_up.due_time, to_due_on=follow_up.due_on,
-                                  to_due_time=follow_up.due_time, from_assigned_to_id=user.id, to_assigned_to_id=None,
-                                  note=f"{user.full_name} was deactivated", at=utcnow(), by_id=by_id))
-        follow_up.assigned_to_id = None
+        _hand_over(follow_up, None, f"{user.full_name} was deactivated", by_id=by_id)
         moved += 1
     return moved

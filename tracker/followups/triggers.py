@@ -5,10 +5,6 @@ test), the rules see it: each flush notes the enquiries touched, and before the 
 brings their follow-ups up to date, in the same transaction, so the trail records both together.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from flask import has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -20,18 +16,8 @@ from tracker.followups.models import FollowUp
 from tracker.plans.models import TreatmentPlan
 
 _PENDING = "followup_rules_pending"
-_paused: ContextVar[bool] = ContextVar("followup_rules_paused", default=False)
+_REASSIGNED = "followup_rules_reassigned"  # enquiry id → its owner before the transaction
 WATCHED = (Enquiry, ContactAttempt, Appointment, TreatmentPlan)
-
-
-@contextmanager
-def paused() -> Iterator[None]:
-    """Run the block without the rules (loaders of many rows that make their own follow-ups)."""
-    token = _paused.set(True)
-    try:
-        yield
-    finally:
-        _paused.reset(token)
 
 
 def _enquiry_id(obj) -> int | None:
@@ -52,10 +38,15 @@ def _note_touched(session: Session, _flush_context) -> None:
     touched.discard(None)
     if touched:
         session.info.setdefault(_PENDING, set()).update(touched)
+    for obj in session.dirty:
+        history = inspect(obj).attrs.assigned_to_id.history if isinstance(obj, Enquiry) else None
+        if history is not None and history.has_changes():
+            before = history.deleted[0] if history.deleted else None
+            session.info.setdefault(_REASSIGNED, {}).setdefault(obj.id, before)
 
 
 def _run_rules(session: Session) -> None:
-    if _paused.get() or not has_app_context() or session is not db.session():
+    if not has_app_context() or session is not db.session():
         return
     from tracker.followups import rules
 
@@ -64,11 +55,12 @@ def _run_rules(session: Session) -> None:
         pending = session.info.pop(_PENDING, set())
         if not pending:
             return
-        rules.run_for(pending)
+        rules.run_for(pending, session.info.pop(_REASSIGNED, None))
 
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_REASSIGNED, None)
 
 
 def install() -> None:

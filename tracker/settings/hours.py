@@ -41,6 +41,13 @@ class Week:
                 return day - timedelta(days=back)
         return day - timedelta(days=1)
 
+    def next_working_day(self, day: date) -> date:
+        """The first day the clinic opens after this one (the day after, with no open day at all)."""
+        for ahead in range(1, 8):
+            if self.is_working_day(day + timedelta(days=ahead)):
+                return day + timedelta(days=ahead)
+        return day + timedelta(days=1)
+
     def add_opening_hours(self, start: datetime, hours: float) -> datetime:
         """The UTC instant `hours` of opening time after `start` (UTC): time while closed does not count.
 
