@@ -59,6 +59,8 @@ class Config:
     LOGIN_LOCKOUT_MINUTES = 15
     # Calendar programs poll a feed every few minutes; this stops a leaked address being hammered.
     CALENDAR_FEED_RATE_LIMIT = os.environ.get("CALENDAR_FEED_RATE_LIMIT", "30 per minute; 300 per hour")
+    # Fetches of unknown feed addresses allowed per client address (guessing tokens gets 429; real feeds don't count).
+    CALENDAR_FEED_ADDRESS_LIMIT = os.environ.get("CALENDAR_FEED_ADDRESS_LIMIT", "120 per minute")
 
     # Idle and absolute session limits; "remember me" keeps the cookie across browser
     # restarts but never beyond these.

@@ -33,7 +33,8 @@ def app_env(url: str) -> dict[str, str]:
     """The environment the application runs in for the benchmark: production settings on `url`."""
     env = {k: v for k, v in os.environ.items() if k != "FLASK_DEBUG"}  # production refuses debug
     env.update(FLASK_APP="tracker", TRACKER_ENV="production", SECRET_KEY=SECRET_KEY, DATABASE_URL=url,
-               CALENDAR_FEED_RATE_LIMIT="100000 per minute")  # the bench fetches one feed far faster than a calendar
+               CALENDAR_FEED_RATE_LIMIT="100000 per minute",  # the bench fetches one feed far faster than a calendar
+               CALENDAR_FEED_ADDRESS_LIMIT="100000 per minute")
     return env
 
 

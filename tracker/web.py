@@ -16,6 +16,10 @@ from tracker.permissions import declared_permission
 access_log = logging.getLogger("tracker.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
+# Routes whose address is itself a secret (a calendar feed's token): logged as their rule, each part
+# in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
+SECRET_PATH_ENDPOINTS = {"calendar.feed_ics"}
+_RULE_PART = re.compile(r"<[^<>]*>")
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -97,13 +101,21 @@ def _secure_headers(response):
     return response
 
 
+def logged_path() -> str:
+    """The request's path as the access log shows it: with the secret parts of secret addresses redacted."""
+    if request.endpoint in SECRET_PATH_ENDPOINTS and request.url_rule is not None:
+        return _RULE_PART.sub("<redacted>", request.url_rule.rule)
+    return request.path
+
+
 def _log_request(response):
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     user_id = current_user.id if current_user and current_user.is_authenticated else None
+    path = logged_path()
     access_log.info(
-        "%s %s %s", request.method, request.path, response.status_code,
+        "%s %s %s", request.method, path, response.status_code,
         extra={"fields": {
-            "method": request.method, "path": request.path, "status": response.status_code,
+            "method": request.method, "path": path, "status": response.status_code,
             "duration_ms": round(elapsed_ms, 1), "user_id": user_id, "request_id": g.get("request_id"),
         }},
     )

@@ -38,6 +38,7 @@ def test_arbitrary_feed_tokens_are_404_never_a_server_error(client, make_user):
     def check(token):
         response = client.get("/calendar/" + token.replace("/", "%2F").replace("?", "%3F").replace("#", "%23")
                               + ".ics")
-        assert response.status_code in (404, 429), response.status_code
+        # 308: a decoded %2F next to a slash makes "//", which the router merges by redirecting (no view runs).
+        assert response.status_code in (308, 404, 429), response.status_code
 
     check()

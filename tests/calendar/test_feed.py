@@ -3,6 +3,7 @@
 import hashlib
 from datetime import datetime, timedelta
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -18,6 +19,9 @@ from tracker.extensions import db
 from tracker.followups import services as follow_ups
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus
 
+BASE_URL = "https://tracker.clinic.example:8443/app"
+UID_DOMAIN = "tracker.clinic.example"
+
 
 def make_feed(app, user) -> str:
     """A live feed for the user, committed; returns its token."""
@@ -27,8 +31,10 @@ def make_feed(app, user) -> str:
         return token
 
 
-def fetch(client, token: str):
-    return client.get(f"/calendar/{token}.ics")
+def fetch(client, token: str, address: str = "127.0.0.1", host: str = "localhost"):
+    """GET the feed as a calendar program at `address` would, through the hostname `host`."""
+    return client.get(f"/calendar/{token}.ics", base_url=f"http://{host}",
+                      environ_base={"REMOTE_ADDR": address})
 
 
 def events(response) -> dict[str, dict]:
@@ -38,8 +44,14 @@ def events(response) -> dict[str, dict]:
     return {str(e["uid"]): {k.lower(): e.decoded(k) for k in e} for e in calendar.walk("VEVENT")}
 
 
-def host_uid(prefix: str, record_id: int) -> str:
-    return f"{prefix}-{record_id}@localhost"
+@pytest.fixture(autouse=True)
+def base_url(app) -> None:
+    """Where staff reach the tracker: feed UIDs take their domain from it, not from the request."""
+    app.config["BASE_URL"] = BASE_URL
+
+
+def uid(prefix: str, record_id: int) -> str:
+    return f"{prefix}-{record_id}@{UID_DOMAIN}"
 
 
 def test_the_feed_holds_exactly_the_users_open_follow_ups_and_booked_or_attended_appointments_in_the_window(
@@ -75,20 +87,20 @@ def test_the_feed_holds_exactly_the_users_open_follow_ups_and_booked_or_attended
     expected_follow_ups = follow_up_ids(app, FollowUp.assigned_to_id == me.id, FollowUp.status == FollowUpStatus.OPEN,
                                         FollowUp.due_on.between(today - timedelta(days=7), today + timedelta(days=60)))
     assert expected_follow_ups == set(mine.values())
-    assert set(found) == ({host_uid("follow-up", i) for i in expected_follow_ups}
-                          | {host_uid("appointment", consultation), host_uid("appointment", session)})
+    assert set(found) == ({uid("follow-up", i) for i in expected_follow_ups}
+                          | {uid("appointment", consultation), uid("appointment", session)})
 
-    all_day = found[host_uid("follow-up", mine["all_day_today"])]
+    all_day = found[uid("follow-up", mine["all_day_today"])]
     assert all_day["dtstart"] == today and all_day["dtend"] == today + timedelta(days=1)  # a date: all day
     assert all_day["summary"] == "Call back: Jane D."
-    timed = found[host_uid("follow-up", mine["timed"])]
+    timed = found[uid("follow-up", mine["timed"])]
     assert timed["dtstart"] == local(today + timedelta(days=3), "10:15")
     assert timed["dtend"] - timed["dtstart"] == timedelta(minutes=15)
     assert timed["summary"] == "Decision chase: Jane D."
-    booked = found[host_uid("appointment", consultation)]
+    booked = found[uid("appointment", consultation)]
     assert (booked["dtstart"], booked["dtend"]) == (soon, soon + timedelta(minutes=45))
     assert booked["summary"] == "Consultation: Jane D."
-    assert found[host_uid("appointment", session)]["summary"] == "Treatment session: Jane D."
+    assert found[uid("appointment", session)]["summary"] == "Treatment session: Jane D."
     link = f"http://localhost/enquiries/{enquiry}"
     assert {str(e["url"]) for e in found.values()} == {link}
     assert {e["description"] for e in found.values()} == {link}
@@ -128,10 +140,24 @@ def test_uids_are_stable_across_fetches_and_an_edit_raises_the_sequence(app, cli
         db.session.commit()
     third = events(fetch(client, token))
     assert set(third) == set(first)  # the same UIDs: calendars replace the event instead of adding one
-    uid = host_uid("follow-up", follow_up_id)
-    assert third[uid]["sequence"] > first[uid]["sequence"]
-    assert third[uid]["dtstart"] == today + timedelta(days=5)
-    assert third[uid]["last-modified"] >= first[uid]["last-modified"]
+    moved = uid("follow-up", follow_up_id)
+    assert third[moved]["sequence"] > first[moved]["sequence"]
+    assert third[moved]["dtstart"] == today + timedelta(days=5)
+    assert third[moved]["last-modified"] >= first[moved]["last-modified"]
+
+
+def test_uids_are_the_same_whichever_hostname_the_calendar_uses(app, client, make_user, enquiry_for, add_follow_up,
+                                                               add_appointment):
+    # A calendar subscribed through a second name of the tracker must not show every event twice.
+    me = make_user("specialist")
+    enquiry = enquiry_for()
+    follow_up_id = add_follow_up(enquiry, me.id, clinic_today() + timedelta(days=1))
+    appointment_id = add_appointment(enquiry, me.id, local(clinic_today() + timedelta(days=2), "10:00"))
+    token = make_feed(app, me)
+
+    inside, outside = (events(fetch(client, token, host=host)) for host in ("tracker.local", "clinic.example"))
+
+    assert set(inside) == set(outside) == {uid("follow-up", follow_up_id), uid("appointment", appointment_id)}
 
 
 def test_the_feed_holds_no_clinical_details_or_contact_details(app, client, make_user, enquiry_for, add_follow_up,
@@ -269,6 +295,6 @@ def test_window_edges_follow_the_clinic_calendar(app, client, make_user, enquiry
     late = add_follow_up(enquiry, me.id, today + timedelta(days=60), "23:59")
     early = add_follow_up(enquiry, me.id, today - timedelta(days=7), "00:00")
     found = events(fetch(client, make_feed(app, me)))
-    assert {host_uid("follow-up", late), host_uid("follow-up", early)} <= set(found)
-    assert found[host_uid("follow-up", late)]["dtstart"] == local(today + timedelta(days=60), "23:59")
-    assert found[host_uid("follow-up", early)]["dtstart"] == local(today - timedelta(days=7), "00:00")
+    assert {uid("follow-up", late), uid("follow-up", early)} <= set(found)
+    assert found[uid("follow-up", late)]["dtstart"] == local(today + timedelta(days=60), "23:59")
+    assert found[uid("follow-up", early)]["dtstart"] == local(today - timedelta(days=7), "00:00")

@@ -139,14 +139,17 @@ def test_open_follow_ups_past_due_are_marked_overdue_and_today_is_marked(client,
                      r'<span class="badge[^"]*">Today</span>', this_week)
 
 
-def test_the_form_lists_me_the_team_and_each_active_person_and_links_the_weeks(client, login_as, make_user):
+def test_the_form_lists_me_the_team_and_each_person_as_my_day_does_and_links_the_weeks(client, login_as, make_user):
     login_as("specialist", full_name="Sam Specialist")
     make_user("reception", full_name="Rita Desk")
     make_user("reception", full_name="Gone Person", active=False)
     body = client.get("/calendar", query_string={"week": AHEAD.isoformat(), "who": "team"}).get_data(as_text=True)
     assert '<label class="form-label" for="who">Whose calendar</label>' in body
     assert '<option value="me">Me</option>' in body and '<option selected value="team">' in body
-    assert "Rita Desk</option>" in body and "Gone Person" not in body
+    # My day's Person list: active people by name, then the deactivated, marked so.
+    names = re.findall(r'<option value="\d+">([^<]+)</option>', body)
+    assert names.index("Rita Desk") < names.index("Gone Person (deactivated)")
+    assert "Sam Specialist" in names
     assert '<label class="form-label" for="week">Week of</label>' in body and 'type="date"' in body
     for day in (AHEAD - timedelta(days=7), queries.week_of(clinic_today()), AHEAD + timedelta(days=7)):
         assert f'href="/calendar?who=team&amp;week={day.isoformat()}"' in body

@@ -4,6 +4,7 @@ import email
 import email.policy
 import logging
 import re
+import smtplib
 import socket
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -258,6 +259,51 @@ def test_running_twice_sends_once(app, inbox, world):
     assert second.exit_code == 0 and "sent 0, already sent 2, failed 0" in second.output
     assert len(inbox.received) == received == 2
     assert digests_sent(app) == {(world["spec"].id, DAY), (world["recep"].id, DAY)}
+
+
+def test_a_digest_another_run_claimed_after_this_one_built_its_list_is_not_sent_again(app, inbox, world,
+                                                                                      monkeypatch):
+    spec, recep = world["spec"], world["recep"]
+    build = digest.build
+
+    def build_while_another_run_claims_one(day, now):
+        built = build(day, now)
+        # A second cron run, started at the same moment, built the same list and got to spec's digest first.
+        db.session.add(DigestSent(user_id=spec.id, day=day, items=1))
+        db.session.commit()
+        return built
+
+    monkeypatch.setattr(digest, "build", build_while_another_run_claims_one)
+
+    result = run(app)
+
+    assert result.exit_code == 0, result.output
+    assert "sent 1, already sent 1, failed 0" in result.output
+    assert list(inbox.messages()) == [recep.email]  # spec has theirs from the other run: no second message
+    assert digests_sent(app) == {(spec.id, DAY), (recep.id, DAY)}
+
+
+def test_each_digest_is_claimed_before_it_is_sent_and_a_failed_send_leaves_no_claim(app, inbox, world, monkeypatch):
+    spec, recep = world["spec"], world["recep"]
+    send = digest.Mailer.send
+    claimed_while_sending = {}
+
+    def send_after_looking(mailer, msg):
+        user = spec if msg["To"].addresses[0].addr_spec == spec.email else recep
+        with db.engine.connect() as other:  # another connection sees only what has been committed
+            claimed_while_sending[user.id] = other.scalar(select(func.count()).select_from(DigestSent).where(
+                DigestSent.user_id == user.id, DigestSent.day == DAY))
+        if user is spec:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        send(mailer, msg)
+
+    monkeypatch.setattr(digest.Mailer, "send", send_after_looking)
+
+    result = run(app)
+
+    assert result.exit_code == 1 and "sent 1, already sent 0, failed 1" in result.output
+    assert claimed_while_sending == {spec.id: 1, recep.id: 1}  # a run alongside would have skipped both
+    assert digests_sent(app) == {(recep.id, DAY)}  # spec's claim went with the failure: the next run retries
 
 
 def test_another_day_is_a_new_digest(app, inbox, world):

@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from tracker.calendar.models import CalendarFeed
 from tracker.calendar.queries import Entry, feed_entries
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.patients.names import short_name
 
 # What secrets.token_urlsafe(32) makes (43 characters), with room to spare; anything else is not a token.
 _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
@@ -75,7 +77,18 @@ def feed_for_token(token: str) -> CalendarFeed | None:
 
 
 def record_fetch(feed: CalendarFeed, events: int) -> None:
-    """Note that a calendar program fetched the feed: when, and an audit VIEW by the feed's user."""
+    """Note that a calendar program fetched the feed (when, and an audit VIEW by the feed's user), in a transaction
+    that starts with the write; the caller commits.
+
+    The token was looked up and the body read in a transaction of their own, ended here (the loaded objects stay
+    as they were). So a token that opens nothing never takes a write lock (on SQLite, one write at a time: guesses
+    would queue every writer behind them), and SQLite never has to turn a reading transaction into a writing one,
+    which fails at once if another worker wrote in between (as audit.record_view_after_reading).
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("record_fetch would discard pending changes; commit or roll back first")
+    db.session.close()
+    db.session.add(feed)  # back into the session as it was loaded: no read
     feed.last_fetched_at = utcnow()
     audit.record(AuditAction.VIEW, entity=feed, actor_id=feed.user_id,
                  changes={"viewed": "calendar feed", "events": events})
@@ -83,13 +96,18 @@ def record_fetch(feed: CalendarFeed, events: int) -> None:
 
 def summary(entry: Entry) -> str:
     """What a calendar shows for an item: "Call back: Jane D." (first name and surname initial only)."""
-    first, initial = entry.first_name.strip(), entry.last_name.strip()[:1].upper()
-    return f"{entry.kind}: {first} {initial}." if initial else f"{entry.kind}: {first}"
+    return f"{entry.kind}: {short_name(entry.first_name, entry.last_name)}"
 
 
-def _event(entry: Entry, *, host: str, url: str) -> Event:
+def uid_domain(base_url: str) -> str:
+    """The domain of every event's UID: BASE_URL's host, the same whichever hostname a calendar fetched through
+    (a request's Host would make a second subscription's events look new, so show twice)."""
+    return (urlsplit(base_url).hostname or "localhost").lower()
+
+
+def _event(entry: Entry, *, domain: str, url: str) -> Event:
     event = Event()
-    event.add("uid", f"{entry.key}@{host}")
+    event.add("uid", f"{entry.key}@{domain}")
     # No METHOD on the calendar, so DTSTAMP is the item's last change (RFC 5545 3.8.7.2).
     event.add("dtstamp", entry.updated_at)
     event.add("last-modified", entry.updated_at)
@@ -109,7 +127,7 @@ def _event(entry: Entry, *, host: str, url: str) -> Event:
     return event
 
 
-def ics(feed: CalendarFeed, *, clinic_name: str, host: str, enquiry_url: Callable[[int], str],
+def ics(feed: CalendarFeed, *, clinic_name: str, domain: str, enquiry_url: Callable[[int], str],
         today: date) -> tuple[bytes, int]:
     """The feed's iCalendar body (RFC 5545) and how many events it holds."""
     calendar = Calendar()
@@ -121,5 +139,5 @@ def ics(feed: CalendarFeed, *, clinic_name: str, host: str, enquiry_url: Callabl
     calendar.add("x-published-ttl", "PT15M")
     entries = sorted(feed_entries(feed.user_id, today), key=lambda e: e.sort_key)
     for entry in entries:
-        calendar.add_component(_event(entry, host=host, url=enquiry_url(entry.enquiry_id)))
+        calendar.add_component(_event(entry, domain=domain, url=enquiry_url(entry.enquiry_id)))
     return calendar.to_ical(), len(entries)

@@ -8,7 +8,7 @@ the exact due dates (overdue_at is the due time, or the end of the due day when 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, nulls_first, select
+from sqlalchemy import Select, nulls_first, select
 from sqlalchemy.orm import aliased
 
 from tracker.auth.models import User
@@ -22,7 +22,6 @@ from tracker.patients.models import Patient
 
 WEEK_CAP = 500  # per item type; a team's week beyond this says so
 FEED_CAP = 1000  # per item type in one feed
-TEAM_LABEL = "Reception team"
 _ON_CALENDAR = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentStatus.DID_NOT_ATTEND)
 _IN_FEED = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED)
 
@@ -164,9 +163,3 @@ def feed_entries(user_id: int, today: date, *, back: int = 7, ahead: int = 60) -
     follow_ups, _ = _capped(_follow_ups(first, last, (FollowUpStatus.OPEN,), user_id), FEED_CAP)
     appointments, _ = _capped(_appointments(local_day_start(first), local_day_end(last), _IN_FEED, user_id), FEED_CAP)
     return [_follow_up_entry(r, now) for r in follow_ups] + [_appointment_entry(r) for r in appointments]
-
-
-def people(including: int | None = None) -> list[User]:
-    """Active staff by name (and one other, deactivated, user when asked for), for the whose-calendar list."""
-    wanted = User.active if including is None else (User.active | (User.id == including))
-    return list(db.session.scalars(select(User).where(wanted).order_by(func.lower(User.full_name), User.id)))

@@ -1,22 +1,26 @@
 """The week calendar, the feed settings page, and the feed itself."""
 
-import re
 from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from tracker.calendar import bp, feeds, queries
 from tracker.calendar.forms import ME, TEAM, WeekForm
 from tracker.clock import clinic_today
-from tracker.db import writes_on_read
 from tracker.extensions import db, limiter
+from tracker.followups.queries import people
+from tracker.followups.services import TEAM_LABEL
 from tracker.permissions import public, require
 
 # Per feed (keyed on its token's hash), so one busy or broken calendar cannot use up another's.
 # CALENDAR_FEED_RATE_LIMIT overrides it (the benchmark fetches one feed far faster than any calendar).
 FEED_LIMIT = "30 per minute; 300 per hour"
-_USER_ID = re.compile(r"[0-9]{1,9}")
+# Per client address, counting only fetches that open no feed: guessing tokens (each a fresh per-feed
+# allowance) is held off, while a calendar service fetching many real feeds from one address never is.
+# CALENDAR_FEED_ADDRESS_LIMIT overrides it.
+ADDRESS_LIMIT = "120 per minute"
 
 
 # --- the week -----------------------------------------------------------------------------
@@ -24,10 +28,8 @@ _USER_ID = re.compile(r"[0-9]{1,9}")
 def _week_form() -> WeekForm:
     """The whose/which-week form read from the query string, its list filled and checked."""
     form = WeekForm(request.args)
-    asked = request.args.get("who", "")
-    staff = queries.people(including=int(asked) if _USER_ID.fullmatch(asked) else None)
-    form.who.choices = [(ME, "Me"), (TEAM, "Reception team / everyone")] + [
-        (str(u.id), u.full_name if u.active else f"{u.full_name} (deactivated)") for u in staff]
+    form.who.choices = [(ME, "Me"), (TEAM, f"{TEAM_LABEL} / everyone")] + [
+        (str(u.id), u.full_name if u.active else f"{u.full_name} (deactivated)") for u in people()]
     form.validate()
     return form
 
@@ -59,7 +61,7 @@ def week():
         form.week.data = monday
     shown = queries.week(monday, owner)
     return render_template("calendar/week.html", form=form, week=shown, heading=_heading(who, form),
-                           show_owner=who == TEAM, links=_links(who, monday), team_label=queries.TEAM_LABEL,
+                           show_owner=who == TEAM, links=_links(who, monday), team_label=TEAM_LABEL,
                            cap=queries.WEEK_CAP)
 
 
@@ -108,14 +110,25 @@ def _feed_limit() -> str:
     return current_app.config.get("CALENDAR_FEED_RATE_LIMIT") or FEED_LIMIT
 
 
+def _address_limit() -> str:
+    return current_app.config.get("CALENDAR_FEED_ADDRESS_LIMIT") or ADDRESS_LIMIT
+
+
+def _opened_nothing(response: Response) -> bool:
+    return response.status_code == 404
+
+
 @bp.route("/calendar/<token>.ics")
 @public
-@writes_on_read
+@limiter.limit(_address_limit, key_func=get_remote_address, deduct_when=_opened_nothing)
 @limiter.limit(_feed_limit, key_func=_feed_key)
 def feed_ics(token: str):
     """The iCalendar feed a calendar program subscribes to: 404 once revoked or its user is deactivated."""
+    # Not @writes_on_read: the lookup is a plain read, so a token that opens nothing writes nothing and takes no
+    # write lock; record_fetch then writes in a transaction of its own.
     found = feeds.feed_for_token(token) or abort(404)
-    body, events = feeds.ics(found, clinic_name=current_app.config["CLINIC_NAME"], host=request.host,
+    config = current_app.config
+    body, events = feeds.ics(found, clinic_name=config["CLINIC_NAME"], domain=feeds.uid_domain(config["BASE_URL"]),
                              enquiry_url=lambda enquiry_id: url_for("enquiries.detail", enquiry_id=enquiry_id,
                                                                     _external=True),
                              today=clinic_today())

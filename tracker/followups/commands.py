@@ -1,6 +1,7 @@
 """flask send-reminders: each active user's morning e-mail of what is overdue and due (run by cron)."""
 
 import logging
+from collections import Counter
 
 import click
 from flask import current_app
@@ -13,6 +14,26 @@ from tracker.extensions import db
 from tracker.followups import digest
 
 logger = logging.getLogger("tracker.mail")
+
+
+def _deliver(mailer: digest.Mailer, one: digest.Digest) -> str:
+    """Claim one digest, then send it: "sent", "claimed" (a run alongside this one had it) or "failed"."""
+    msg = digest.message(one)  # before the claim: a message that cannot be made leaves no claim behind
+    try:
+        digest.claim(one)
+        db.session.commit()  # before the send: a run alongside now skips them (a crash mid-send loses, never doubles)
+    except IntegrityError:
+        db.session.rollback()
+        return "claimed"
+    try:
+        mailer.send(msg)
+    except digest.SEND_ERRORS as error:
+        logger.error("Reminder e-mail to user %s not sent: %s", one.user_id, digest.failure_reason(error),
+                     extra={"fields": {"user_id": one.user_id}})
+        digest.release(one)
+        db.session.commit()  # the next run tries them again
+        return "failed"
+    return "sent"
 
 
 @click.command("send-reminders")
@@ -31,22 +52,9 @@ def send_reminders_command(dry_run: bool, day) -> None:
         click.echo(f"Reminders for {format_date(day)} (dry run): would send {len(waiting)}, "
                    f"already sent {len(already)}")
         return
-    sent = failed = 0
     with digest.Mailer(current_app.config) as mailer:
-        for one in waiting:
-            try:
-                mailer.send(digest.message(one))
-            except digest.SEND_ERRORS as error:
-                failed += 1
-                logger.error("Reminder e-mail to user %s not sent: %s", one.user_id, digest.failure_reason(error),
-                             extra={"fields": {"user_id": one.user_id}})
-                continue
-            sent += 1
-            digest.record_sent(one)
-            try:
-                db.session.commit()  # each user's own: a crash later keeps what has gone
-            except IntegrityError:
-                db.session.rollback()  # a run alongside this one recorded it first
-    click.echo(f"Reminders for {format_date(day)}: sent {sent}, already sent {len(already)}, failed {failed}")
-    if failed:
+        outcomes = Counter(_deliver(mailer, one) for one in waiting)
+    click.echo(f"Reminders for {format_date(day)}: sent {outcomes['sent']}, "
+               f"already sent {len(already) + outcomes['claimed']}, failed {outcomes['failed']}")
+    if outcomes["failed"]:
         raise click.exceptions.Exit(1)

@@ -11,7 +11,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import case, func, select
+from sqlalchemy import case, delete, func, select
 
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
@@ -20,6 +20,7 @@ from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.followups.models import DigestSent, FollowUp, FollowUpStatus
 from tracker.patients.models import Patient
+from tracker.patients.names import short_name
 from tracker.permissions import Role
 
 logger = logging.getLogger("tracker.mail")
@@ -77,10 +78,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' if n != 1 else ''}" if n else ""
 
 
-def _patient(first_name: str, initial: str) -> str:
-    return f"{first_name} {initial.upper()}." if initial else first_name
-
-
 def _due(day: date, now: datetime) -> tuple:
     """Open follow-ups on live enquiries, overdue now or due on the day."""
     # The first bound is implied by the second; it lets the (status, overdue_at) index narrow the scan.
@@ -123,11 +120,11 @@ def build(day: date, now: datetime) -> list[Digest]:
             late = _lateness(row, day, now)
             (target.overdue if late else target.due).append(
                 Line(row.due_time.strftime("%H:%M") if row.due_time else "all day", row.kind.label,
-                     _patient(row.first_name, row.initial), late, url(row.enquiry_id)))
+                     short_name(row.first_name, row.initial), late, url(row.enquiry_id)))
     for row in _bookings(day):
         if target := digests.get(row.practitioner_id):
             target.bookings.append(Line(format_time(row.starts_at), row.kind.label,
-                                        _patient(row.first_name, row.initial), "", url(row.enquiry_id)))
+                                        short_name(row.first_name, row.initial), "", url(row.enquiry_id)))
     return [digest for digest in digests.values() if digest.items]
 
 
@@ -170,9 +167,20 @@ def sent_on(day: date) -> set[int]:
     return set(db.session.scalars(select(DigestSent.user_id).where(DigestSent.day == day)))
 
 
-def record_sent(digest: Digest) -> None:
-    """Note the user's digest for its day as sent, so a rerun skips them."""
+def claim(digest: Digest) -> None:
+    """Record the user's digest for its day as sent, before it is sent (flushed; the caller commits).
+
+    The (user, day) key is unique, so of two runs at once only one claims each digest: the other gets
+    IntegrityError and skips it. A crash between the claim and the send loses that day's digest rather
+    than sending it twice.
+    """
     db.session.add(DigestSent(user_id=digest.user_id, day=digest.day, items=digest.items))
+    db.session.flush()
+
+
+def release(digest: Digest) -> None:
+    """Withdraw the claim on a digest that could not be sent, so the next run tries again (the caller commits)."""
+    db.session.execute(delete(DigestSent).where(DigestSent.user_id == digest.user_id, DigestSent.day == digest.day))
 
 
 def message(digest: Digest) -> EmailMessage:

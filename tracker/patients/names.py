@@ -1,4 +1,5 @@
-"""Search keys for names: case- and accent-insensitive, compared by prefix through an index."""
+"""Names: search keys (case- and accent-insensitive, compared by prefix through an index), and the short form
+that calendar feeds and reminder e-mails show."""
 
 import re
 
@@ -15,6 +16,12 @@ def name_key(text: str) -> str:
     folded = anyascii(text or "").lower().replace("-", "")
     # Transliteration can lengthen a name (北京 → BeiJing); a key only needs its start.
     return _SPACES.sub(" ", _NOT_KEY.sub("", folded)).strip()[:KEY_LENGTH]
+
+
+def short_name(first_name: str, last_name: str) -> str:
+    """ "Jane", "Doe" → "Jane D.": the first name and surname initial, all of a name that feeds and e-mails carry."""
+    first, initial = (first_name or "").strip(), (last_name or "").strip()[:1].upper()
+    return f"{first} {initial}." if initial else first
 
 
 def prefix_match(column, prefix: str) -> ColumnElement[bool]:
