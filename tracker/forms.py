@@ -5,16 +5,18 @@ person, so every field gets this check without each form having to remember it.
 """
 
 import re
+from datetime import time
 
 import wtforms
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import IntegerField
+from wtforms import Field, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
-from wtforms.widgets import HiddenInput, Select
+from wtforms.widgets import HiddenInput, Select, TimeInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")  # [0-9], not \d: \d matches any script's digits
 
 
 class QuickSelect(Select):
@@ -109,3 +111,36 @@ def take_current_version(form: FlaskForm, record) -> None:
     """After a refused save: the form now carries the saved version, so saving again (having compared) goes through."""
     form.version.data = record.version
     form.version.raw_data = [str(record.version)]
+
+
+def parse_clock_time(text: str) -> time | None:
+    """A time of day typed as HH:MM (or H:MM), 00:00 to 23:59; None for anything else."""
+    match = _CLOCK.fullmatch((text or "").strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        return None
+    return time(int(match[1]), int(match[2]))
+
+
+class ClockTimeField(Field):
+    """An optional time of day typed as HH:MM (a browser's time input sends that): blank is None, anything
+    unreadable is refused beside the field with `message`, and the text typed is shown again."""
+
+    widget = TimeInput()
+
+    def __init__(self, label=None, validators=None, *, message: str = "Enter a time from 00:00 to 23:59 (HH:MM).",
+                 **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text:
+            self.data = parse_clock_time(text)
+            if self.data is None:
+                raise ValueError(self.message)

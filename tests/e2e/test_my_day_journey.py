@@ -1,14 +1,16 @@
-"""Reception's morning: My day lists an overdue call-back and the navigation counts it; completing it with an
-outcome and the next call-back (on the full page, or in one click in place) brings the overdue count down."""
+"""Reception's morning: My day lists an overdue call-back and the navigation counts it; completing it with the
+call's result, an outcome and the next call-back (on the full page, or in one click in place) logs the call and
+brings the overdue count down."""
 
 import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tracker.clock import clinic_today
 from tracker.enquiries import services as enquiries
-from tracker.enquiries.models import ContactOutcome, Enquiry
+from tracker.enquiries.models import ContactAttempt, ContactOutcome, Enquiry
 from tracker.extensions import db
 from tracker.followups import services
 from tracker.followups.models import FollowUp, FollowUpKind
@@ -33,6 +35,12 @@ def _overdue_call_back(app, make_patient, make_enquiry, first_name: str, owner: 
         follow_up = services.add(enquiry, details, by_id=None)
         db.session.commit()
         return follow_up.id
+
+
+def _calls(enquiry_id: int) -> list[tuple[ContactOutcome, str | None]]:
+    """The calls logged on an enquiry, oldest first (inside an app context)."""
+    return [(a.outcome, a.note) for a in db.session.scalars(
+        select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id).order_by(ContactAttempt.id))]
 
 
 def _sign_in(page: Page, base: str) -> None:
@@ -88,6 +96,7 @@ def test_reception_completes_an_overdue_call_back_schedules_the_next_and_the_cou
 
     ann.get_by_role("link", name=re.compile("^Schedule next")).click()
     expect(page.get_by_role("heading", name="Complete the follow-up")).to_be_visible()
+    page.get_by_label("Call result", exact=True).select_option(label="Reached")
     page.get_by_label("What came of it", exact=True).fill("Spoke to Ann; she wants to check her diary")
     page.get_by_label("Schedule the next follow-up", exact=True).check()
     in_two_days = _today(app) + timedelta(days=2)
@@ -103,6 +112,7 @@ def test_reception_completes_an_overdue_call_back_schedules_the_next_and_the_cou
     with app.app_context():
         done = db.session.get(FollowUp, morning["ann"])
         assert done.outcome == "Spoke to Ann; she wants to check her diary"
+        assert _calls(done.enquiry_id)[-1] == (ContactOutcome.REACHED, "Spoke to Ann; she wants to check her diary")
     assert problems == []
 
 
@@ -113,9 +123,15 @@ def test_one_click_completion_updates_my_day_and_the_badge_in_place(live_server:
     page.evaluate("window.notReloaded = true")
     ben = page.locator(f"#follow-up-{morning['ben']}")
 
+    ben.get_by_role("button", name="Done").click()
+    expect(ben.locator("[data-error]")).to_have_text("Say whether you reached them. Say what came of it.")
+    expect(ben.get_by_label(re.compile("^Call result"))).to_be_focused()
+
+    ben.get_by_label(re.compile("^Call result")).select_option(label="Voicemail left")
     ben.get_by_label(re.compile("^Outcome")).fill("   ")
     ben.get_by_role("button", name="Done").click()
     expect(ben.locator("[data-error]")).to_have_text("Say what came of it.")
+    expect(ben.get_by_label(re.compile("^Outcome"))).to_be_focused()
 
     ben.get_by_label(re.compile("^Outcome")).fill("Left a voicemail with the prices")
     ben.get_by_role("button", name="Done").click()
@@ -124,12 +140,16 @@ def test_one_click_completion_updates_my_day_and_the_badge_in_place(live_server:
     expect(_badge(page)).to_have_text("1 overdue follow-ups")
     expect(page.get_by_test_id("my-day-status")).to_have_text("Done: Call back for Ben Example.")
     assert page.evaluate("window.notReloaded") is True  # updated in place, not by loading the page again
+    with app.app_context():
+        assert _calls(db.session.get(FollowUp, morning["ben"]).enquiry_id)[-1] == (
+            ContactOutcome.VOICEMAIL, "Left a voicemail with the prices")
 
     with app.app_context():  # someone else completes Ann's meanwhile
         ann = db.session.get(FollowUp, morning["ann"])
         services.complete(ann, outcome="Reached by the other desk", version=ann.version, by_id=None)
         db.session.commit()
     row = page.locator(f"#follow-up-{morning['ann']}")
+    row.get_by_label(re.compile("^Call result")).select_option(label="Reached")
     row.get_by_label(re.compile("^Outcome")).fill("Reached")
     row.get_by_role("button", name="Done").click()
     expect(row.locator("[data-error]")).to_contain_text("Not saved: already done")

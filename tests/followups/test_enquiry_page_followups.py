@@ -166,8 +166,8 @@ def test_the_timeline_shows_each_follow_up_done_cancelled_moved_or_made_by_a_rul
     assert client.post(f"/follow-ups/{moved}/reschedule", data={
         "due_on": (day + timedelta(days=2)).isoformat(), "due_time": "15:00", "assigned_to": str(colleague.id),
         "note": "She knows the patient", "version": "1"}).status_code == 302
-    assert client.post(f"/follow-ups/{call_back.id}/complete", data={"outcome": "Booked a consultation",
-                                                                     "version": "1"}).status_code == 302
+    assert client.post(f"/follow-ups/{call_back.id}/complete", data={
+        "outcome": "Booked a consultation", "call_result": "reached", "version": "1"}).status_code == 302
     assert client.post(f"/follow-ups/{moved}/cancel", data={"reason": "Covered by the call", "version": "2"}
                        ).status_code == 302
     timeline = _timeline(_page(client, enquiry_id))

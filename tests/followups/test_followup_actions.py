@@ -5,9 +5,9 @@ from datetime import date, time, timedelta
 from sqlalchemy import func, select
 
 from tests.conftest import sign_in
-from tests.properties import same_site_path, take_flashes
+from tests.properties import field_error, same_site_path, take_flashes
 from tracker.clock import clinic_today
-from tracker.enquiries.models import Enquiry
+from tracker.enquiries.models import ContactAttempt, ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups import services
@@ -197,6 +197,96 @@ def test_moving_to_lost_needs_a_reason_beside_its_field(app, client, login_as, m
     assert response.status_code == 200
     assert 'id="lost_reason-error"' in response.get_data(as_text=True)
     assert row(app, follow_up_id).is_open
+
+
+def attempts(app, enquiry_id: int) -> list[tuple[ContactOutcome, str | None, int | None]]:
+    """An enquiry's logged calls: (outcome, note, by), oldest first."""
+    with app.app_context():
+        return [(a.outcome, a.note, a.by_id) for a in db.session.scalars(
+            select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id).order_by(ContactAttempt.id))]
+
+
+def first_contact_call_back(app, enquiry_id: int) -> FollowUp:
+    """The call-back the first-contact rule put on a new enquiry."""
+    return next(f for f in rows(app, enquiry_id) if f.rule == "first_contact")
+
+
+def test_a_call_back_asks_for_its_call_result_and_other_kinds_offer_it_unlogged_by_default(app, client, login_as,
+                                                                                          make_enquiry):
+    user = login_as("reception")
+    enquiry_id = make_enquiry(by_id=user.id)
+    call_back = first_contact_call_back(app, enquiry_id)
+    page = client.get(f"/follow-ups/{call_back.id}/complete").get_data(as_text=True)
+    assert '<label class="form-label" for="call_result">Call result</label>' in page
+    assert '<option selected value="">— choose —</option>' in page and "Not a call" not in page
+    assert '<option value="reached">Reached</option>' in page
+    assert '<option value="voicemail">Voicemail left</option>' in page
+    other = add_follow_up(app, enquiry_id, user.id)
+    page = client.get(f"/follow-ups/{other}/complete").get_data(as_text=True)
+    assert "<option selected value=\"\">Not a call / don&#39;t log</option>" in page
+    assert client.post(f"/follow-ups/{other}/complete", data={"outcome": "Sent the photos", "version": "1"}
+                       ).status_code == 302
+    assert attempts(app, enquiry_id) == []  # not a call: nothing logged
+
+
+def test_completing_a_call_back_as_reached_stamps_first_contact_and_moves_a_new_enquiry_to_contacted(
+        app, client, login_as, make_enquiry):
+    user = login_as("reception")
+    enquiry_id = make_enquiry(by_id=user.id)
+    call_back = first_contact_call_back(app, enquiry_id)
+    response = client.post(f"/follow-ups/{call_back.id}/complete", data={
+        "outcome": "Spoke to her; she will send photos", "call_result": "reached", "version": str(call_back.version),
+        "next": "/follow-ups"})
+    _redirected_to(response, "/follow-ups")
+    with app.app_context():
+        enquiry = db.session.get(Enquiry, enquiry_id)
+        assert enquiry.stage is Stage.CONTACTED and enquiry.first_contacted_at is not None
+    assert attempts(app, enquiry_id) == [(ContactOutcome.REACHED, "Spoke to her; she will send photos", user.id)]
+    done = row(app, call_back.id)
+    assert (done.status, done.outcome, done.closed_by_id) == (
+        FollowUpStatus.DONE, "Spoke to her; she will send photos", user.id)
+
+
+def test_three_call_backs_completed_unanswered_make_the_no_reply_suggestion(app, client, login_as, make_enquiry):
+    user = login_as("reception")
+    enquiry_id = make_enquiry(by_id=user.id)
+    call_backs = [first_contact_call_back(app, enquiry_id).id] + [
+        add_follow_up(app, enquiry_id, user.id, kind=FollowUpKind.CALL_BACK) for _ in range(2)]
+    for follow_up_id, result in zip(call_backs, ("no_answer", "voicemail", "no_answer"), strict=True):
+        assert not [f for f in rows(app, enquiry_id) if f.rule == "no_reply"]
+        response = client.post(f"/follow-ups/{follow_up_id}/complete", headers={"Accept": "application/json"},
+                               data={"outcome": "Rang, no luck", "call_result": result,
+                                     "version": str(row(app, follow_up_id).version)})
+        assert response.get_json()["ok"] is True
+    assert [a[0] for a in attempts(app, enquiry_id)] == [
+        ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL, ContactOutcome.NO_ANSWER]
+    [suggestion] = [f for f in rows(app, enquiry_id) if f.rule == "no_reply"]
+    assert suggestion.is_open and "3 attempts unanswered" in suggestion.note
+    with app.app_context():
+        assert db.session.get(Enquiry, enquiry_id).first_contacted_at is None
+
+
+def test_a_call_back_without_a_call_result_is_refused_beside_the_field_and_saves_nothing(app, client, login_as,
+                                                                                        make_enquiry):
+    user = login_as("reception")
+    enquiry_id = make_enquiry(by_id=user.id)
+    call_back = first_contact_call_back(app, enquiry_id)
+    before = [(f.id, f.status, f.version) for f in rows(app, enquiry_id)]
+    for sent in ({}, {"call_result": ""}, {"call_result": "maybe"}):
+        response = client.post(f"/follow-ups/{call_back.id}/complete", data={
+            "outcome": "Spoke to her", "version": str(call_back.version), **sent})
+        assert response.status_code == 200
+        expected = "Choose a call result from the list." if sent.get("call_result") else "Say whether you reached them."
+        assert field_error(response, "call_result") == expected
+        assert "Spoke to her" in response.get_data(as_text=True)  # the input is kept
+    refused = client.post(f"/follow-ups/{call_back.id}/complete", headers={"Accept": "application/json"},
+                          data={"outcome": "Spoke to her", "version": str(call_back.version)})
+    assert (refused.status_code, refused.get_json()) == (
+        400, {"ok": False, "errors": {"call_result": ["Say whether you reached them."]}})
+    assert [(f.id, f.status, f.version) for f in rows(app, enquiry_id)] == before
+    assert attempts(app, enquiry_id) == []
+    with app.app_context():
+        assert db.session.get(Enquiry, enquiry_id).stage is Stage.NEW
 
 
 def test_completing_goes_back_to_a_same_site_next_only(app, client, login_as, make_enquiry):

@@ -24,7 +24,7 @@ from tests.properties import (
     storable_text,
 )
 from tracker.db import utcnow
-from tracker.enquiries.models import Enquiry, StageChange
+from tracker.enquiries.models import ContactAttempt, Enquiry, StageChange
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups.models import FollowUp, FollowUpStatus, Reschedule
@@ -36,7 +36,8 @@ def _snapshot(app) -> dict:
         follow_ups = [(f.id, f.status, f.version, f.due_on, f.due_time, f.assigned_to_id, f.outcome, f.cancel_reason)
                       for f in db.session.scalars(select(FollowUp).order_by(FollowUp.id))]
         enquiries = [(e.id, e.stage, e.version) for e in db.session.scalars(select(Enquiry).order_by(Enquiry.id))]
-        counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Reschedule, StageChange)]
+        counts = [db.session.scalar(select(func.count()).select_from(m))
+                  for m in (Reschedule, StageChange, ContactAttempt)]
         return {"follow_ups": follow_ups, "enquiries": enquiries, "counts": counts}
 
 
@@ -256,6 +257,8 @@ GOOD_PRIORITIES = st.sampled_from(["high", "normal", "low"])
 NOTES = st.one_of(storable_text(max_size=60), HOSTILE)
 WORDS = st.text("abcdefghij XYZ'<>&", min_size=1, max_size=30).filter(str.strip)
 VERSIONS = st.one_of(st.just("1"), VERSION_TEXT)
+GOOD_CALLS = st.sampled_from(["", "reached", "no_answer", "voicemail", "wrong_number", "message_sent"])
+CALLS = st.one_of(st.sampled_from(["", "reached", "Reached", "REACHED", "none", " no_answer"]), HOSTILE)
 
 
 def _assignees(ids: list[int]):
@@ -310,12 +313,13 @@ def test_the_complete_form_with_any_input_never_500s_and_saves_all_or_nothing(ap
     user, _enquiry_id = desk
     reason = lost_reason_id(app)
     fields = _forms(
-        {"outcome": WORDS, "version": st.just("1"), "schedule_next": st.sampled_from([None, "y"]),
+        {"outcome": WORDS, "version": st.just("1"), "call_result": _maybe(GOOD_CALLS),
+         "schedule_next": st.sampled_from([None, "y"]),
          "next_kind": GOOD_KINDS, "next_due_on": _good_dates(app), "next_due_time": GOOD_TIMES,
          "next_assigned_to": st.sampled_from(["team", str(user.id)]), "next_priority": GOOD_PRIORITIES,
          "next_note": storable_text(max_size=40), "move_to": st.sampled_from([None, "", "lost"]),
          "lost_reason": st.just(str(reason))},
-        {"outcome": st.one_of(storable_text(max_size=40), HOSTILE), "version": VERSIONS,
+        {"outcome": st.one_of(storable_text(max_size=40), HOSTILE), "version": VERSIONS, "call_result": CALLS,
          "schedule_next": st.sampled_from(["y", "", "false", "\x00", "on"]), "next_kind": KINDS,
          "next_due_on": _dates(app), "next_due_time": TIMES, "next_assigned_to": _assignees([user.id]),
          "next_priority": PRIORITIES, "next_note": NOTES,
@@ -341,8 +345,17 @@ def test_the_complete_form_with_any_input_never_500s_and_saves_all_or_nothing(ap
         with app.app_context():
             stage = db.session.get(Enquiry, enquiry_id).stage
         assert (stage is Stage.LOST) == (data["move_to"] == "lost")
+        logged = [(a.outcome.value, a.note) for a in _attempts(app, enquiry_id)]
+        assert logged == ([(data["call_result"], data["outcome"].strip())] if data["call_result"] else [])
 
     run()
+
+
+def _attempts(app, enquiry_id: int) -> list[ContactAttempt]:
+    with app.app_context():
+        found = list(db.session.scalars(select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id)))
+        db.session.expunge_all()
+        return found
 
 
 def _fresh_enquiry(app, by_id: int) -> int:

@@ -135,7 +135,22 @@ def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, cl
     assert sorted(section_ids(my_day(client, person="all"), "today")) == sorted([ritas, sams, teams])
     narrowed = my_day(client, person=str(sam.id))
     assert re.search(rf'<option value="{sam.id}" selected>Sam Skin</option>', narrowed)
-    assert 'name="next" value="/follow-ups?person=' in narrowed  # completing one comes back to the same person
+
+
+def test_a_manager_reads_my_day_without_completion_forms_an_admin_completes_back_to_the_same_person(
+        app, client, login_as, make_user, make_enquiry):
+    sam = make_user("specialist", full_name="Sam Skin")
+    follow_up = add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app), owner=sam.id)
+    login_as("manager")  # followup.view only: a Done button would answer 403
+    html = my_day(client, person=str(sam.id))
+    assert section_ids(html, "today") == [follow_up]
+    assert "data-inline-complete" not in html and f"/follow-ups/{follow_up}/complete" not in html
+    assert ">Complete</th>" not in html and 'name="call_result"' not in html
+    login_as("admin")
+    html = my_day(client, person=str(sam.id))
+    form = html.split(f'action="/follow-ups/{follow_up}/complete"', 1)[1].split("</form>", 1)[0]
+    assert f'name="next" value="/follow-ups?person={sam.id}"' in form  # completing one comes back to Sam's
+    assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups?person%3D{sam.id}">Schedule next' in html
 
 
 def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as, make_enquiry):
@@ -187,17 +202,25 @@ def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_com
     rita = login_as("reception")
     enquiry = quiet_enquiry(app, make_enquiry)
     follow_up = add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=rita.id)
+    review = add_follow_up(app, enquiry, today_of(app), owner=rita.id, kind=FollowUpKind.REVIEW)
     html = my_day(client)
     form = html.split(f'action="/follow-ups/{follow_up}/complete"', 1)[1].split("</form>", 1)[0]
     assert 'name="next" value="/follow-ups"' in form and 'name="version" value="1"' in form
+    call = re.search(rf'<label[^>]*for="call-{follow_up}">Call result.*?<select[^>]*id="call-{follow_up}" '
+                     rf'name="call_result" required.*?</select>', form, re.S)  # a call-back says how the call went
+    assert call and '<option value="">— choose —</option>' in call[0]
+    assert '<option value="no_answer">No answer</option>' in call[0]
+    assert form.index("call_result") < form.index('name="outcome"')
     assert re.search(rf'<label[^>]*for="outcome-{follow_up}">Outcome', form)
     assert re.search(rf'id="outcome-{follow_up}" name="outcome" required', form)
     assert ">Done</button>" in form
     assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups">Schedule next' in html
     assert 'src="/static/js/followups.js"' in html and "<script>" not in html
+    review_form = html.split(f'action="/follow-ups/{review}/complete"', 1)[1].split("</form>", 1)[0]
+    assert "call_result" not in review_form and 'name="outcome"' in review_form  # not a call: no call result
 
-    response = client.post(f"/follow-ups/{follow_up}/complete",
-                           data={"outcome": "Spoke to her; booking", "version": "1", "next": "/follow-ups"})
+    response = client.post(f"/follow-ups/{follow_up}/complete", data={
+        "call_result": "reached", "outcome": "Spoke to her; booking", "version": "1", "next": "/follow-ups"})
     assert response.status_code in (302, 303) and response.headers["Location"].endswith("/follow-ups")
     assert section_ids(my_day(client), "overdue") == []
     with app.app_context():
@@ -211,10 +234,13 @@ def test_completing_with_json_answers_ok_or_the_fields_message(app, client, logi
     follow_up = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
     json = {"Accept": "application/json"}
     refused = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": " ", "version": "1"}, headers=json)
-    assert refused.status_code == 400 and refused.json["ok"] is False and refused.json["errors"]["outcome"]
-    done = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": "Reached", "version": "1"}, headers=json)
+    assert refused.status_code == 400 and refused.json["ok"] is False
+    assert refused.json["errors"] == {"outcome": ["Say what came of it."],
+                                      "call_result": ["Say whether you reached them."]}
+    call = {"outcome": "Reached", "call_result": "reached", "version": "1"}
+    done = client.post(f"/follow-ups/{follow_up}/complete", data=call, headers=json)
     assert done.status_code == 200 and done.json["ok"] is True
-    again = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": "Reached", "version": "1"}, headers=json)
+    again = client.post(f"/follow-ups/{follow_up}/complete", data=call, headers=json)
     assert again.status_code == 409 and again.json["ok"] is False
 
 

@@ -55,9 +55,11 @@ def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(
     first = add_follow_up(app, enquiry, today_of(app) - timedelta(days=2), owner=rita.id)
     second = add_follow_up(app, enquiry, today_of(app) - timedelta(days=1))
     assert badge(page(client)) == "2"
-    client.post(f"/follow-ups/{first}/complete", data={"outcome": "Reached", "version": "1", "next": "/follow-ups"})
+    client.post(f"/follow-ups/{first}/complete", data={"outcome": "Reached", "call_result": "reached",
+                                                       "version": "1", "next": "/follow-ups"})
     assert badge(page(client)) == "1"
-    client.post(f"/follow-ups/{second}/complete", data={"outcome": "Reached", "version": "1", "next": "/follow-ups"})
+    client.post(f"/follow-ups/{second}/complete", data={"outcome": "Reached", "call_result": "reached",
+                                                       "version": "1", "next": "/follow-ups"})
     assert badge(page(client)) is None
 
 

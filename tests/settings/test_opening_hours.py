@@ -87,7 +87,8 @@ def test_admin_saves_a_new_week_and_target_in_one_go_and_each_change_is_audited(
     ({"closes_0": "09:00"}, "closes_0", "The closing time must be after the opening time."),
     ({"closes_0": "08:59"}, "closes_0", "The closing time must be after the opening time."),
     ({"opens_4": "24:00"}, "opens_4", "Enter a time as HH:MM, from 00:00 to 23:59."),
-    ({"opens_4": "9:00"}, "opens_4", "Enter a time as HH:MM"),
+    ({"opens_4": "0900"}, "opens_4", "Enter a time as HH:MM"),
+    ({"opens_4": "9:0"}, "opens_4", "Enter a time as HH:MM"),
     ({"closes_4": "17:60"}, "closes_4", "Enter a time as HH:MM"),
     ({"opens_6": "noon", "closes_6": "18:00"}, "opens_6", "Enter a time as HH:MM"),
     ({"opens_2": "\uff10\uff19:\uff10\uff10"}, "opens_2", "Enter a time as HH:MM"),  # full-width digits
@@ -118,6 +119,31 @@ def test_a_week_with_no_open_day_is_refused(app, client, login_as):
     assert response.status_code == 200
     assert field_error(response, "week") == CLOSED_WEEK
     assert week_rows(app) == before
+
+
+def test_an_hour_typed_without_its_leading_zero_is_read_as_the_follow_up_forms_read_it(app, client, login_as):
+    login_as("admin")
+    response = client.post(URL, data=form_data(app, opens_4=" 9:30", closes_4="17:45"))
+    assert response.status_code == 302
+    assert week_rows(app)[4][1:3] == (time(9, 30), time(17, 45))
+
+
+def test_a_week_the_service_refuses_is_shown_above_the_form_with_400_and_nothing_saved(app, client, login_as,
+                                                                                     monkeypatch, audit_rows):
+    login_as("admin")
+    before, settings_before = week_rows(app), settings_row(app)
+
+    def refuse(*_args, **_kwargs):
+        raise services.InvalidWeek("Give the hours of all seven days.")
+
+    monkeypatch.setattr(services, "update_opening_hours", refuse)
+    response = client.post(URL, data=form_data(app, opens_2="08:00"))
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'data-testid="form-errors"' in body and "Give the hours of all seven days." in body
+    assert input_value(response, "opens_2") == "08:00"  # the input is kept
+    assert week_rows(app) == before and settings_row(app) == settings_before
+    assert not audit_rows(action=AuditAction.UPDATE)
 
 
 def test_a_form_opened_before_a_colleague_saved_is_refused_naming_them_and_saves_on_the_second_try(

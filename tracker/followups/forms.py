@@ -1,47 +1,27 @@
 """Forms for adding, completing (and scheduling the next), cancelling and rescheduling a follow-up."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import date
 
-from wtforms import BooleanField, DateField, Field, TextAreaField
+from wtforms import BooleanField, DateField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, StopValidation, ValidationError
-from wtforms.widgets import TimeInput
 
 from tracker.clock import clinic_today
 from tracker.enquiries.forms import CoercedIdSelect
+from tracker.enquiries.models import ContactOutcome
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUpKind, Priority
-from tracker.followups.services import TEAM, Details
-from tracker.forms import DateWithinYears, SelectField, TrackerForm, version_field
+from tracker.followups.services import TEAM, TEAM_LABEL, Details
+from tracker.forms import ClockTimeField, DateWithinYears, SelectField, TrackerForm, version_field
 
 KIND_CHOICES = [SelectChoice(k.value, k.label) for k in FollowUpKind]
 PRIORITY_CHOICES = [SelectChoice(p.value, p.label) for p in Priority]
+CALL_CHOICES = [SelectChoice(o.value, o.label) for o in ContactOutcome]
+NOT_A_CALL = "Not a call / don't log"
 YEARS_AHEAD = 2
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _BAD_TIME = "Enter a time from 00:00 to 23:59 (HH:MM), or leave it blank for all day."
 _ID = re.compile(r"[0-9]{1,10}")
-
-
-class ClockTimeField(Field):
-    """An optional time of day typed as HH:MM; blank is all day, anything else is refused beside the field."""
-
-    widget = TimeInput()
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
-
-    def process_formdata(self, valuelist) -> None:
-        self.data = None
-        text = (valuelist[0] if valuelist else "").strip()
-        if not text:
-            return
-        match = _CLOCK.fullmatch(text)
-        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
-            raise ValueError(_BAD_TIME)
-        self.data = time(int(match[1]), int(match[2]))
 
 
 class DueDateField(DateField):
@@ -125,7 +105,7 @@ def _due_on(label: str = "Due date", required: bool = True) -> DateField:
 
 
 def _due_time(label: str = "Time (optional)") -> ClockTimeField:
-    return ClockTimeField(label, description="Blank for any time that day.")
+    return ClockTimeField(label, description="Blank for any time that day.", message=_BAD_TIME)
 
 
 def _assignee(label: str = "Assigned to") -> SelectField:
@@ -142,21 +122,13 @@ def staff_choices(staff, keep=None) -> list[SelectChoice]:
     people = list(staff)
     if keep is not None and all(u.id != keep.id for u in people):
         people.append(keep)
-    return [SelectChoice(TEAM, "Reception team"),
+    return [SelectChoice(TEAM, TEAM_LABEL),
             *(SelectChoice(str(u.id), u.full_name if u.active else f"{u.full_name} (deactivated)") for u in people)]
 
 
 def assignee_id(value: str) -> int | None:
     """A validated assignee choice as a user id (None: the reception team)."""
     return None if value == TEAM else int(value)
-
-
-def next_working_day(week, today: date) -> date:
-    """Tomorrow, or the first day after it the clinic opens (the default due date)."""
-    for ahead in range(1, 8):
-        if week.is_working_day(today + timedelta(days=ahead)):
-            return today + timedelta(days=ahead)
-    return today + timedelta(days=1)
 
 
 class FollowUpForm(TrackerForm):
@@ -181,6 +153,10 @@ class CompleteForm(TrackerForm):
     outcome = TextAreaField("What came of it", render_kw={"rows": 3, "maxlength": 2000},
                             validators=[not_blank("Say what came of it."),
                                         Length(max=2000, message="Keep this under %(max)d characters.")])
+    call_result = SelectField("Call result", default="", validate_choice=False,
+                              choices=[SelectChoice("", NOT_A_CALL), *CALL_CHOICES],
+                              description="Logged on the enquiry: reaching them counts as contact.",
+                              validators=[from_the_list("Choose a call result from the list.")])
     schedule_next = BooleanField("Schedule the next follow-up")
     next_kind = _kind()
     next_due_on = _due_on(required=False)
@@ -193,18 +169,28 @@ class CompleteForm(TrackerForm):
     lost_reason = CoercedIdSelect("Why was it lost?", description="Only when moving it to lost.")
     version = version_field()
 
+    call_required = False  # a call-back's completion must say whether the enquirer answered
     NEXT = ("next_kind", "next_due_on", "next_due_time", "next_assigned_to", "next_priority", "next_note")
 
-    def set_choices(self, *, moves: list[tuple[str, str]], stage: Stage, reasons, staff) -> None:
-        """The stage moves the enquiry page offers (value, label), the lost reasons and the staff."""
+    def set_choices(self, *, kind: FollowUpKind, moves: list[tuple[str, str]], stage: Stage, reasons,
+                    staff) -> None:
+        """The call result (required for a call-back), the stage moves the enquiry page offers (value, label),
+        the lost reasons and the staff."""
+        self.call_required = kind is FollowUpKind.CALL_BACK
+        if self.call_required:
+            self.call_result.choices = [SelectChoice("", "— choose —"), *CALL_CHOICES]
+            self.call_result.flags.required = True
         self.move_to.choices = [SelectChoice("", f"Leave it at {stage.label.lower()}"),
                                 *(SelectChoice(value, label) for value, label in moves)]
         self.lost_reason.choices = [SelectChoice(None, "— choose —"), *(SelectChoice(r.id, r.label) for r in reasons)]
         self.next_assigned_to.choices = staff_choices(staff)
 
     def validate(self, extra_validators=None) -> bool:
-        """The next follow-up's fields count only when it is asked for; then it needs a date."""
+        """A call-back needs its call result; the next follow-up's fields count only when it is asked for (then it
+        needs a date); a move to lost needs its reason."""
         super().validate(extra_validators)
+        if self.call_required and not self.call_result.data and not self.call_result.errors:
+            self.call_result.errors.append("Say whether you reached them.")
         if not self.schedule_next.data:
             for name in self.NEXT:
                 self[name].errors = []
@@ -213,6 +199,10 @@ class CompleteForm(TrackerForm):
         if self.move_to.data == Stage.LOST.value and not self.lost_reason.errors and self.lost_reason.data is None:
             self.lost_reason.errors.append("Choose why the enquiry was lost.")
         return not self.form_errors and not any(field.errors for field in self)
+
+    def contact(self) -> ContactOutcome | None:
+        """The call to log with the completion, if it was one."""
+        return ContactOutcome(self.call_result.data) if self.call_result.data else None
 
     def then(self) -> Details | None:
         """The next follow-up asked for, if any."""

@@ -18,6 +18,7 @@ from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.followups.models import FollowUp, FollowUpStatus
+from tracker.followups.services import TEAM
 from tracker.permissions import Role
 
 SECTION_ROWS = 100  # rows shown per section; the heading says "showing 100 of N"
@@ -25,8 +26,6 @@ COUNT_CAP = 500  # a section counts this far and then says "500+"
 BADGE_CAP = 99  # the navigation badge says "99+" beyond this
 PEOPLE_CAP = 500
 EVERYONE = "all"
-TEAM = "team"
-TEAM_LABEL = "Reception team"
 SECTIONS = (("overdue", "Overdue"), ("today", "Due today"), ("week", "Next 7 days"))
 
 

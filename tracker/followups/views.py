@@ -18,7 +18,6 @@ from tracker.followups.forms import (
     FollowUpForm,
     RescheduleForm,
     assignee_id,
-    next_working_day,
     staff_choices,
 )
 from tracker.followups.models import FollowUp
@@ -50,7 +49,13 @@ def due_badge(follow_up: FollowUp) -> tuple[str, str] | None:
     return ("due today", "text-bg-warning") if follow_up.due_on == today else None
 
 
+def owner_name(follow_up: FollowUp) -> str:
+    """Whose it is: the assignee's name, or the reception team's."""
+    return follow_up.assigned_to.full_name if follow_up.assigned_to else services.TEAM_LABEL
+
+
 bp.add_app_template_global(due_text, "follow_up_due")
+bp.add_app_template_global(owner_name, "follow_up_owner")
 bp.add_app_template_global(due_badge, "follow_up_badge")
 bp.add_app_template_global(rules.label, "follow_up_rule")
 
@@ -141,7 +146,7 @@ def _step(follow_up_id: int, make_form, act, done, template: str):
 
 def _next_working_day():
     """The default due date: tomorrow, or the next day the clinic opens."""
-    return next_working_day(Week.load(), clinic_today())
+    return Week.load().next_working_day(clinic_today())
 
 
 def _for(follow_up: FollowUp) -> str:
@@ -210,17 +215,18 @@ def _complete_form(follow_up: FollowUp) -> CompleteForm:
                                   "next_assigned_to": str(follow_up.assigned_to_id or services.TEAM)})
     else:
         form = CompleteForm()
-    form.set_choices(moves=_moves(follow_up.enquiry), stage=follow_up.enquiry.stage,
+    form.set_choices(kind=follow_up.kind, moves=_moves(follow_up.enquiry), stage=follow_up.enquiry.stage,
                      reasons=settings.options(OptionKind.LOST_REASON), staff=active_staff())
     return form
 
 
 def _complete(follow_up: FollowUp, form: CompleteForm) -> FollowUp | None:
-    """Done, and in the same transaction the next one and the stage move the form asks for; the next one."""
+    """Done, and in the same transaction the call it was, the next one and the stage move the form asks for;
+    the next one."""
     move_to = Stage(form.move_to.data) if form.move_to.data else None
     reason = settings.active_option(OptionKind.LOST_REASON, form.lost_reason.data) if move_to is Stage.LOST else None
     return services.complete(follow_up, outcome=form.outcome.data, version=form.version.data, by_id=current_user.id,
-                             then=form.then(), move_to=move_to, lost_reason=reason)
+                             then=form.then(), move_to=move_to, lost_reason=reason, contact=form.contact())
 
 
 @bp.route("/follow-ups/<id:follow_up_id>/complete", methods=["GET", "POST"])

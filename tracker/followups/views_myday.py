@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from tracker.clock import clinic_today
 from tracker.db import utcnow
-from tracker.followups import bp, queries, rules
+from tracker.followups import bp, queries, rules, services
+from tracker.followups.forms import CALL_CHOICES
 from tracker.permissions import require
 
 
@@ -18,4 +19,5 @@ def my_day():
     sections = queries.my_day(scope, current_user, utcnow(), clinic_today())
     back = url_for("followups.my_day", person=scope.person or None)  # where completing one returns to
     return render_template("followups/my_day.html", sections=sections, scope=scope, staff=staff, back=back,
-                           rule_label=rules.label, team_label=queries.TEAM_LABEL)
+                           rule_label=rules.label, team_label=services.TEAM_LABEL,
+                           can_edit=current_user.can("followup.edit"), call_choices=CALL_CHOICES)

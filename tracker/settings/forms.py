@@ -1,13 +1,11 @@
 """The settings page's forms: the clinic's defaults, list entries, and the opening hours."""
 
-import re
 from datetime import time
 
 from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, StopValidation
-from wtforms.widgets import TimeInput
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from tracker.forms import TrackerForm, version_field
+from tracker.forms import ClockTimeField, TrackerForm, version_field
 from tracker.settings.models import WEEKDAYS, OptionKind
 
 # What one entry of each list is called, for labels and buttons ("Add lost reason").
@@ -65,13 +63,6 @@ class VersionForm(TrackerForm):
 # --- opening hours ----------------------------------------------------------------------------
 
 _HOURS = "Enter a whole number of opening hours from 1 to 48."
-_CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")  # [0-9], not \d: \d matches any script's digits
-
-
-def parse_clock(text: str) -> time | None:
-    """A time typed as HH:MM (00:00 to 23:59), or None for anything else."""
-    text = text.strip()
-    return time(int(text[:2]), int(text[3:])) if _CLOCK.fullmatch(text) else None
 
 
 def clock_text(value: time | None) -> str:
@@ -79,22 +70,8 @@ def clock_text(value: time | None) -> str:
     return "" if value is None else f"{value:%H:%M}"
 
 
-class ClockField(StringField):
-    """A wall-clock time typed as HH:MM (a browser's time input sends that); empty is allowed, the text is kept."""
-
-    widget = TimeInput()
-
-    def process_formdata(self, valuelist):
-        self.data = valuelist[0] if valuelist else ""
-
-    def pre_validate(self, form):
-        if (self.data or "").strip() and parse_clock(self.data) is None:
-            raise StopValidation("Enter a time as HH:MM, from 00:00 to 23:59.")
-
-    @property
-    def time(self) -> time | None:
-        """The time entered, None when empty (or not a time)."""
-        return parse_clock(self.data or "")
+def _clock(label: str) -> ClockTimeField:
+    return ClockTimeField(label, message="Enter a time as HH:MM, from 00:00 to 23:59.")
 
 
 class OpeningHoursForm(TrackerForm):
@@ -114,13 +91,13 @@ class OpeningHoursForm(TrackerForm):
         super().__init__(*args, **kwargs)
         self.week_errors: list[str] = []  # the week as a whole: no open day
 
-    def day(self, weekday: int) -> tuple[ClockField, ClockField]:
+    def day(self, weekday: int) -> tuple[ClockTimeField, ClockTimeField]:
         """The opening and closing time fields of one day."""
         return self[f"opens_{weekday}"], self[f"closes_{weekday}"]
 
     def week(self) -> list[tuple[time | None, time | None]]:
         """(opens, closes) for each day, Monday first; (None, None) when closed."""
-        return [(opens.time, closes.time) for opens, closes in map(self.day, range(7))]
+        return [(opens.data, closes.data) for opens, closes in map(self.day, range(7))]
 
     def day_versions(self) -> list[int]:
         """The version of each day's row the form was opened on, Monday first."""
@@ -134,11 +111,11 @@ class OpeningHoursForm(TrackerForm):
             opens, closes = self.day(weekday)
             if opens.errors or closes.errors:
                 continue
-            if (opens.time is None) != (closes.time is None):
-                empty = opens if opens.time is None else closes
+            if (opens.data is None) != (closes.data is None):
+                empty = opens if opens.data is None else closes
                 empty.errors.append("Enter both times, or leave both empty if the clinic is closed that day.")
                 valid = False
-            elif opens.time is not None and closes.time <= opens.time:
+            elif opens.data is not None and closes.data <= opens.data:
                 closes.errors.append("The closing time must be after the opening time.")
                 valid = False
         if valid and all(opens is None for opens, _ in self.week()):
@@ -153,8 +130,8 @@ class OpeningHoursForm(TrackerForm):
 
 
 for _weekday, _name in enumerate(WEEKDAYS):
-    setattr(OpeningHoursForm, f"opens_{_weekday}", ClockField("Opens"))
-    setattr(OpeningHoursForm, f"closes_{_weekday}", ClockField("Closes"))
+    setattr(OpeningHoursForm, f"opens_{_weekday}", _clock("Opens"))
+    setattr(OpeningHoursForm, f"closes_{_weekday}", _clock("Closes"))
     setattr(OpeningHoursForm, f"version_{_weekday}", version_field())
 
 
@@ -162,7 +139,7 @@ def opening_hours_data(week: list, settings) -> dict:
     """The form's values for the saved week and settings."""
     data = {"first_contact_hours": settings.first_contact_hours, "version": settings.version}
     for day in week:
-        data.update({f"opens_{day.weekday}": clock_text(day.opens), f"closes_{day.weekday}": clock_text(day.closes),
+        data.update({f"opens_{day.weekday}": day.opens, f"closes_{day.weekday}": day.closes,
                      f"version_{day.weekday}": day.version})
     return data
 

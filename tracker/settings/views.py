@@ -166,6 +166,10 @@ def opening_hours():
             form.take_current_versions(week, settings)
             form.form_errors.append(error.message)
             return _hours_page(form, week_differences(form, week, settings), 409)
+        except services.InvalidWeek as error:  # the form checks the same, so only a changed rule lands here
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            return _hours_page(form, status=400)
         db.session.commit()
         flash("Opening hours saved.", "success")
         return redirect(url_for("settings.index", _anchor="opening-hours"))

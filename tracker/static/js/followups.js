@@ -23,20 +23,38 @@
     return messages.join(" ");
   }
 
-  function showError(form, message) {
-    var input = form.elements.outcome;
-    var box = form.querySelector("[data-error]");
-    box.textContent = message;
-    input.classList.add("is-invalid");
-    input.setAttribute("aria-invalid", "true");
-    input.focus();
+  function fields(form) {
+    // The call result (call-backs only) and the outcome, in the order they are shown.
+    return ["call_result", "outcome"].map(function (name) { return form.elements[name]; })
+      .filter(Boolean);
+  }
+
+  function showError(form, message, names) {
+    var invalid = fields(form).filter(function (field) { return !names || names.indexOf(field.name) !== -1; });
+    if (!invalid.length) { invalid = [form.elements.outcome]; }
+    form.querySelector("[data-error]").textContent = message;
+    invalid.forEach(function (field) {
+      field.classList.add("is-invalid");
+      field.setAttribute("aria-invalid", "true");
+    });
+    invalid[0].focus();
   }
 
   function clearError(form) {
-    var input = form.elements.outcome;
     form.querySelector("[data-error]").textContent = "";
-    input.classList.remove("is-invalid");
-    input.removeAttribute("aria-invalid");
+    fields(form).forEach(function (field) {
+      field.classList.remove("is-invalid");
+      field.removeAttribute("aria-invalid");
+    });
+  }
+
+  function missing(form) {
+    // What the server would refuse anyway, said before sending: field name → message.
+    var errors = {};
+    var call = form.elements.call_result;
+    if (call && !call.value) { errors.call_result = ["Say whether you reached them."]; }
+    if (!form.elements.outcome.value.trim()) { errors.outcome = ["Say what came of it."]; }
+    return errors;
   }
 
   function removeRow(row) {
@@ -50,7 +68,7 @@
       if (lower(badge, "[data-count]") === 0) { badge.hidden = true; }
     }
     if (next) {
-      next.querySelector("input[name=outcome]").focus();
+      fields(next.querySelector("form[data-inline-complete]"))[0].focus();
     } else {
       section.querySelector("table").closest(".table-responsive").remove();
       section.querySelector("[data-empty]").hidden = false;
@@ -64,8 +82,9 @@
     var form = event.currentTarget;
     event.preventDefault();
     clearError(form);
-    if (!form.elements.outcome.value.trim()) {
-      showError(form, "Say what came of it.");
+    var errors = missing(form);
+    if (Object.keys(errors).length) {
+      showError(form, firstMessage(errors), Object.keys(errors));
       return;
     }
     var button = form.querySelector("button[type=submit]");
@@ -90,7 +109,8 @@
         message = "Not saved: " + (result.data.conflict || "someone else changed this follow-up") +
           ". Reload the page to see it as it is now.";
       }
-      showError(form, message || "That did not save; please try again.");
+      showError(form, message || "That did not save; please try again.",
+                result.data.errors ? Object.keys(result.data.errors) : null);
     }).catch(function () {
       button.disabled = false;
       showError(form, "The clinic tracker could not be reached; nothing was saved. Please try again.");
