@@ -483,3 +483,33 @@ def test_reassigning_the_enquiry_hands_its_rules_follow_ups_to_the_new_owner_but
     call, by_hand = follow_ups(app, enquiry_id)
     assert (call.rule, call.assigned_to_id) == ("first_contact", second.id)
     assert (by_hand.rule, by_hand.assigned_to_id) == (None, first.id)
+
+
+def test_cancelling_a_booked_session_cancels_its_reminder(app, make_enquiry, make_user):
+    specialist = make_user("specialist")
+    c = course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)])
+    first, second = book(app, c, [(0, 1, local(next_weekday(app, 2, weeks_ahead=3), "10:00")),
+                                  (0, 2, local(next_weekday(app, 2, weeks_ahead=8), "10:00"))])
+    with app.app_context():
+        appointment = db.session.get(Appointment, second)
+        bookings.cancel(appointment, "Away that week", by_id=None, version=appointment.version)
+        db.session.commit()
+    reminders = {f.rule_key: f for f in follow_ups(app, c.enquiry_id, "session_reminder")}
+    assert reminders[f"appointment-{first}"].status is FollowUpStatus.OPEN
+    assert (reminders[f"appointment-{second}"].status, reminders[f"appointment-{second}"].cancel_reason) == (
+        FollowUpStatus.CANCELLED, "The treatment session was cancelled")
+
+
+def test_archiving_cancels_even_the_aftercare_and_reviews_that_outlive_a_lost_enquiry(app, make_enquiry, make_user):
+    specialist = make_user("specialist")
+    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", sessions=1)])  # aftercare, then completed
+    session_id = add_session(app, c, 0, 1, local(clinic_today_of(app) - timedelta(days=1), "10:00"))
+    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    record_done(app, session_id, specialist.id)
+    assert [f.status for f in follow_ups(app, c.enquiry_id, "aftercare")] == [FollowUpStatus.OPEN]
+    with app.app_context():
+        enquiry = db.session.get(Enquiry, c.enquiry_id)
+        enquiries.archive(enquiry, version=enquiry.version)
+        db.session.commit()
+    assert {(f.status, f.cancel_reason) for f in follow_ups(app, c.enquiry_id) if f.rule in ("aftercare", "reviews")
+            } == {(FollowUpStatus.CANCELLED, "The enquiry was archived")}

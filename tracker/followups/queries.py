@@ -21,7 +21,7 @@ from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.followups.services import TEAM
 from tracker.permissions import Role
 
-SECTION_ROWS = 100  # rows shown per section; the heading says "showing 100 of N"
+SECTION_ROWS = 50  # rows shown per section (a day's work, and more); the heading says "showing 50 of N"
 COUNT_CAP = 500  # a section counts this far and then says "500+"
 BADGE_CAP = 99  # the navigation badge says "99+" beyond this
 PEOPLE_CAP = 500
