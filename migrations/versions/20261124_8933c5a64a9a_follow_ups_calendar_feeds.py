@@ -15,6 +15,10 @@ New tables only, plus one new column:
 - opening_hours: seven rows, Monday to Friday 09:00-18:00 and the weekend closed, for the administrator
   to change.
 - clinic_settings.first_contact_hours: 2 for the existing row (the call-back target in opening hours).
+- enquiries.next_follow_up_at: when the enquiry's soonest open follow-up falls overdue, kept by the rules;
+  empty for every existing enquiry (none has a follow-up yet: `flask apply-follow-up-rules` gives them theirs).
+  An index of the live enquiries by it, stage and received time serves the "no open follow-up" filter
+  (those without one at a stage are one range). Added in place (ALTER TABLE ADD COLUMN), so no table is rebuilt.
 Every existing row is kept.
 """
 
@@ -129,9 +133,17 @@ def upgrade():
 
     _seed_opening_hours()
 
+    op.add_column("enquiries", sa.Column("next_follow_up_at", sa.DateTime(timezone=True), nullable=True))
+    live = sa.text("archived_at IS NULL")
+    op.create_index("ix_enquiries_next_follow_up_at_stage", "enquiries", ["next_follow_up_at", "stage", "received_at"],
+                    sqlite_where=live, postgresql_where=live)
+
 
 
 def downgrade():
+    op.drop_index("ix_enquiries_next_follow_up_at_stage", table_name="enquiries")
+    with op.batch_alter_table("enquiries", schema=None) as batch_op:
+        batch_op.drop_column("next_follow_up_at")
     with op.batch_alter_table('clinic_settings', schema=None) as batch_op:
         batch_op.drop_column('first_contact_hours')
 

@@ -29,12 +29,12 @@ def demo_app(tmp_path_factory):
         db.engine.dispose()
 
 
-def _statements(app, url: str, user: User) -> list[tuple[str, tuple]]:
-    """The statements reading follow_ups while the page is served, with their parameters."""
+def _statements(app, url: str, user: User, table: str = "follow_ups") -> list[tuple[str, tuple]]:
+    """The statements reading `table` while the page is served, with their parameters."""
     seen: list[tuple[str, tuple]] = []
 
     def before(_conn, _cursor, statement, parameters, *_args):
-        if "follow_ups" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+        if table in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             seen.append((statement, parameters))
 
     client = app.test_client()
@@ -87,6 +87,15 @@ def test_the_feed_reads_follow_ups_through_an_index_never_a_table_scan(demo_app)
     for statement, parameters in statements:
         plan = _plan(demo_app, statement, parameters)
         assert not FULL_SCAN.search(plan), f"{statement}\n{plan}"
+
+
+def test_the_no_open_follow_up_filter_reads_its_own_index_and_never_the_follow_ups(demo_app):
+    reception = _user(demo_app, "reception@demo.example")
+    url = "/enquiries?no_followup=y"
+    # Only the navigation's overdue count reads follow-ups, as on the unfiltered list.
+    assert len(_statements(demo_app, url, reception)) == len(_statements(demo_app, "/enquiries", reception)) == 1
+    plans = [_plan(demo_app, *each) for each in _statements(demo_app, url, reception, "next_follow_up_at")]
+    assert plans and all("ix_enquiries_next_follow_up_at_stage" in plan for plan in plans), plans
 
 
 def test_the_demo_holds_enough_follow_ups_for_the_plans_to_mean_something(demo_app):

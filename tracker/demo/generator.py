@@ -14,6 +14,7 @@ from tracker.demo.names import People
 from tracker.demo.refs import Refs, by_label
 from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
+from tracker.followups.models import FollowUpStatus
 from tracker.patients.models import ConsentMethod, ContactMethod
 
 # Phone most, then the web form, social media, e-mail, walk-ins, referrals and the rest.
@@ -179,12 +180,16 @@ class DemoData:
             "received_at": at, "logged_by_id": logged_by,
             "assigned_to_id": logged_by if rng.random() < 0.7 else choice(rng, refs.reception),
             "stage": Stage.NEW, "first_contacted_at": None, "lost_from_stage": None, "lost_reason_id": None,
-            "lost_note": None, "created_at": at, "updated_at": at, "version": 1,
+            "lost_note": None, "created_at": at, "updated_at": at, "version": 1, "next_follow_up_at": None,
         }
         rows.enquiries.append(enquiry)
         marks = Marks.of(rows)
         last = self.funnel.follow(enquiry, received, patient_id in self.email_only, concerns)
+        first_follow_up = len(rows.follow_ups)
         self.follow_ups.write(rows, enquiry, received, marks)
+        # What the rules keep on the enquiry: when its soonest open follow-up falls overdue (None: no next step).
+        enquiry["next_follow_up_at"] = min((row["overdue_at"] for row in rows.follow_ups[first_follow_up:]
+                                            if row["status"] is FollowUpStatus.OPEN), default=None)
         enquiry["updated_at"] = self.cal.stored(last)
         stage = enquiry["stage"]  # where the funnel left it; the link rows carry it
         rows.enquiry_concerns.extend({"enquiry_id": enquiry_id, "concern": c, "stage": stage} for c in concerns)

@@ -114,7 +114,14 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
                       live_index("ix_enquiries_assigned_to_id_stage", "assigned_to_id", "stage"),
                       live_index("ix_enquiries_first_contacted_at_stage", "first_contacted_at", "stage", "received_at"),
                       Index("uq_enquiries_id_stage", "id", "stage", unique=True),  # the link rows' key
+                      # "No open follow-up": next_follow_up_at IS NULL and the stage are two equalities, so the
+                      # enquiries without a next step at one stage are one contiguous range, newest last.
+                      live_index("ix_enquiries_next_follow_up_at_stage", "next_follow_up_at", "stage", "received_at"),
                       archived_index("enquiries"))
+    # next_follow_up_at is kept by the follow-up rules from the follow-ups themselves: no one edits it, so it is
+    # neither in the trail nor a reason for someone's open edit form to be stale.
+    __audit_exclude__ = frozenset({"next_follow_up_at"})
+    __version_ignore__ = frozenset({"next_follow_up_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -130,6 +137,8 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
     lost_note: Mapped[Optional[str]] = mapped_column(Text)
     archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # When its soonest open follow-up falls overdue; None: no next step (kept by tracker.followups.rules).
+    next_follow_up_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     patient = relationship("Patient", lazy="raise", backref="enquiries")
     source = relationship("Option", foreign_keys=[source_id], lazy="raise")

@@ -4,10 +4,8 @@ Every statement here reads a bounded number of index entries, whatever the size 
 the list walks an index in its sort order and stops after a page, and the stage counts stop at
 COUNT_CAP. So the list costs the same with ten thousand enquiries as with a million.
 
-One filter is the exception: "no open follow-up" checks each enquiry in the range for an open
-follow-up (NOT EXISTS, one probe of ix_follow_ups_enquiry_id_status each, never the table). Where
-nearly every open enquiry has its next step, as it should, few match, and its counts and list read
-the open stages' index ranges through to the end: one index probe per open enquiry.
+"No open follow-up" reads enquiries.next_follow_up_at, which the follow-up rules keep (None: no next
+step), through a partial index of just the live enquiries without one, so it too stays bounded.
 """
 
 from dataclasses import dataclass, replace
@@ -31,7 +29,6 @@ from tracker.clock import local_day_end, local_day_start
 from tracker.enquiries.models import Channel, Concern, Enquiry, EnquiryConcern, enquiry_treatments
 from tracker.enquiries.stages import CLOSED_STAGES, OPEN_STAGES, Stage
 from tracker.extensions import db
-from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.patients.models import Patient
 from tracker.settings.hours import Week
 from tracker.settings.services import clinic_settings
@@ -94,7 +91,7 @@ def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) 
         conditions.append(col(Enquiry.first_contacted_at).is_(None))
     if filters.no_followup:
         conditions.append(col(Enquiry.stage).in_(OPEN_STAGES))
-        conditions.append(~exists().where(FollowUp.enquiry_id == Enquiry.id, FollowUp.status == FollowUpStatus.OPEN))
+        conditions.append(Enquiry.next_follow_up_at.is_(None))
     return conditions
 
 

@@ -382,7 +382,8 @@ def _apply_rule(rule: Rule, facts: Facts, closed: str | None) -> None:
         else:
             services.reopen_by_rule(made, details)  # the enquiry was reopened or restored
     for follow_up in facts.follow_ups:
-        if follow_up.rule == rule.name and follow_up.is_open and follow_up.rule_key not in wanted:
+        if (follow_up.rule == rule.name and follow_up.rule_key is not None and follow_up.is_open
+                and follow_up.rule_key not in wanted):
             services.cancel_by_rule(follow_up, (closed if closed and not keep else None) or rule.gone(facts, follow_up))
 
 
@@ -413,6 +414,16 @@ def apply(enquiry_ids: set[int], reassigned: dict[int, int | None] | None = None
             for follow_up in facts.follow_ups:
                 if follow_up.rule is None and follow_up.is_open:
                     services.cancel_by_rule(follow_up, closed)
+        _keep_next_step(facts.enquiry, facts.follow_ups)
+
+
+def _keep_next_step(enquiry: Enquiry, follow_ups: list[FollowUp]) -> None:
+    """Note on the enquiry when its soonest open follow-up falls overdue (None: it has no next step), which the
+    enquiry list's "no open follow-up" filter reads through an index of its own."""
+    soonest = min((f.overdue_at for f in follow_ups if f.is_open), default=None)
+    if enquiry.next_follow_up_at != soonest:
+        enquiry.next_follow_up_at = soonest
+        enquiry.by_rules = True  # not mapped: the triggers need not run the rules again for this
 
 
 def run_for(enquiry_ids: set[int], reassigned: dict[int, int | None] | None = None) -> None:

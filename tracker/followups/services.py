@@ -105,7 +105,9 @@ def _new(enquiry_id: int, details: Details, *, by_id: int | None, rule: str | No
 
 def add_from_rule(enquiry_id: int, details: Details, *, rule: str, rule_key: str) -> FollowUp:
     """A follow-up a rule made (tracker.followups.rules); the rules check it applies and is not a duplicate."""
-    return _new(enquiry_id, details, by_id=None, rule=rule, rule_key=rule_key)
+    follow_up = _new(enquiry_id, details, by_id=None, rule=rule, rule_key=rule_key)
+    follow_up.by_rules = True  # not mapped: tells the triggers this needs no second look
+    return follow_up
 
 
 def _check_open(follow_up: FollowUp, version: int) -> None:
@@ -163,7 +165,7 @@ def cancel_by_rule(follow_up: FollowUp, reason: str) -> None:
     """Cancel a follow-up that no longer applies (the rules say why); nobody did it by hand."""
     _close(follow_up, FollowUpStatus.CANCELLED, by_id=None)
     follow_up.cancel_reason = reason
-    follow_up.closed_by_rule = True  # not mapped: tells the triggers this needs no second look
+    follow_up.by_rules = True  # not mapped: tells the triggers this needs no second look
 
 
 def reopen_by_rule(follow_up: FollowUp, details: Details) -> None:
@@ -173,6 +175,7 @@ def reopen_by_rule(follow_up: FollowUp, details: Details) -> None:
     follow_up.due_on, follow_up.due_time = details.due_on, details.due_time
     follow_up.overdue_at = overdue_instant(details.due_on, details.due_time)
     follow_up.assigned_to_id = details.assigned_to_id
+    follow_up.by_rules = True
 
 
 def _hand_over(follow_up: FollowUp, to_id: int | None, why: str, *, by_id: int | None) -> Reschedule:
@@ -187,6 +190,7 @@ def _hand_over(follow_up: FollowUp, to_id: int | None, why: str, *, by_id: int |
 
 def hand_over_by_rule(follow_up: FollowUp, to_id: int | None, why: str) -> Reschedule:
     """Give an open follow-up to someone else (None: the team) without a person doing it; kept in its history."""
+    follow_up.by_rules = True
     return _hand_over(follow_up, to_id, why, by_id=None)
 
 

@@ -20,21 +20,25 @@ _REASSIGNED = "followup_rules_reassigned"  # enquiry id → its owner before the
 WATCHED = (Enquiry, ContactAttempt, Appointment, TreatmentPlan)
 
 
+def _by_rules(obj) -> bool:
+    """Changed by the rules themselves (they keep their own books): read once, then forgotten."""
+    flagged = getattr(obj, "by_rules", False)
+    if flagged:
+        obj.by_rules = False
+    return flagged
+
+
 def _enquiry_id(obj) -> int | None:
+    """The enquiry a changed object belongs to, if the rules should look at it again."""
     if isinstance(obj, Enquiry):
         return obj.id
-    return obj.enquiry_id if isinstance(obj, WATCHED) else None
-
-
-def _closed_by_hand(obj) -> bool:
-    """A follow-up someone closed, which can call for the next one (the second decision chase)."""
-    return (isinstance(obj, FollowUp) and not getattr(obj, "closed_by_rule", False)
-            and inspect(obj).attrs.status.history.has_changes())
+    if isinstance(obj, (*WATCHED, FollowUp)):  # a follow-up added, closed or moved by hand changes the next step
+        return obj.enquiry_id
+    return None
 
 
 def _note_touched(session: Session, _flush_context) -> None:
-    touched = {_enquiry_id(obj) for obj in session.new | session.dirty}
-    touched |= {obj.enquiry_id for obj in session.dirty if _closed_by_hand(obj)}
+    touched = {_enquiry_id(obj) for obj in session.new | session.dirty if not _by_rules(obj)}
     touched.discard(None)
     if touched:
         session.info.setdefault(_PENDING, set()).update(touched)
