@@ -15,7 +15,7 @@ from tracker.enquiries.models import Channel, ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups import rules, services
-from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus
+from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Reschedule
 from tracker.patients.models import Patient
 from tracker.plans import decisions
 from tracker.plans import services as plans
@@ -405,6 +405,9 @@ def test_reopening_a_lost_enquiry_brings_back_the_follow_ups_cancelled_when_it_w
         db.session.commit()
     [call] = follow_ups(app, enquiry_id, "first_contact")
     assert (call.status, call.cancel_reason, call.closed_at) == (FollowUpStatus.OPEN, None, None)
+    with app.app_context():  # reopening is kept in its history
+        [move] = db.session.scalars(select(Reschedule).where(Reschedule.follow_up_id == call.id)).all()
+        assert (move.note, move.by_id) == ("The enquiry is open again", None)
 
 
 def test_restoring_an_archived_enquiry_brings_back_its_rules_follow_ups(app, make_patient):
@@ -513,3 +516,30 @@ def test_archiving_cancels_even_the_aftercare_and_reviews_that_outlive_a_lost_en
         db.session.commit()
     assert {(f.status, f.cancel_reason) for f in follow_ups(app, c.enquiry_id) if f.rule in ("aftercare", "reviews")
             } == {(FollowUpStatus.CANCELLED, "The enquiry was archived")}
+
+
+def test_a_savepoint_rolled_back_does_not_make_the_rules_forget_what_came_before_it(app, make_patient):
+    patient_id = make_patient()
+    with app.app_context():
+        details = enquiries.EnquiryDetails(channel=Channel.PHONE, received_at=datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+        enquiry = enquiries.log_enquiry(db.session.get(Patient, patient_id), details, by_id=None)
+        db.session.flush()
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            raise RuntimeError("an inner step failed and was rolled back")
+        db.session.commit()
+        enquiry_id = enquiry.id
+    assert [f.status for f in follow_ups(app, enquiry_id, "first_contact")] == [FollowUpStatus.OPEN]
+
+
+def test_reassigning_from_a_deactivated_colleague_hands_the_teams_rule_follow_ups_to_the_new_owner(
+        app, make_patient, make_user):
+    gone, new_owner = make_user("reception", active=False), make_user("reception")
+    enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), assigned_to_id=gone.id)
+    assert [f.assigned_to_id for f in follow_ups(app, enquiry_id, "first_contact")] == [None]
+    with app.app_context():
+        enquiry = enquiries.get_enquiry(enquiry_id)
+        details = enquiries.EnquiryDetails(channel=enquiry.channel, received_at=enquiry.received_at,
+                                           assigned_to_id=new_owner.id)
+        enquiries.update_enquiry(enquiry, details, version=enquiry.version)
+        db.session.commit()
+    assert [f.assigned_to_id for f in follow_ups(app, enquiry_id, "first_contact")] == [new_owner.id]

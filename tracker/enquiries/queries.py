@@ -5,7 +5,8 @@ the list walks an index in its sort order and stops after a page, and the stage 
 COUNT_CAP. So the list costs the same with ten thousand enquiries as with a million.
 
 "No open follow-up" reads enquiries.next_follow_up_at, which the follow-up rules keep (None: no next
-step), through a partial index of just the live enquiries without one, so it too stays bounded.
+step), through the live index on (next_follow_up_at, stage, received_at), where the enquiries without one
+at a stage are one range, so it too stays bounded.
 """
 
 from dataclasses import dataclass, replace

@@ -314,23 +314,30 @@ def label(rule_name: str | None) -> str | None:
 
 # --- running them -------------------------------------------------------------------------
 
+# Everything is read afresh: the session's own changes are flushed by then, and another transaction may have
+# committed changes to the enquiry while this one waited for its lock.
+_FRESH = {"populate_existing": True}
+
+
 def _facts(enquiry_id: int, week: Week, first_contact_hours: int) -> Facts | None:
-    enquiry = db.session.get(Enquiry, enquiry_id)
+    # Two transactions changing one enquiry at once must not both decide a follow-up is still to be made (the
+    # unique index would refuse the second at commit), nor keep its next step from a stale copy: the rules take
+    # the enquiry's row lock first and then read it and its rows as committed (PostgreSQL; SQLite's writers
+    # already queue). FOR NO KEY UPDATE: rows that only point at the enquiry need not wait.
+    enquiry = db.session.scalar(select(Enquiry).where(Enquiry.id == enquiry_id).with_for_update(key_share=True)
+                                .execution_options(**_FRESH))
     if enquiry is None:
         return None
-    # Two transactions changing one enquiry at once must not both decide a follow-up is still to be made (the
-    # unique index would refuse the second at commit): the rules take the enquiry's row lock first (PostgreSQL;
-    # SQLite's writers already queue). FOR NO KEY UPDATE: rows that only point at the enquiry need not wait.
-    db.session.execute(select(Enquiry.id).where(Enquiry.id == enquiry_id).with_for_update(key_share=True))
     attempts = list(db.session.scalars(select(ContactAttempt).where(ContactAttempt.enquiry_id == enquiry_id)
-                                       .order_by(ContactAttempt.at, ContactAttempt.id)))
+                                       .order_by(ContactAttempt.at, ContactAttempt.id).execution_options(**_FRESH)))
     appointments = list(db.session.scalars(
         select(Appointment).where(Appointment.enquiry_id == enquiry_id)
-        .options(joinedload(Appointment.plan_item).joinedload(PlanItem.treatment))))
+        .options(joinedload(Appointment.plan_item).joinedload(PlanItem.treatment)).execution_options(**_FRESH)))
     plans = list(db.session.scalars(
         select(TreatmentPlan).where(TreatmentPlan.enquiry_id == enquiry_id)
-        .options(selectinload(TreatmentPlan.items).joinedload(PlanItem.treatment))))
-    follow_ups = list(db.session.scalars(select(FollowUp).where(FollowUp.enquiry_id == enquiry_id)))
+        .options(selectinload(TreatmentPlan.items).joinedload(PlanItem.treatment)).execution_options(**_FRESH)))
+    follow_ups = list(db.session.scalars(select(FollowUp).where(FollowUp.enquiry_id == enquiry_id)
+                                         .execution_options(**_FRESH)))
     return Facts(enquiry, attempts, appointments, plans, follow_ups, week, first_contact_hours)
 
 
@@ -380,7 +387,7 @@ def _apply_rule(rule: Rule, facts: Facts, closed: str | None) -> None:
         if made is None:
             facts.follow_ups.append(services.add_from_rule(enquiry.id, details, rule=rule.name, rule_key=key))
         else:
-            services.reopen_by_rule(made, details)  # the enquiry was reopened or restored
+            services.reopen_by_rule(made, details, "The enquiry is open again")
     for follow_up in facts.follow_ups:
         if (follow_up.rule == rule.name and follow_up.rule_key is not None and follow_up.is_open
                 and follow_up.rule_key not in wanted):
@@ -390,6 +397,8 @@ def _apply_rule(rule: Rule, facts: Facts, closed: str | None) -> None:
 def _follow_the_owner(facts: Facts, previous_owner: int | None) -> None:
     """The enquiry changed hands: its open rule-made follow-ups that were with the previous owner go to the new one."""
     owner = _owner(facts.enquiry)
+    previous = db.session.get(User, previous_owner) if previous_owner else None
+    previous_owner = previous.id if previous is not None and previous.active else None  # else: the team's
     for follow_up in facts.follow_ups:
         if follow_up.rule and follow_up.is_open and follow_up.assigned_to_id == previous_owner != owner:
             services.hand_over_by_rule(follow_up, owner, "The enquiry was reassigned")

@@ -168,8 +168,13 @@ def cancel_by_rule(follow_up: FollowUp, reason: str) -> None:
     follow_up.by_rules = True  # not mapped: tells the triggers this needs no second look
 
 
-def reopen_by_rule(follow_up: FollowUp, details: Details) -> None:
-    """Open again a follow-up the rules cancelled when its enquiry closed, now that it is open again."""
+def reopen_by_rule(follow_up: FollowUp, details: Details, why: str) -> None:
+    """Open again a follow-up the rules cancelled when its enquiry closed, now that it is open again; its new date
+    and owner are kept in its history (the cancellation stays in the audit trail)."""
+    db.session.add(Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on,
+                              from_due_time=follow_up.due_time, to_due_on=details.due_on, to_due_time=details.due_time,
+                              from_assigned_to_id=follow_up.assigned_to_id, to_assigned_to_id=details.assigned_to_id,
+                              note=why, at=utcnow(), by_id=None))
     follow_up.status = FollowUpStatus.OPEN
     follow_up.closed_at = follow_up.closed_by_id = follow_up.cancel_reason = None
     follow_up.due_on, follow_up.due_time = details.due_on, details.due_time
@@ -238,7 +243,12 @@ def for_enquiry(enquiry_id: int, *, limit: int = 200) -> list[FollowUp]:
 
 def hand_to_team(user: User, *, by_id: int | None) -> int:
     """Give a deactivated user's open follow-ups to the reception team, each move kept in its history."""
-    stmt = select(FollowUp).where(FollowUp.assigned_to_id == user.id, FollowUp.status == FollowUpStatus.OPEN)
+    mine = (FollowUp.assigned_to_id == user.id, FollowUp.status == FollowUpStatus.OPEN)
+    # Their enquiries first, in id order, as the rules lock them: a colleague completing one of these follow-ups
+    # (enquiry, then follow-up) then waits here rather than deadlocking against this request.
+    db.session.execute(select(Enquiry.id).where(Enquiry.id.in_(select(FollowUp.enquiry_id).where(*mine)))
+                       .order_by(Enquiry.id).with_for_update(key_share=True))
+    stmt = select(FollowUp).where(*mine).order_by(FollowUp.id)
     moved = 0
     for follow_up in db.session.scalars(stmt):
         _hand_over(follow_up, None, f"{user.full_name} was deactivated", by_id=by_id)

@@ -62,9 +62,15 @@ def _run_rules(session: Session) -> None:
         rules.run_for(pending, session.info.pop(_REASSIGNED, None))
 
 
-def _forget(session: Session, *_args) -> None:
+def _forget(session: Session, transaction) -> None:
+    """The transaction is over (committed or rolled back): nothing is pending, and no change is the rules' own."""
+    if transaction.parent is not None:  # a savepoint: the changes before it still count
+        return
     session.info.pop(_PENDING, None)
     session.info.pop(_REASSIGNED, None)
+    for obj in [*session.identity_map.values(), *session.new]:
+        if getattr(obj, "by_rules", False):
+            obj.by_rules = False
 
 
 def install() -> None:
@@ -72,5 +78,4 @@ def install() -> None:
     if not event.contains(Session, "after_flush", _note_touched):
         event.listen(Session, "after_flush", _note_touched)
         event.listen(Session, "before_commit", _run_rules)
-        event.listen(Session, "after_rollback", _forget)
-        event.listen(Session, "after_commit", _forget)
+        event.listen(Session, "after_transaction_end", _forget)
