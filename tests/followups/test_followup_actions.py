@@ -355,14 +355,20 @@ def test_rescheduling_to_the_same_date_time_and_person_is_refused(app, client, l
 # --- conflicts, closed and archived -----------------------------------------------------------
 
 
-def test_a_stale_version_answers_409_naming_who_changed_it_and_saves_nothing(app, client, login_as, make_enquiry,
-                                                                             make_user):
-    _user, _enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
+def moved_by_a_colleague(app, make_user, follow_up_id: int):
+    """Olive Other reschedules the follow-up a day later from her own session (version 1 → 2); returns the new date."""
     other = app.test_client()
     sign_in(other, make_user("reception", full_name="Olive Other"))
     moved_to = row(app, follow_up_id).due_on + timedelta(days=1)
     assert other.post(f"/follow-ups/{follow_up_id}/reschedule", data={
         "due_on": moved_to.isoformat(), "assigned_to": "team", "version": "1"}).status_code == 302
+    return moved_to
+
+
+def test_a_stale_version_answers_409_naming_who_changed_it_and_saves_nothing(app, client, login_as, make_enquiry,
+                                                                             make_user):
+    _user, _enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
+    moved_to = moved_by_a_colleague(app, make_user, follow_up_id)
     for action, data in (("complete", {"outcome": "Booked"}), ("cancel", {"reason": "Not needed"}),
                          ("reschedule", {"due_on": (moved_to + timedelta(days=1)).isoformat(),
                                          "assigned_to": "team"})):
@@ -459,11 +465,7 @@ def test_json_refusals_answer_400_with_field_messages_or_409_with_who(app, clien
 
 def test_json_stale_version_on_an_open_one_answers_409_changed_by(app, client, login_as, make_enquiry, make_user):
     _user, _enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
-    other = app.test_client()
-    sign_in(other, make_user("reception", full_name="Olive Other"))
-    moved_to = row(app, follow_up_id).due_on + timedelta(days=1)
-    assert other.post(f"/follow-ups/{follow_up_id}/reschedule", data={
-        "due_on": moved_to.isoformat(), "assigned_to": "team", "version": "1"}).status_code == 302
+    moved_by_a_colleague(app, make_user, follow_up_id)
     stale = client.post(f"/follow-ups/{follow_up_id}/complete", headers=JSON, data={"outcome": "x", "version": "1"})
     assert (stale.status_code, stale.get_json()) == (409, {"ok": False, "conflict": "changed by Olive Other"})
     assert row(app, follow_up_id).is_open

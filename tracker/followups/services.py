@@ -168,29 +168,32 @@ def cancel_by_rule(follow_up: FollowUp, reason: str) -> None:
     follow_up.by_rules = True  # not mapped: tells the triggers this needs no second look
 
 
+def _move(follow_up: FollowUp, *, due_on: date, due_time: time | None, assigned_to_id: int | None,
+          note: str | None, by_id: int | None) -> Reschedule:
+    """Give a follow-up another date, time or owner, keeping the move in its history (the one place moves are made)."""
+    move = Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on, from_due_time=follow_up.due_time,
+                      to_due_on=due_on, to_due_time=due_time, from_assigned_to_id=follow_up.assigned_to_id,
+                      to_assigned_to_id=assigned_to_id, note=note, at=utcnow(), by_id=by_id)
+    db.session.add(move)
+    follow_up.due_on, follow_up.due_time = due_on, due_time
+    follow_up.overdue_at = overdue_instant(due_on, due_time)
+    follow_up.assigned_to_id = assigned_to_id
+    return move
+
+
 def reopen_by_rule(follow_up: FollowUp, details: Details, why: str) -> None:
     """Open again a follow-up the rules cancelled when its enquiry closed, now that it is open again; its new date
     and owner are kept in its history (the cancellation stays in the audit trail)."""
-    db.session.add(Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on,
-                              from_due_time=follow_up.due_time, to_due_on=details.due_on, to_due_time=details.due_time,
-                              from_assigned_to_id=follow_up.assigned_to_id, to_assigned_to_id=details.assigned_to_id,
-                              note=why, at=utcnow(), by_id=None))
+    _move(follow_up, due_on=details.due_on, due_time=details.due_time, assigned_to_id=details.assigned_to_id,
+          note=why, by_id=None)
     follow_up.status = FollowUpStatus.OPEN
     follow_up.closed_at = follow_up.closed_by_id = follow_up.cancel_reason = None
-    follow_up.due_on, follow_up.due_time = details.due_on, details.due_time
-    follow_up.overdue_at = overdue_instant(details.due_on, details.due_time)
-    follow_up.assigned_to_id = details.assigned_to_id
     follow_up.by_rules = True
 
 
 def _hand_over(follow_up: FollowUp, to_id: int | None, why: str, *, by_id: int | None) -> Reschedule:
-    move = Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on, from_due_time=follow_up.due_time,
-                      to_due_on=follow_up.due_on, to_due_time=follow_up.due_time,
-                      from_assigned_to_id=follow_up.assigned_to_id, to_assigned_to_id=to_id, note=why, at=utcnow(),
-                      by_id=by_id)
-    db.session.add(move)
-    follow_up.assigned_to_id = to_id
-    return move
+    return _move(follow_up, due_on=follow_up.due_on, due_time=follow_up.due_time, assigned_to_id=to_id, note=why,
+                 by_id=by_id)
 
 
 def hand_over_by_rule(follow_up: FollowUp, to_id: int | None, why: str) -> Reschedule:
@@ -209,14 +212,8 @@ def reschedule(follow_up: FollowUp, *, due_on: date, due_time: time | None, assi
         check_assignee(assigned_to_id)
     if (due_on, due_time, assigned_to_id) == (follow_up.due_on, follow_up.due_time, follow_up.assigned_to_id):
         raise FollowUpError("Choose a different date, time or person.", "due_on")
-    move = Reschedule(follow_up_id=follow_up.id, from_due_on=follow_up.due_on, from_due_time=follow_up.due_time,
-                      to_due_on=due_on, to_due_time=due_time, from_assigned_to_id=follow_up.assigned_to_id,
-                      to_assigned_to_id=assigned_to_id, note=(note or "").strip() or None, at=utcnow(), by_id=by_id)
-    db.session.add(move)
-    follow_up.due_on, follow_up.due_time = due_on, due_time
-    follow_up.overdue_at = overdue_instant(due_on, due_time)
-    follow_up.assigned_to_id = assigned_to_id
-    return move
+    return _move(follow_up, due_on=due_on, due_time=due_time, assigned_to_id=assigned_to_id,
+                 note=(note or "").strip() or None, by_id=by_id)
 
 
 def get(follow_up_id: int) -> FollowUp | None:
