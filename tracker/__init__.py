@@ -79,11 +79,12 @@ def register_blueprints(app: Flask) -> None:
     from tracker.main import bp as main_bp
     from tracker.patients import bp as patients_bp
     from tracker.plans import bp as plans_bp
+    from tracker.reports import bp as reports_bp
     from tracker.settings import bp as settings_bp
 
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
-                      catalogue_bp, settings_bp, followups_bp, calendar_bp):
+                      catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp):
         app.register_blueprint(blueprint)
 
 

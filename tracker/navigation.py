@@ -34,6 +34,7 @@ NAVIGATION = [
     NavItem("Enquiries", "enquiries.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
+    NavItem("Reports", "reports.pipeline", "reports.view"),
     NavItem("Archived", "enquiries.archived", "record.restore"),
     NavItem("Audit trail", "audit.index", "audit.view"),
     NavItem("Users", "auth.users", "users.manage"),

@@ -49,3 +49,16 @@ class ClinicWeek:
                     return day * DAY + begin + seconds
                 seconds -= hours[1] - begin
             day, second = day + 1, 0
+
+    def open_seconds_between(self, start: int, end: int) -> int:
+        """The opening time from `start` to `end` (0 when `end` is not after `start`)."""
+        if end <= start:
+            return 0
+        if not self.opening:
+            return end - start
+        total = 0
+        for day in range(start // DAY, end // DAY + 1):
+            hours = self.open_hours(day)
+            if hours is not None:
+                total += max(0, min(end, day * DAY + hours[1]) - max(start, day * DAY + hours[0]))
+        return total

@@ -13,6 +13,7 @@ import random
 
 from tracker.bookings.models import AppointmentKind, AppointmentStatus
 from tracker.demo.chance import Weighted, between, choice
+from tracker.demo.clinic_week import ClinicWeek
 from tracker.demo.clinical import Assessor
 from tracker.demo.course import Courses, Plan, Session
 from tracker.demo.hours import DAY, HOUR, SLOT, Calendar, Diary
@@ -57,6 +58,7 @@ class Funnel:
         self.assessor = Assessor(rng, calendar, rows, ids)
         self.courses = Courses(rng, calendar, diary, refs, rows, ids)
         self.rows = rows
+        self.week = ClinicWeek(calendar, refs.opening)
         self.reasons = {stage: by_label(weights, refs.lost_reasons) for stage, weights in LOST_REASONS.items()}
         self.missed_reasons = by_label(MISSED_REASONS, refs.lost_reasons)
         self.cancelled_reasons = by_label(CANCELLED_REASONS, refs.lost_reasons)
@@ -108,6 +110,7 @@ class Funnel:
             return None
         self._attempt(ContactOutcome.REACHED, moment, by)
         self.enquiry["first_contacted_at"] = cal.stored(moment)
+        self.enquiry["first_contact_open_seconds"] = self.week.open_seconds_between(received, moment)
         self._change(Stage.NEW, Stage.CONTACTED, moment, by)
         return moment
 

@@ -9,10 +9,19 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from tracker.clock import NonexistentLocalTime, local_to_utc, now_local
@@ -143,7 +152,44 @@ class StageForm(TrackerForm):
             raise ValidationError("Choose why the enquiry was lost.")
 
 
-class ListFilterForm(TrackerForm):
+STAGE_OR_ANY = [SelectChoice("", "Any"), *(SelectChoice(s.value, s.label) for s in Stage)]
+ID_OR = {"lost_reason": "none", "overdue": "team"}  # the word each id filter also takes
+
+
+class ReportFilterFields:
+    """The filters the pipeline report's numbers link with, so the list shows exactly the enquiries counted.
+
+    Not offered as controls: they arrive in a report's link, show as a summary above the list and carry
+    over to its other links and exports.
+    """
+
+    report = SelectField("Counted by", default="", choices=[SelectChoice("", "—"),
+                                                            SelectChoice("pipeline", "the pipeline report")])
+    reached = SelectField("Reached stage", default="", choices=STAGE_OR_ANY)
+    entered = SelectField("Moved into stage", default="", choices=STAGE_OR_ANY)
+    entered_from = DateField("Moved from", validators=[Optional(), DateWithinYears(2000, 2100)])
+    entered_to = DateField("Moved until", validators=[Optional(), DateWithinYears(2000, 2100)])
+    decided = SelectField("Plan decided", default="", choices=[SelectChoice("", "Any"), SelectChoice("y", "Yes")])
+    lost_reason = StringField("Lost reason", validators=[Optional(), Regexp(r"^(none|\d{1,9})$", message=(
+        "Choose a lost reason from the list."))])
+    lost_from = SelectField("Lost from stage", default="", choices=STAGE_OR_ANY)
+    contact = SelectField("First contact", default="", choices=[
+        SelectChoice("", "Any"), SelectChoice("within", "Within the target"), SelectChoice("late", "After the target"),
+        SelectChoice("none", "Not yet"), SelectChoice("contacted", "Contacted")])
+    specialist = IntegerField("Consulted by", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    overdue = StringField("Overdue follow-up with", validators=[Optional(), Regexp(r"^(team|\d{1,9})$", message=(
+        "Choose a person or the reception team."))])
+    plan = SelectField("Plan", default="", choices=[
+        SelectChoice("", "Any"), SelectChoice("proposed", "Proposed"), SelectChoice("accepted", "Accepted"),
+        SelectChoice("declined", "Declined")])
+    plan_from = DateField("Plan from", validators=[Optional(), DateWithinYears(2000, 2100)])
+    plan_to = DateField("Plan until", validators=[Optional(), DateWithinYears(2000, 2100)])
+
+
+REPORT_FILTERS = tuple(name for name in vars(ReportFilterFields) if not name.startswith("_"))
+
+
+class ListFilterForm(ReportFilterFields, TrackerForm):
     """The enquiry list's filters (read from the query string; no CSRF on GET)."""
 
     class Meta:

@@ -133,6 +133,9 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24), default=Stage.NEW)
     first_contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # The opening time (clinic opening hours as they were then) from received to first contact, in seconds:
+    # the reports' "time to first contact in opening hours", set with first_contacted_at by the services.
+    first_contact_open_seconds: Mapped[Optional[int]] = mapped_column(Integer)
     lost_from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
     lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))
     lost_note: Mapped[Optional[str]] = mapped_column(Text)
@@ -162,7 +165,9 @@ class StageChange(Audited, db.Model):
     """One move through the pipeline: from, to, by whom, when, why."""
 
     __tablename__ = "stage_changes"
-    __table_args__ = (Index("ix_stage_changes_enquiry_id_at", "enquiry_id", "at"),
+    # (enquiry, at) orders a timeline; to_stage and from_stage ride along so the reports' per-enquiry
+    # "first reached" aggregates read this index alone.
+    __table_args__ = (Index("ix_stage_changes_enquiry_id_at", "enquiry_id", "at", "to_stage", "from_stage"),
                       Index("ix_stage_changes_to_stage_at", "to_stage", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

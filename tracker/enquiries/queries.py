@@ -9,7 +9,7 @@ step), through the live index on (next_follow_up_at, stage, received_at), where 
 at a stage are one range, so it too stays bounded.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager, joinedload
 
 from tracker.clock import local_day_end, local_day_start
+from tracker.enquiries import drilldown
+from tracker.enquiries.drilldown import DrillDown
 from tracker.enquiries.models import Channel, Concern, Enquiry, EnquiryConcern, enquiry_treatments
 from tracker.enquiries.stages import CLOSED_STAGES, OPEN_STAGES, Stage
 from tracker.extensions import db
@@ -49,6 +51,7 @@ class ListFilters:
     received_to: date | None = None
     uncontacted: bool = False
     no_followup: bool = False  # open enquiries with no open follow-up (no next step)
+    drill: DrillDown = field(default_factory=DrillDown)  # a report number's own filters (see drilldown.py)
 
 
 def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) -> list[ColumnElement[bool]]:
@@ -93,6 +96,7 @@ def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) 
     if filters.no_followup:
         conditions.append(col(Enquiry.stage).in_(OPEN_STAGES))
         conditions.append(Enquiry.next_follow_up_at.is_(None))
+    conditions.extend(drilldown.conditions(filters.drill))
     return conditions
 
 
@@ -218,6 +222,12 @@ def page_statement(filters: ListFilters, sort: str, offset: int, limit: int, *, 
 
 def _with_related(stmt: Select) -> Select:
     return stmt.options(contains_eager(Enquiry.patient), joinedload(Enquiry.source), joinedload(Enquiry.assigned_to))
+
+
+def exact_total(filters: ListFilters) -> Tally:
+    """The list's exact length (one count): a report's number links here, and the list must show that number."""
+    rows = _with_stage(select(Enquiry.id).where(*_conditions(filters)), filters.stage)
+    return Tally(db.session.scalar(select(func.count()).select_from(rows.subquery())))
 
 
 def total_for(counts: dict[Stage, Tally], stage: str) -> Tally:

@@ -23,6 +23,7 @@ from tracker.enquiries.models import (
 from tracker.enquiries.stages import Stage, can_move, is_manual, manual_next_stages, reopens_to
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.settings.hours import Week
 from tracker.settings.models import Option
 
 
@@ -48,7 +49,9 @@ def _apply(enquiry: Enquiry, details: EnquiryDetails) -> dict:
     old_concerns = [c.value for c in enquiry.concerns] if enquiry.id else []
     old_treatments = [t.name for t in enquiry.treatments] if enquiry.id else []
     enquiry.channel = details.channel
-    enquiry.received_at = details.received_at
+    if enquiry.received_at != details.received_at:
+        enquiry.received_at = details.received_at
+        _time_first_contact(enquiry)
     enquiry.source_id = details.source.id if details.source else None
     enquiry.caller_words = details.caller_words or None
     enquiry.assigned_to_id = details.assigned_to_id
@@ -190,9 +193,19 @@ _DRIVEN_BY = {Stage.CONTACTED: "logging a reached contact or cancelling the cons
 # --- contact ------------------------------------------------------------------------------
 
 def note_first_contact(enquiry: Enquiry, at: datetime) -> None:
-    """Stamp the first time the clinic reached the enquirer, once."""
+    """Stamp the first time the clinic reached the enquirer, once, with the opening time it took."""
     if enquiry.first_contacted_at is None:
         enquiry.first_contacted_at = at
+        _time_first_contact(enquiry)
+
+
+def _time_first_contact(enquiry: Enquiry) -> None:
+    """Keep first_contact_open_seconds: the opening time from received to first contact (None: not contacted)."""
+    if enquiry.first_contacted_at is None:
+        enquiry.first_contact_open_seconds = None
+        return
+    waited = Week.load().opening_time_between(enquiry.received_at, enquiry.first_contacted_at)
+    enquiry.first_contact_open_seconds = int(waited.total_seconds())
 
 
 def stamp_first_contact(enquiry: Enquiry, at: datetime, *, by_id: int | None) -> None:

@@ -6,8 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.db import utcnow
-from tracker.enquiries import bp, choices, queries
-from tracker.enquiries.forms import ListFilterForm
+from tracker.enquiries import bp, choices, drilldown, queries
+from tracker.enquiries.drilldown import DrillDown
+from tracker.enquiries.forms import REPORT_FILTERS, ListFilterForm
 from tracker.enquiries.models import Channel, Concern, Enquiry
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.extensions import db
@@ -38,7 +39,21 @@ def _filters(form: ListFilterForm) -> queries.ListFilters:
         received_to=data["received_to"],
         uncontacted=bool(data["uncontacted"]),
         no_followup=bool(data["no_followup"]),
+        drill=_drill(data),
     )
+
+
+def _drill(data: dict) -> DrillDown:
+    """The report filters a valid form asks for."""
+    def stage(name: str) -> Stage | None:
+        return Stage(data[name]) if data[name] else None
+
+    return DrillDown(reached=stage("reached"), entered=stage("entered"), entered_from=data["entered_from"],
+                     entered_to=data["entered_to"], decided=data["decided"] == "y",
+                     lost_reason=data["lost_reason"] or "",
+                     lost_from=stage("lost_from"), contact=data["contact"] or "", specialist_id=data["specialist"],
+                     overdue=data["overdue"] or "", plan=data["plan"] or "", plan_from=data["plan_from"],
+                     plan_to=data["plan_to"])
 
 
 @bp.route("/enquiries")
@@ -50,7 +65,9 @@ def index():
     form.validate()
     filters = _filters(form)
     counts = queries.stage_counts(filters)
-    total = queries.total_for(counts, filters.stage)
+    # A report's number links here: the list then counts exactly, to show the same number.
+    drilled = filters.drill != DrillDown() or (form.report.data == "pipeline" and not form.report.errors)
+    total = queries.exact_total(filters) if drilled else queries.total_for(counts, filters.stage)
     sort = form.sort.data if not form.sort.errors else "newest"
     page = paginate_window(lambda offset, limit: db.session.scalars(
         queries.page_statement(filters, sort, offset, limit, few=not total.more)).all(),
@@ -59,7 +76,10 @@ def index():
     # Only the list's own parameters go into its links (never url_for's reserved names).
     list_args = {name: request.args[name] for name in form._fields if request.args.get(name)}
     return render_template("enquiries/index.html", form=form, filters=filters, counts=counts, page=page,
-                           list_args=list_args, total=total, late=late, list_depth=queries.LIST_DEPTH,
+                           list_args=list_args, total=total, drilled=drilled, report_fields=REPORT_FILTERS,
+                           drill_summary=drilldown.describe(filters.drill) if drilled else [],
+                           plain_args={k: v for k, v in list_args.items() if k not in REPORT_FILTERS},
+                           late=late, list_depth=queries.LIST_DEPTH,
                            open_count=queries.total_for(counts, ""), all_count=queries.total_for(counts, "all"),
                            pipeline=PIPELINE, Stage=Stage)
 

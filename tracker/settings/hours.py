@@ -69,3 +69,24 @@ class Week:
                         return begin + remaining
                     remaining -= end - begin
             cursor = datetime.combine(day + timedelta(days=1), time.min)
+
+    def opening_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """The opening time that passed from `start` to `end` (UTC): real elapsed time, as add_opening_hours counts it.
+
+        Zero when `end` is not after `start`; with no opening hours set, all the time counts.
+        """
+        if end <= start:
+            return timedelta(0)
+        if not self.days:
+            return end - start
+        total = timedelta(0)
+        day = to_clinic(start).date()
+        while day <= to_clinic(end).date():
+            if day.weekday() in self.days:
+                opens, closes = self.days[day.weekday()]
+                begin = max(start, _utc(datetime.combine(day, opens)))
+                finish = min(end, _utc(datetime.combine(day, closes)))
+                if begin < finish:
+                    total += finish - begin
+            day += timedelta(days=1)
+        return total

@@ -1,0 +1,49 @@
+"""The pipeline dashboard page and the export of each of its tables."""
+
+from flask import abort, render_template, request
+
+from tracker.clock import clinic_today
+from tracker.db import utcnow
+from tracker.enquiries import choices
+from tracker.permissions import require
+from tracker.reports import bp, tables
+from tracker.reports.forms import PipelineForm
+from tracker.reports.pipeline import dashboard
+
+
+def _form() -> PipelineForm:
+    """The dashboard's form, read from the query string and checked (bad fields fall back, with a message)."""
+    form = PipelineForm(formdata=request.args)
+    choices.fill(form)  # sources, treatments, staff
+    form.validate()
+    return form
+
+
+@bp.route("/reports/pipeline")
+@require("reports.view")
+def pipeline():
+    """Funnel, speed, time in stage, lost, conversion, trend, work and value for a range of days."""
+    form = _form()
+    filters = form.filters(clinic_today())
+    board = dashboard(filters, utcnow())
+    args = {name: value for name, value in request.args.items() if name in form._fields and value}
+    return render_template("reports/pipeline.html", form=form, filters=filters, d=board,
+                           tables=tables.build(board), args=args)
+
+
+@bp.route("/reports/pipeline/<key>.<any(csv, xlsx):fmt>")
+@require("export")
+def pipeline_table(key: str, fmt: str):
+    """One table of the dashboard as CSV or XLSX, for the same range and filters."""
+    form = _form()
+    filters = form.filters(clinic_today())
+    table = tables.build(dashboard(filters, utcnow())).get(key)
+    if table is None:
+        abort(404)
+    from tracker.exports import writers
+
+    rows = ([cell.value for cell in row] for row in table.rows)
+    name = f"pipeline-{key}-{filters.start.isoformat()}-to-{filters.end.isoformat()}.{fmt}"
+    write = writers.csv_response if fmt == "csv" else writers.xlsx_response
+    return write(name, table.header, rows, what=f"report:{key}",
+                 filters={k: v for k, v in request.args.items() if v})
