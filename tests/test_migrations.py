@@ -136,3 +136,29 @@ def test_patients_from_before_the_part_search_are_found_by_part_of_their_name(ki
             db.session.remove()
             db.engine.dispose()
     assert names == ["Zoe O'Connor"]
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_enquiries_contacted_before_the_report_get_their_opening_hours_wait_and_none_is_lost(kind, tmp_path):
+    # Friday 6 November 2026 17:00 GMT received; first contacted Monday 9 November 10:30: one hour on Friday
+    # (17:00-18:00) and ninety minutes on Monday (09:00-10:30) of the seeded Monday-Friday 09:00-18:00 week.
+    received, contacted = datetime(2026, 11, 6, 17, tzinfo=UTC), datetime(2026, 11, 9, 10, 30, tzinfo=UTC)
+    with empty_database(kind, tmp_path) as uri:
+        app = make_test_app(uri)
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="8933c5a64a9a")
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO patients (id, first_name, last_name, name_key, last_name_key, "
+                                  "preferred_contact, marketing_consent, created_at, updated_at, version) "
+                                  "VALUES (1, 'Ann', 'Lee', 'ann lee', 'lee', 'any', false, :at, :at, 1)"),
+                             {"at": received})
+                for enquiry_id, first in ((1, contacted), (2, None)):
+                    conn.execute(text("INSERT INTO enquiries (id, patient_id, channel, received_at, stage, "
+                                      "first_contacted_at, created_at, updated_at, version) VALUES (:id, 1, 'phone', "
+                                      ":at, 'contacted', :first, :at, :at, 1)"),
+                                 {"id": enquiry_id, "at": received, "first": first})
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, first_contact_open_seconds FROM enquiries ORDER BY id")).all()
+            db.engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, 9000), (2, None)]

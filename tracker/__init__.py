@@ -44,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions; SQLite gets its pragmas and BEGIN IMMEDIATE."""
     from tracker.audit import recorder
     from tracker.db import configure_sqlite, install_versioning
+    from tracker.enquiries import milestones
     from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
     from tracker.followups import triggers
     from tracker.patients import name_search
@@ -60,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     recorder.install()
     install_versioning()
     triggers.install()
+    milestones.install()
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])

@@ -18,6 +18,7 @@ from tracker.demo.clinical import Assessor
 from tracker.demo.course import Courses, Plan, Session
 from tracker.demo.hours import DAY, HOUR, SLOT, Calendar, Diary
 from tracker.demo.refs import Refs, by_label
+from tracker.enquiries import milestones
 from tracker.enquiries.models import Concern, ContactOutcome
 from tracker.enquiries.stages import Stage
 
@@ -308,6 +309,7 @@ class Funnel:
             "note": note,
         })
         self.enquiry["stage"] = to_stage
+        milestones.advance(self.enquiry, to_stage, from_stage, self.cal.stored(moment))
         self.last = max(self.last, moment)
 
     def _attempt(self, outcome: ContactOutcome, moment: int, by: int) -> None:

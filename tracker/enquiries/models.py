@@ -96,6 +96,10 @@ class EnquiryConcern(db.Model):
     stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24))
 
 
+MILESTONES = ("furthest_stage", "consulted_at", "plan_proposed_at", "treatment_booked_at", "treatment_started_at",
+              "plan_decided_at")
+
+
 def live_index(name: str, *columns: str) -> Index:
     """An index of the rows that are not archived, which are the only ones lists and counts read."""
     live = text("archived_at IS NULL")
@@ -120,8 +124,9 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
                       archived_index("enquiries"))
     # next_follow_up_at is kept by the follow-up rules from the follow-ups themselves: no one edits it, so it is
     # neither in the trail nor a reason for someone's open edit form to be stale.
-    __audit_exclude__ = frozenset({"next_follow_up_at"})
-    __version_ignore__ = frozenset({"next_follow_up_at"})
+    # So are the milestones (tracker/enquiries/milestones.py), kept from the stage history.
+    __audit_exclude__ = frozenset({"next_follow_up_at", *MILESTONES})
+    __version_ignore__ = frozenset({"next_follow_up_at", *MILESTONES})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -142,6 +147,14 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     # When its soonest open follow-up falls overdue; None: no next step (kept by tracker.followups.rules).
     next_follow_up_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Milestones from the stage history: the furthest stage reached and when it first reached consulted, plan
+    # proposed, treatment booked and in treatment (or a later stage), and first left plan proposed (a decision).
+    furthest_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
+    consulted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    plan_proposed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    treatment_booked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    treatment_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    plan_decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     patient = relationship("Patient", lazy="raise", backref="enquiries")
     source = relationship("Option", foreign_keys=[source_id], lazy="raise")

@@ -1,9 +1,10 @@
-"""What happened in the range week by week, the work outstanding now, and the value of plans."""
+"""What happened in the range week by week, the work outstanding now, and the value of plans: parts of the
+dashboard's statement (see cohort.py), and their readers."""
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import String, and_, cast, func, literal, select, union_all
+from sqlalchemy import and_, func, select
 
 from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
@@ -11,13 +12,13 @@ from tracker.enquiries.drilldown import plan_condition
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.queries import _conditions
 from tracker.enquiries.stages import Stage
-from tracker.extensions import db
 from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.plans.models import PlanItem, TreatmentPlan
 from tracker.reports.pipeline import Count, Row, Trend, TrendRow, ValueRow
-from tracker.reports.sql import period_of
+from tracker.reports.sql import part, period_of
 
 WEEKS_UP_TO_DAYS = 93  # a range up to a quarter is shown week by week, a longer one month by month
+BOOKED = {"consultations": Stage.CONSULTATION_BOOKED, "treatments": Stage.TREATMENT_BOOKED}
 
 
 def periods(start: date, end: date) -> tuple[str, list[tuple[str, date, date]]]:
@@ -36,75 +37,82 @@ def periods(start: date, end: date) -> tuple[str, list[tuple[str, date, date]]]:
     return ("week" if weekly else "month"), out
 
 
-def _entered(stage: Stage, filters, bounds: list[datetime]):
-    period = period_of(StageChange.at, bounds)
-    return (select(literal(stage.value).label("series"), period.label("period"),
-                   func.count(StageChange.enquiry_id.distinct()))
-            .join(Enquiry, Enquiry.id == StageChange.enquiry_id)
-            .where(StageChange.to_stage == stage, StageChange.at >= bounds[0], StageChange.at < bounds[-1],
-                   *_conditions(filters.dimensions()))
-            .group_by(period))
+def bounds(spans) -> list[datetime]:
+    """The UTC instants the periods start at, and the last one's end."""
+    return [local_day_start(first) for _label, first, _last in spans] + [local_day_end(spans[-1][2])]
 
 
-def trend(filters) -> Trend:
-    """Per week or month: enquiries received (the cohort), and consultations and treatments booked then."""
-    kind, spans = periods(filters.start, filters.end)
-    bounds = [local_day_start(first) for _label, first, _last in spans] + [local_day_end(spans[-1][2])]
-    received = period_of(Enquiry.received_at, bounds)
-    statement = union_all(
-        select(literal("received"), received, func.count()).where(*_conditions(filters.cohort())).group_by(received),
-        _entered(Stage.CONSULTATION_BOOKED, filters, bounds), _entered(Stage.TREATMENT_BOOKED, filters, bounds))
-    counts = {(series, period): n for series, period, n in db.session.execute(statement) if period is not None}
+def trend_parts(cte, filters, edges: list[datetime]) -> list:
+    """Cohort enquiries received per period; enquiries moved into consultation or treatment booked per period."""
+    received = period_of(cte.c.received_at, edges)
+    out = [select(*part("received", received, a=func.count())).group_by(received)]
+    for series, stage in BOOKED.items():
+        period = period_of(StageChange.at, edges)
+        out.append(select(*part(series, period, a=func.count(StageChange.enquiry_id.distinct())))
+                   .join(Enquiry, Enquiry.id == StageChange.enquiry_id)
+                   .where(StageChange.to_stage == stage, StageChange.at >= edges[0], StageChange.at < edges[-1],
+                          *_conditions(filters.dimensions()))
+                   .group_by(period))
+    return out
+
+
+def trend(rows: dict, filters, kind: str, spans) -> Trend:
+    """The trend table's rows, with the links that list each count."""
+    counts = {(series, int(row.key)): row.a for series in ("received", *BOOKED) for row in rows.get(series, [])
+              if row.key is not None}
     dims = filters.dimension_args()
-    rows = []
+    out = []
     for index, (label, first, last) in enumerate(spans):
         days = {"received_from": first.isoformat(), "received_to": last.isoformat()}
-        moved = {"entered_from": first.isoformat(), "entered_to": last.isoformat()}
-        rows.append(TrendRow(label, first, last, Count(counts.get(("received", index), 0), {**dims, **days}),
-                             Count(counts.get((Stage.CONSULTATION_BOOKED.value, index), 0),
-                                   {**dims, "entered": Stage.CONSULTATION_BOOKED.value, **moved}),
-                             Count(counts.get((Stage.TREATMENT_BOOKED.value, index), 0),
-                                   {**dims, "entered": Stage.TREATMENT_BOOKED.value, **moved})))
-    return Trend(kind, rows)
+        booked = {series: Count(counts.get((series, index), 0), {
+            **dims, "entered": stage.value, "entered_from": first.isoformat(), "entered_to": last.isoformat()})
+            for series, stage in BOOKED.items()}
+        out.append(TrendRow(label, first, last, Count(counts.get(("received", index), 0), {**dims, **days}),
+                            booked["consultations"], booked["treatments"]))
+    return Trend(kind, out)
 
 
-def work(filters, now: datetime) -> tuple[list[Row], Count]:
-    """Now, whatever the range: enquiries with overdue follow-ups by whose they are, and open ones with no next step."""
-    overdue = (select(literal("overdue").label("kind"), cast(FollowUp.assigned_to_id, String).label("key"),
-                      User.full_name.label("label"), func.count(FollowUp.enquiry_id.distinct()).label("n"))
-               .select_from(FollowUp).join(Enquiry, Enquiry.id == FollowUp.enquiry_id)
-               .outerjoin(User, User.id == FollowUp.assigned_to_id)
-               .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.overdue_at < now,
-                      *_conditions(filters.dimensions()))
-               .group_by(FollowUp.assigned_to_id, User.full_name))
-    no_step = select(literal("none"), literal(None, String), literal(None, String), func.count()).where(
-        *_conditions(replace(filters.dimensions(), no_followup=True)))
+def work_parts(filters, now: datetime) -> list:
+    """Now, whatever the range: enquiries with overdue follow-ups per owner, and open ones with no next step."""
+    enquiries = func.count(FollowUp.enquiry_id.distinct())
+    return [select(*part("overdue", FollowUp.assigned_to_id, User.full_name, enquiries))
+            .select_from(FollowUp).join(Enquiry, Enquiry.id == FollowUp.enquiry_id)
+            .outerjoin(User, User.id == FollowUp.assigned_to_id)
+            .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.overdue_at < now,
+                   *_conditions(filters.dimensions()))
+            .group_by(FollowUp.assigned_to_id, User.full_name),
+            select(*part("no_next_step", a=func.count()))
+            .where(*_conditions(replace(filters.dimensions(), no_followup=True)))]
+
+
+def work(rows: dict, filters) -> tuple[list[Row], Count]:
+    """Overdue by owner (most first; the reception team's unassigned ones as one row) and no next step."""
     dims = filters.dimension_args()
-    rows, without = [], 0
-    for kind, key, label, n in db.session.execute(union_all(overdue, no_step)):
-        if kind == "none":
-            without = n
-        else:
-            rows.append(Row(label or "Reception team", Count(n, {**dims, "overdue": key or "team"})))
-    rows.sort(key=lambda row: (-row.count.n, row.label))
-    return rows, Count(without, {**dims, "no_followup": "y"})
+    overdue = sorted((Row(row.label or "Reception team", Count(row.a, {**dims, "overdue": row.key or "team"}))
+                      for row in rows.get("overdue", [])), key=lambda r: (-r.count.n, r.label))
+    without = rows["no_next_step"][0].a if rows.get("no_next_step") else 0
+    return overdue, Count(without, {**dims, "no_followup": "y"})
 
 
 VALUE_ROWS = (("proposed", "Proposed"), ("accepted", "Accepted"), ("declined", "Declined"))
 
 
-def value(filters) -> list[ValueRow]:
-    """The value of plans proposed, accepted and declined in the range, and how many enquiries they are for."""
+def value_parts(filters) -> list:
+    """Per status: enquiries with plans proposed, accepted or declined in the range, and those plans' value."""
     items = and_(PlanItem.plan_id == TreatmentPlan.id, PlanItem.archived_at.is_(None))
-    parts = [select(literal(status), func.count(TreatmentPlan.enquiry_id.distinct()),
-                    func.coalesce(func.sum(PlanItem.sessions * PlanItem.price_pence), 0))
-             .select_from(TreatmentPlan).join(Enquiry, Enquiry.id == TreatmentPlan.enquiry_id)
-             .outerjoin(PlanItem, items)
-             .where(plan_condition(TreatmentPlan, status, filters.start, filters.end),
-                    *_conditions(filters.dimensions()))
-             for status, _label in VALUE_ROWS]
-    found = {status: (n, pence) for status, n, pence in db.session.execute(union_all(*parts))}
+    return [select(*part("value", status, a=func.count(TreatmentPlan.enquiry_id.distinct()),
+                         value=func.coalesce(func.sum(PlanItem.sessions * PlanItem.price_pence), 0)))
+            .select_from(TreatmentPlan).join(Enquiry, Enquiry.id == TreatmentPlan.enquiry_id)
+            .outerjoin(PlanItem, items)
+            .where(plan_condition(TreatmentPlan, status, filters.start, filters.end),
+                   *_conditions(filters.dimensions()))
+            for status, _label in VALUE_ROWS]
+
+
+def value(rows: dict, filters) -> list[ValueRow]:
+    """The value rows, with links to the enquiries the plans belong to."""
+    found = {row.key: row for row in rows.get("value", [])}
     dims = filters.dimension_args()
     span = {"plan_from": filters.start.isoformat(), "plan_to": filters.end.isoformat()}
-    return [ValueRow(label, Count(found[status][0], {**dims, "plan": status, **span}), int(found[status][1]))
-            for status, label in VALUE_ROWS]
+    return [ValueRow(label, Count(found[status].a if status in found else 0, {**dims, "plan": status, **span}),
+                     int(found[status].value or 0) if status in found else 0) for status, label in VALUE_ROWS]

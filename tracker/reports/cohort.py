@@ -1,34 +1,37 @@
-"""The cohort of enquiries received in the range: the funnel, the speed of first contact and the time in stage.
+"""The cohort of enquiries received in the range, as one row each ("facts"), and what the dashboard counts of it.
 
-One row per enquiry ("facts", a materialised CTE) holds when it first reached each stage, read from the stage
-history through the (enquiry, at, to_stage, from_stage) index; two statements aggregate it.
+facts is the cohort's enquiries with their milestones (tracker/enquiries/milestones.py: the furthest stage each
+reached and when it first reached the steps the intervals time), read from the received_at index and the rows
+alone, no history to aggregate. It is a materialised CTE, so one statement reads it once and aggregates it every
+way the dashboard needs (funnel, contact, percentiles, lost, conversion by dimension, received per period):
+each aggregate is a part of one union (sql.part).
 """
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 
-from tracker.enquiries.drilldown import reached_stages, target_seconds
-from tracker.enquiries.models import Enquiry, StageChange
+from tracker.enquiries.drilldown import target_seconds
+from tracker.enquiries.models import Enquiry
 from tracker.enquiries.queries import _conditions
 from tracker.enquiries.stages import PIPELINE, Stage
-from tracker.extensions import db
 from tracker.reports.pipeline import Count, FunnelStep, Interval, Speed, rate
-from tracker.reports.sql import percentiles, seconds_between
+from tracker.reports.sql import epoch, part, percentile_parts, read_percentiles
 
 FUNNEL = PIPELINE[1:]  # after new: every enquiry is received new
+RANK = {stage: PIPELINE.index(stage) for stage in PIPELINE}  # new 0 ... completed 7
 
 
-def _first(stage: Stage):
-    """When the enquiry first reached `stage` or a later one."""
-    return func.min(case((StageChange.to_stage.in_(reached_stages(stage)), StageChange.at))).label(stage.value)
-
-
-def facts(filters) -> Select:
-    """Per cohort enquiry: its received and first-contact times, and when it first reached each stage."""
-    decided = func.min(case((StageChange.from_stage == Stage.PLAN_PROPOSED, StageChange.at))).label("decided")
+def facts(filters):
+    """The cohort's enquiries: the columns the parts group by, the furthest stage as its RANK (0 with no
+    history), and received, first contact and the milestones as epoch seconds."""
+    furthest = case({stage.value: rank for stage, rank in RANK.items()}, value=Enquiry.furthest_stage, else_=0)
+    times = {"received": Enquiry.received_at, "contacted": Enquiry.first_contacted_at,
+             "consulted": Enquiry.consulted_at, "proposed": Enquiry.plan_proposed_at,
+             "booked": Enquiry.treatment_booked_at, "started": Enquiry.treatment_started_at,
+             "decided": Enquiry.plan_decided_at}
     return (select(Enquiry.id, Enquiry.received_at, Enquiry.first_contacted_at, Enquiry.first_contact_open_seconds,
-                   *(_first(stage) for stage in FUNNEL), decided)
-            .outerjoin(StageChange, StageChange.enquiry_id == Enquiry.id)
-            .where(*_conditions(filters.cohort())).group_by(Enquiry.id))
+                   Enquiry.channel, Enquiry.source_id, Enquiry.stage, Enquiry.lost_reason_id, Enquiry.lost_from_stage,
+                   furthest.label("furthest"), *(epoch(column).label(name) for name, column in times.items()))
+            .where(*_conditions(filters.cohort())).cte("facts").prefix_with("MATERIALIZED"))
 
 
 def _not_negative(seconds):
@@ -36,48 +39,59 @@ def _not_negative(seconds):
 
 
 INTERVALS = (  # label, from, to (facts columns), and the drill-down naming the enquiries measured
-    ("Enquiry to consultation", "received_at", Stage.CONSULTED.value, {"reached": Stage.CONSULTED.value}),
-    ("Consultation to plan", Stage.CONSULTED.value, Stage.PLAN_PROPOSED.value,
-     {"reached": Stage.PLAN_PROPOSED.value}),
-    ("Plan to decision", Stage.PLAN_PROPOSED.value, "decided", {"decided": "y"}),
-    ("Decision to first session", Stage.TREATMENT_BOOKED.value, Stage.IN_TREATMENT.value,
-     {"reached": Stage.IN_TREATMENT.value}),
+    ("Enquiry to consultation", "received", "consulted", {"reached": Stage.CONSULTED.value}),
+    ("Consultation to plan", "consulted", "proposed", {"reached": Stage.PLAN_PROPOSED.value}),
+    ("Plan to decision", "proposed", "decided", {"decided": "y"}),
+    ("Decision to first session", "booked", "started", {"reached": Stage.IN_TREATMENT.value}),
 )
 
 
-def summary(filters) -> tuple[list[FunnelStep], Speed, list[Interval]]:
-    """The funnel, the speed of first contact and the median time between steps, for the cohort."""
-    cte = facts(filters).cte("facts").prefix_with("MATERIALIZED")
-    c = cte.c
-    target = target_seconds()
+def _metrics(c) -> dict:
     contacted = c.first_contacted_at.is_not(None)
-    within = contacted & (c.first_contact_open_seconds.is_(None) | (c.first_contact_open_seconds <= target))
-    counted = db.session.execute(select(
-        func.count(), *(func.count(c[stage.value]) for stage in FUNNEL), func.count(c.first_contacted_at),
-        func.coalesce(func.sum(case((within, 1), else_=0)), 0))).one()
-    received, reached, n_contacted, n_within = counted[0], counted[1:1 + len(FUNNEL)], counted[-2], counted[-1]
-    metrics = {"hours": _not_negative(seconds_between(c.received_at, c.first_contacted_at)),
+    metrics = {"hours": _not_negative(c.contacted - c.received),
                "open": case((contacted, c.first_contact_open_seconds), else_=None)}
-    metrics |= {label: _not_negative(seconds_between(c[start], c[end])) for label, start, end, _ in INTERVALS}
-    spread = percentiles(metrics, cte)
-    base = filters.cohort_args()
+    return metrics | {label: _not_negative(c[end] - c[start]) for label, start, end, _ in INTERVALS}
 
+
+def parts(cte) -> list:
+    """The funnel (enquiries by furthest stage), first contact (by within/late/none) and percentile parts."""
+    c = cte.c
+    contact = case((c.first_contacted_at.is_(None), "none"),
+                   (c.first_contact_open_seconds.is_(None) | (c.first_contact_open_seconds <= target_seconds()),
+                    "within"), else_="late")
+    return [select(*part("furthest", c.furthest, a=func.count())).group_by(c.furthest),
+            select(*part("contact", contact, a=func.count())).group_by(contact),
+            *percentile_parts(_metrics(c), cte)]
+
+
+def summary(rows: dict, filters) -> tuple[list[FunnelStep], Speed, list[Interval]]:
+    """The funnel, the speed of first contact and the median time between steps, from the parts' rows."""
+    by_rank = {int(row.key): row.a for row in rows.get("furthest", [])}
+    contact = {row.key: row.a for row in rows.get("contact", [])}
+    spread = read_percentiles(rows.get("rank", []), _metrics_names())
+    base = filters.cohort_args()
+    received = sum(by_rank.values())
     steps = [FunnelStep(None, "Received", Count(received, base), None, rate(received, received))]
-    for stage, n in zip(FUNNEL, reached, strict=True):
+    for stage in FUNNEL:
+        n = sum(count for rank, count in by_rank.items() if rank >= RANK[stage])
         steps.append(FunnelStep(stage, stage.label, Count(n, {**base, "reached": stage.value}),
                                 rate(n, steps[-1].count.n), rate(n, received)))
-    hours = spread["hours"]
-    open_hours = spread["open"]
+    within, late, never = contact.get("within", 0), contact.get("late", 0), contact.get("none", 0)
+    hours, open_hours = spread["hours"], spread["open"]
     speed = Speed(
-        target_hours=target / 3600, contacted=Count(n_contacted, {**base, "contact": "contacted"}),
-        not_contacted=Count(received - n_contacted, {**base, "contact": "none"}),
-        within_target=Count(n_within, {**base, "contact": "within"}),
-        late=Count(n_contacted - n_within, {**base, "contact": "late"}), within_share=rate(n_within, received),
+        target_hours=target_seconds() / 3600, contacted=Count(within + late, {**base, "contact": "contacted"}),
+        not_contacted=Count(never, {**base, "contact": "none"}),
+        within_target=Count(within, {**base, "contact": "within"}),
+        late=Count(late, {**base, "contact": "late"}), within_share=rate(within, received),
         median_hours=_scaled(hours.median, 3600), p90_hours=_scaled(hours.p90, 3600),
         median_open_hours=_scaled(open_hours.median, 3600), p90_open_hours=_scaled(open_hours.p90, 3600))
     intervals = [Interval(label, Count(spread[label].n, {**base, **drill}), _scaled(spread[label].median, 86400))
                  for label, _start, _end, drill in INTERVALS]
     return steps, speed, intervals
+
+
+def _metrics_names() -> list[str]:
+    return ["hours", "open", *(label for label, *_ in INTERVALS)]
 
 
 def _scaled(seconds: float | None, unit: int) -> float | None:

@@ -133,15 +133,20 @@ class Dashboard:
 
 
 def dashboard(filters, now: datetime) -> Dashboard:
-    """The dashboard for `filters` (a ReportFilters) as of `now` (UTC)."""
-    from tracker.reports import activity, breakdowns, cohort
+    """The dashboard for `filters` (a ReportFilters) as of `now` (UTC): one statement, then its rows are read."""
+    from tracker.reports import activity, breakdowns, cohort, sql
 
-    funnel, speed, intervals = cohort.summary(filters)
-    lost_by_reason, lost_by_stage = breakdowns.lost(filters)
-    dimensions = breakdowns.dimensions(filters)
-    overdue, no_next_step = activity.work(filters, now)
+    cte = cohort.facts(filters)
+    kind, spans = activity.periods(filters.start, filters.end)
+    rows = sql.run([*cohort.parts(cte), *breakdowns.lost_parts(cte), *breakdowns.dimension_parts(cte, filters),
+                    *activity.trend_parts(cte, filters, activity.bounds(spans)), *activity.work_parts(filters, now),
+                    *activity.value_parts(filters)])
+    funnel, speed, intervals = cohort.summary(rows, filters)
+    lost_by_reason, lost_by_stage = breakdowns.lost(rows, filters)
+    dimensions = breakdowns.dimensions(rows, filters)
+    overdue, no_next_step = activity.work(rows, filters)
     return Dashboard(received=funnel[0].count, funnel=funnel, speed=speed, intervals=intervals,
                      lost_by_reason=lost_by_reason, lost_by_stage=lost_by_stage, by_channel=dimensions["channel"],
                      by_source=dimensions["source"], by_specialist=dimensions["specialist"],
-                     by_treatment=dimensions["treatment"], trend=activity.trend(filters),
-                     overdue_by_assignee=overdue, no_next_step=no_next_step, value=activity.value(filters))
+                     by_treatment=dimensions["treatment"], trend=activity.trend(rows, filters, kind, spans),
+                     overdue_by_assignee=overdue, no_next_step=no_next_step, value=activity.value(rows, filters))

@@ -19,6 +19,7 @@ def nice_ticks(max_value: float, n: int = 5) -> list[float]:
     if isinstance(max_value, int):
         step = max(1, round(step))
     count = math.ceil(max_value / step - 1e-9)
-    # round() drops the binary noise of repeated float steps (0.30000000000000004 → 0.3)
-    ticks = [round(i * step, 10) for i in range(count + 1)]
+    # round() to the step's own decimals drops the binary noise of float steps (0.30000000000000004 → 0.3)
+    digits = max(0, 1 - math.floor(math.log10(step)))
+    ticks = [round(i * step, digits) for i in range(count + 1)]
     return [int(t) if float(t).is_integer() else t for t in ticks]

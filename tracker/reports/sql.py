@@ -1,29 +1,53 @@
-"""SQL the reports share across SQLite and PostgreSQL: time differences, periods, and percentiles from ranks."""
+"""SQL the reports share across SQLite and PostgreSQL: time differences, periods, and percentiles from ranks.
+
+Report statements are unions of parts of one shape, PART_COLUMNS, so that one statement can compute a
+materialised set of rows once and aggregate it several ways.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Float, Integer, String, case, cast, func, literal, null, or_, select, union_all
 
 from tracker.extensions import db
+
+PART_COLUMNS = ("kind", "key", "label", "a", "b", "c", "value")
+
+
+def part(kind: str, key=None, label=None, a=None, b=None, c=None, value=None):
+    """A select's columns in the shape every part of a report union has (missing ones are NULL)."""
+    def typed(column, type_):
+        return cast(column, type_) if column is not None else null().cast(type_)
+
+    return (literal(kind).label("kind"), typed(key, String).label("key"), typed(label, String).label("label"),
+            typed(a, Integer).label("a"), typed(b, Integer).label("b"), typed(c, Integer).label("c"),
+            typed(value, Float).label("value"))
+
+
+def run(parts) -> dict[str, list]:
+    """Run the union of `parts` and group its rows by kind."""
+    rows: dict[str, list] = {}
+    for row in db.session.execute(union_all(*parts)):
+        rows.setdefault(row.kind, []).append(row)
+    return rows
 
 
 def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def seconds_between(start, end) -> ColumnElement[float]:
-    """Seconds from `start` to `end` (two UTC datetime columns); NULL if either is."""
+def epoch(column) -> ColumnElement[float]:
+    """A UTC datetime column as seconds since 1970 (NULL stays NULL), so that durations are subtractions."""
     if _sqlite():  # stored as ISO text in UTC: julianday reads it
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
+        return (func.julianday(column) - 2440587.5) * 86400.0
+    return func.extract("epoch", column)
 
 
 def period_of(column, bounds: list[datetime]) -> ColumnElement[int]:
     """The index of the period [bounds[i], bounds[i + 1]) holding `column`; NULL outside them all."""
     whens = [((column >= bounds[0]) & (column < bounds[1]), 0)]
     whens += [(column < bounds[i + 1], i) for i in range(1, len(bounds) - 1)]
-    return case(*whens, else_=None) if len(bounds) > 2 else case(whens[0], else_=None)
+    return case(*whens, else_=None)
 
 
 @dataclass(frozen=True)
@@ -38,36 +62,33 @@ class Percentiles:
 QUANTILES = (0.5, 0.9)
 
 
-def percentiles(metrics: dict[str, object], source) -> dict[str, Percentiles]:
-    """The median and 90th percentile of each metric (name → column of `source`), in one statement.
+def percentile_parts(metrics: dict[str, object], source) -> list:
+    """Parts (kind "rank") that bring back, per metric, the values at the ranks around each quantile.
 
-    Linear interpolation between the closest ranks (PostgreSQL's percentile_cont): the values are ranked in
-    SQL and only the two ranks around each quantile's position come back, at most four rows per metric.
+    Linear interpolation between the closest ranks (PostgreSQL's percentile_cont): each metric's values are
+    ranked in SQL and at most four rows per metric come back; read_percentiles interpolates.
     """
-    parts = [select(literal(name).label("metric"), cast(column, Float).label("value")).select_from(source)
-             .where(column.is_not(None)) for name, column in metrics.items()]
-    values = union_all(*parts).subquery()
-    ranked = select(values.c.metric, values.c.value,
-                    func.row_number().over(partition_by=values.c.metric, order_by=values.c.value).label("rank"),
-                    func.count().over(partition_by=values.c.metric).label("n")).subquery()
-    below = [(ranked.c.n - 1) * round(q * 10) // 10 for q in QUANTILES]  # the 0-based rank at or below
-    wanted = [rank for low in below for rank in (low + 1, low + 2)]
-    rows = db.session.execute(select(ranked.c.metric, ranked.c.rank, ranked.c.n, ranked.c.value)
-                              .where(_any_rank(ranked, wanted))).all()
-    found: dict[str, dict[int, float]] = {name: {} for name in metrics}
-    counts = dict.fromkeys(metrics, 0)
-    for metric, rank, n, value in rows:
-        found[metric][rank] = value
-        counts[metric] = n
+    out = []
+    for name, column in metrics.items():
+        values = select(cast(column, Float).label("value")).select_from(source).where(column.is_not(None)).subquery()
+        ranked = select(values.c.value, func.row_number().over(order_by=values.c.value).label("rank"),
+                        func.count().over().label("n")).subquery()
+        below = [(ranked.c.n - 1) * round(q * 10) // 10 for q in QUANTILES]  # the 0-based rank at or below
+        near = or_(*(ranked.c.rank == low + step for low in below for step in (1, 2)))
+        out.append(select(*part("rank", literal(name), None, ranked.c.rank, ranked.c.n, None, ranked.c.value))
+                   .where(near))
+    return out
+
+
+def read_percentiles(rows, names) -> dict[str, Percentiles]:
+    """The median and 90th percentile of each metric from its "rank" rows."""
+    found: dict[str, dict[int, float]] = {name: {} for name in names}
+    counts = dict.fromkeys(names, 0)
+    for row in rows:
+        found[row.key][row.a] = row.value
+        counts[row.key] = row.b
     return {name: Percentiles(counts[name], *(_interpolate(found[name], counts[name], q) for q in QUANTILES))
-            for name in metrics}
-
-
-def _any_rank(ranked, wanted) -> ColumnElement[bool]:
-    condition = ranked.c.rank == wanted[0]
-    for rank in wanted[1:]:
-        condition = condition | (ranked.c.rank == rank)
-    return condition
+            for name in names}
 
 
 def _interpolate(values: dict[int, float], n: int, q: float) -> float | None:

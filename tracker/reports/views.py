@@ -9,6 +9,9 @@ from tracker.permissions import require
 from tracker.reports import bp, tables
 from tracker.reports.forms import PipelineForm
 from tracker.reports.pipeline import dashboard
+from tracker.reports.scale import nice_ticks
+
+bp.add_app_template_global(nice_ticks, "nice_ticks")  # the charts' round axis ticks
 
 
 def _form() -> PipelineForm:
