@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.audit import bp as audit_bp
     from tracker.auth import bp as auth_bp
     from tracker.auth.loader import register_user_loader
+    from tracker.board import bp as board_bp
     from tracker.bookings import bp as bookings_bp
     from tracker.calendar import bp as calendar_bp
     from tracker.catalogue import bp as catalogue_bp
@@ -86,7 +87,7 @@ def register_blueprints(app: Flask) -> None:
 
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
-                      catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp):
+                      catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp, board_bp):
         app.register_blueprint(blueprint)
 
 

@@ -32,6 +32,7 @@ NAVIGATION = [
             badge_text="overdue follow-ups"),
     NavItem("Calendar", "calendar.week", "followup.view"),
     NavItem("Enquiries", "enquiries.index", "enquiry.view"),
+    NavItem("Board", "board.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
     NavItem("Reports", "reports.pipeline", "reports.view"),

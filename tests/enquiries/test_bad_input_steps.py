@@ -68,7 +68,8 @@ def stage_outcome(start: Stage, lost_from: Stage | None, to: str, reason: str, n
     if target is Stage.LOST:
         return target if start.is_open else "stage"
     if start is Stage.LOST:  # back where it was lost; lost while booked, its consultation was cancelled
-        back_to = Stage.CONTACTED if lost_from is Stage.CONSULTATION_BOOKED else lost_from
+        back_to = {Stage.CONSULTATION_BOOKED: Stage.CONTACTED,
+                   Stage.TREATMENT_BOOKED: Stage.PLAN_PROPOSED}.get(lost_from, lost_from)
         return target if target is back_to else "stage"
     return target if can_move(start, target) and is_manual(start, target) else "stage"
 
