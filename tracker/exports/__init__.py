@@ -1,0 +1,1 @@
+"""Streamed CSV and XLSX downloads of tables, neutralised against formula injection, and their audit rows."""
