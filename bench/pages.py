@@ -56,7 +56,13 @@ PAGES: list[Page] = [
     Page("calendar week",         "reception",  lambda s: "/calendar"),
     Page("calendar feed",         "specialist", lambda s: s.feed_token and f"/calendar/{s.feed_token}.ics"),
     Page("pipeline dashboard",    "manager",    lambda s: "/reports/pipeline"),
+    Page("pipeline year",         "manager",    lambda s: "/reports/pipeline?preset=year"),
+    Page("pipeline by channel",   "manager",    lambda s: "/reports/pipeline?channel=phone"),
+    Page("pipeline drill-down",   "manager",    lambda s: "/enquiries?report=pipeline&stage=all&reached=consulted"
+                                                         f"&received_from={s.window_from}&received_to={s.window_to}"),
+    Page("pipeline table csv",    "manager",    lambda s: "/reports/pipeline/funnel.csv"),
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
+    Page("pipeline board desk",   "reception",  lambda s: "/pipeline/board"),
     Page("csv export",            "manager",    lambda s: "/enquiries/export.csv"),
     Page("treatment catalogue",   "admin",      lambda s: "/admin/treatments"),
     Page("assessment",            "specialist", lambda s: s.assessment_id and f"/assessments/{s.assessment_id}"),

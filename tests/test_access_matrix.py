@@ -72,6 +72,8 @@ EXPECTED_PERMISSIONS = {
     "auth.user_password": "users.manage",
     "auth.user_reactivate": "users.manage",
     "auth.users": "users.manage",
+    "board.index": "enquiry.view",
+    "board.move": "enquiry.edit",
     "bookings.attended": "booking.edit",
     "bookings.book": "booking.edit",
     "bookings.cancel": "booking.edit",
@@ -95,6 +97,8 @@ EXPECTED_PERMISSIONS = {
     "enquiries.change_stage": "enquiry.edit",
     "enquiries.detail": "enquiry.view",
     "enquiries.edit": "enquiry.edit",
+    "enquiries.export_csv": "export",
+    "enquiries.export_xlsx": "export",
     "enquiries.index": "enquiry.view",
     "enquiries.log_contact": "enquiry.edit",
     "enquiries.new": "enquiry.edit",
@@ -125,6 +129,8 @@ EXPECTED_PERMISSIONS = {
     "plans.remove_item": "plan.edit",
     "plans.revise": "plan.edit",
     "plans.session_done": "plan.edit",
+    "reports.pipeline": "reports.view",
+    "reports.pipeline_table": "export",
     "settings.defaults": "settings.manage",
     "settings.index": "settings.manage",
     "settings.opening_hours": "settings.manage",
@@ -200,7 +206,8 @@ def _targets(app, make_user, make_enquiry) -> dict:
         return {"user_id": user.id, "enquiry_id": enquiry_id, "patient_id": patient_id,
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
                 "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
-                "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000"}
+                "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000",
+                "key": "funnel", "fmt": "csv"}
 
 
 def _app_with_rogue_routes(database_uri):

@@ -18,13 +18,17 @@ from tracker.extensions import db
 from tracker.patients.models import Patient
 
 SMALL, LARGE = 100, 100_000
+# The dashboard: the user, the form's sources, treatments, staff and specialists, the clinic's first-contact
+# target, the one report statement, the clinic's name for the page and the navigation's overdue badge.
+REPORT_QUERIES = 9
 # 10, and one more since the navigation shows the user's overdue follow-ups on every page (one capped count).
 MAX_QUERIES = 11
 # The enquiry page also reads the enquiry's assessments and treatment plans (one statement each),
 # whether or not it has any: two more than the lists; and its follow-ups (people joined) and their
 # reschedules for the timeline: two more again. A clinician's plan page also reads the latest
 # assessment and its findings for the hints, and writes the audited view (bench rows share this table).
-BUDGET = {"enquiry": MAX_QUERIES + 4, "plan specialist": MAX_QUERIES + 2}
+BUDGET = {"enquiry": MAX_QUERIES + 4, "plan specialist": MAX_QUERIES + 2, **dict.fromkeys(
+    ("report", "report year", "report channel"), REPORT_QUERIES), "report drill-down": MAX_QUERIES + 1}
 
 
 @contextmanager
@@ -69,21 +73,38 @@ def _pages(app) -> dict[str, str]:
             "patient": f"/patients/{patient.id}", "home": "/", "consultations": "/consultations",
             "no follow-up": "/enquiries?no_followup=y", "my day": "/follow-ups",
             "calendar": "/calendar", "calendar team": "/calendar?who=team", "feed": f"/calendar/{token}.ics",
+            "board": "/pipeline/board", "board filtered": "/pipeline/board?channel=web_form&assignee=me",
         }
 
 
-def _query_counts(app) -> dict[str, int]:
+# The manager's report pages: the dashboard is one statement however many enquiries it reads; a number's list
+# also counts its enquiries exactly (one statement more than the list).
+MANAGER_PAGES = {
+    "report": "/reports/pipeline", "report year": "/reports/pipeline?preset=year",
+    "report channel": "/reports/pipeline?channel=phone&preset=30d",
+    "report drill-down": "/enquiries?report=pipeline&stage=all&reached=consulted&received_from=2026-01-01"
+                         "&received_to=2026-03-31",
+}
+
+
+def _signed_in_client(app, email: str):
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == "reception@demo.example"))
+        user = db.session.scalar(select(User).where(User.email == email))
         db.session.expunge(user)
     client = app.test_client()
     sign_in(client, user)
+    return client
+
+
+def _query_counts(app) -> dict[str, int]:
     counts = {}
-    for name, url in _pages(app).items():
-        assert client.get(url).status_code == 200, url
-        with count_queries(app) as statements:
+    for email, pages in (("reception@demo.example", _pages(app)), ("manager@demo.example", MANAGER_PAGES)):
+        client = _signed_in_client(app, email)
+        for name, url in pages.items():
             assert client.get(url).status_code == 200, url
-        counts[name] = len(statements)
+            with count_queries(app) as statements:
+                assert client.get(url).status_code == 200, url
+            counts[name] = len(statements)
     return counts
 
 
@@ -102,7 +123,8 @@ def counts_by_size(tmp_path_factory) -> dict[int, dict[str, int]]:
 
 PAGES = ["list", "stage", "all", "channel", "source", "assignee", "nobody", "concern", "treatment", "dates",
          "uncontacted", "sorted", "deep page", "search phone", "search name", "search part", "search email", "enquiry",
-         "patient", "home", "consultations", "no follow-up", "my day", "calendar", "calendar team", "feed"]
+         "patient", "home", "consultations", "no follow-up", "my day", "calendar", "calendar team", "feed",
+         "board", "board filtered", *MANAGER_PAGES]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -8,7 +8,7 @@ once here for the list; tests check each report number against the list's count.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists
+from sqlalchemy import ColumnElement, and_, exists, false
 
 from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
@@ -16,7 +16,7 @@ from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.extensions import db
-from tracker.settings.models import Option
+from tracker.settings.models import Option, OptionKind
 from tracker.settings.services import clinic_settings
 
 
@@ -76,7 +76,7 @@ def conditions(drill: DrillDown, now: datetime | None = None) -> list[ColumnElem
         out.append(Enquiry.stage == Stage.LOST)
     if drill.lost_reason == "none":
         out.append(Enquiry.lost_reason_id.is_(None))
-    elif drill.lost_reason.isdigit():
+    elif drill.lost_reason.isascii() and drill.lost_reason.isdigit():
         out.append(Enquiry.lost_reason_id == int(drill.lost_reason))
     if drill.lost_from:
         out.append(Enquiry.lost_from_stage == drill.lost_from)
@@ -114,7 +114,12 @@ def _consulted_by(practitioner_id: int) -> ColumnElement[bool]:
 def _overdue_with(owner: str, now: datetime) -> ColumnElement[bool]:
     from tracker.followups.models import FollowUp, FollowUpStatus
 
-    who = FollowUp.assigned_to_id.is_(None) if owner == "team" else FollowUp.assigned_to_id == int(owner)
+    if owner == "team":
+        who = FollowUp.assigned_to_id.is_(None)
+    elif owner.isascii() and owner.isdigit():
+        who = FollowUp.assigned_to_id == int(owner)
+    else:  # not a filter the form lets through: matches nothing rather than everything
+        return false()
     return exists().where(FollowUp.enquiry_id == Enquiry.id, FollowUp.status == FollowUpStatus.OPEN,
                           FollowUp.overdue_at < now, who)
 
@@ -159,7 +164,12 @@ def describe(drill: DrillDown) -> list[str]:
         lines.append("A decision on the proposed plan was made")
     if drill.lost_reason:
         reason = db.session.get(Option, int(drill.lost_reason)) if drill.lost_reason.isdigit() else None
-        lines.append(f"Lost: {reason.label if reason else 'no reason given'}")
+        if reason is not None and reason.kind is not OptionKind.LOST_REASON:
+            reason = None
+        if drill.lost_reason == "none":
+            lines.append("Lost: no reason given")
+        else:
+            lines.append(f"Lost: {reason.label if reason else 'a reason not on the list'}")
     if drill.lost_from:
         lines.append(f"Lost from {drill.lost_from.label.lower()}")
     if drill.contact:

@@ -156,6 +156,10 @@ STAGE_OR_ANY = [SelectChoice("", "Any"), *(SelectChoice(s.value, s.label) for s 
 ID_OR = {"lost_reason": "none", "overdue": "team"}  # the word each id filter also takes
 
 
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 class ReportFilterFields:
     """The filters the pipeline report's numbers link with, so the list shows exactly the enquiries counted.
 
@@ -170,15 +174,15 @@ class ReportFilterFields:
     entered_from = DateField("Moved from", validators=[Optional(), DateWithinYears(2000, 2100)])
     entered_to = DateField("Moved until", validators=[Optional(), DateWithinYears(2000, 2100)])
     decided = SelectField("Plan decided", default="", choices=[SelectChoice("", "Any"), SelectChoice("y", "Yes")])
-    lost_reason = StringField("Lost reason", validators=[Optional(), Regexp(r"^(none|\d{1,9})$", message=(
-        "Choose a lost reason from the list."))])
+    lost_reason = StringField("Lost reason", filters=[_stripped], validators=[Optional(), Regexp(
+        r"^(none|[0-9]{1,9})\Z", message="Choose a lost reason from the list.")])
     lost_from = SelectField("Lost from stage", default="", choices=STAGE_OR_ANY)
     contact = SelectField("First contact", default="", choices=[
         SelectChoice("", "Any"), SelectChoice("within", "Within the target"), SelectChoice("late", "After the target"),
         SelectChoice("none", "Not yet"), SelectChoice("contacted", "Contacted")])
     specialist = IntegerField("Consulted by", validators=[Optional(), NumberRange(1, 2**31 - 1)])
-    overdue = StringField("Overdue follow-up with", validators=[Optional(), Regexp(r"^(team|\d{1,9})$", message=(
-        "Choose a person or the reception team."))])
+    overdue = StringField("Overdue follow-up with", filters=[_stripped], validators=[Optional(), Regexp(
+        r"^(team|[0-9]{1,9})\Z", message="Choose a person or the reception team.")])
     plan = SelectField("Plan", default="", choices=[
         SelectChoice("", "Any"), SelectChoice("proposed", "Proposed"), SelectChoice("accepted", "Accepted"),
         SelectChoice("declined", "Declined")])

@@ -66,7 +66,9 @@ def index():
     filters = _filters(form)
     counts = queries.stage_counts(filters)
     # A report's number links here: the list then counts exactly, to show the same number.
-    drilled = filters.drill != DrillDown() or (form.report.data == "pipeline" and not form.report.errors)
+    # A refused report value is explained in the same box, not silently ignored.
+    drilled = (filters.drill != DrillDown() or (form.report.data == "pipeline" and not form.report.errors)
+               or any(form[name].errors for name in REPORT_FILTERS))
     total = queries.exact_total(filters) if drilled else queries.total_for(counts, filters.stage)
     sort = form.sort.data if not form.sort.errors else "newest"
     page = paginate_window(lambda offset, limit: db.session.scalars(

@@ -10,7 +10,7 @@ from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
 from tracker.enquiries.drilldown import plan_condition
 from tracker.enquiries.models import Enquiry, StageChange
-from tracker.enquiries.queries import _conditions
+from tracker.enquiries.queries import ListFilters, _conditions
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.plans.models import PlanItem, TreatmentPlan
@@ -42,6 +42,18 @@ def bounds(spans) -> list[datetime]:
     return [local_day_start(first) for _label, first, _last in spans] + [local_day_end(spans[-1][2])]
 
 
+def _allowed(enquiry_id, filters):
+    """`enquiry_id` belongs to a live enquiry the dimension filters allow.
+
+    With no filter but "live" that is "not one of the few archived" (their partial index), so the rows are not
+    joined to every enquiry; with filters, the enquiries they allow.
+    """
+    dims = filters.dimensions()
+    if dims == ListFilters(stage="all"):
+        return enquiry_id.not_in(select(Enquiry.id).where(Enquiry.archived_at.is_not(None)))
+    return enquiry_id.in_(select(Enquiry.id).where(*_conditions(dims)))
+
+
 def trend_parts(cte, filters, edges: list[datetime]) -> list:
     """Cohort enquiries received per period; enquiries moved into consultation or treatment booked per period."""
     received = period_of(cte.c.received_at, edges)
@@ -49,9 +61,8 @@ def trend_parts(cte, filters, edges: list[datetime]) -> list:
     for series, stage in BOOKED.items():
         period = period_of(StageChange.at, edges)
         out.append(select(*part(series, period, a=func.count(StageChange.enquiry_id.distinct())))
-                   .join(Enquiry, Enquiry.id == StageChange.enquiry_id)
                    .where(StageChange.to_stage == stage, StageChange.at >= edges[0], StageChange.at < edges[-1],
-                          *_conditions(filters.dimensions()))
+                          _allowed(StageChange.enquiry_id, filters))
                    .group_by(period))
     return out
 
@@ -76,10 +87,9 @@ def work_parts(filters, now: datetime) -> list:
     """Now, whatever the range: enquiries with overdue follow-ups per owner, and open ones with no next step."""
     enquiries = func.count(FollowUp.enquiry_id.distinct())
     return [select(*part("overdue", FollowUp.assigned_to_id, User.full_name, enquiries))
-            .select_from(FollowUp).join(Enquiry, Enquiry.id == FollowUp.enquiry_id)
-            .outerjoin(User, User.id == FollowUp.assigned_to_id)
+            .select_from(FollowUp).outerjoin(User, User.id == FollowUp.assigned_to_id)
             .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.overdue_at < now,
-                   *_conditions(filters.dimensions()))
+                   _allowed(FollowUp.enquiry_id, filters))
             .group_by(FollowUp.assigned_to_id, User.full_name),
             select(*part("no_next_step", a=func.count()))
             .where(*_conditions(replace(filters.dimensions(), no_followup=True)))]
@@ -102,10 +112,9 @@ def value_parts(filters) -> list:
     items = and_(PlanItem.plan_id == TreatmentPlan.id, PlanItem.archived_at.is_(None))
     return [select(*part("value", status, a=func.count(TreatmentPlan.enquiry_id.distinct()),
                          value=func.coalesce(func.sum(PlanItem.sessions * PlanItem.price_pence), 0)))
-            .select_from(TreatmentPlan).join(Enquiry, Enquiry.id == TreatmentPlan.enquiry_id)
-            .outerjoin(PlanItem, items)
+            .select_from(TreatmentPlan).outerjoin(PlanItem, items)
             .where(plan_condition(TreatmentPlan, status, filters.start, filters.end),
-                   *_conditions(filters.dimensions()))
+                   _allowed(TreatmentPlan.enquiry_id, filters))
             for status, _label in VALUE_ROWS]
 
 

@@ -54,7 +54,9 @@ def dimension_parts(cte, filters) -> list:
     c = cte.c
     consulted = (select(Appointment.enquiry_id, Appointment.practitioner_id).distinct()
                  .where(Appointment.kind == AppointmentKind.CONSULTATION,
-                        Appointment.status == AppointmentStatus.ATTENDED, Appointment.enquiry_id.in_(select(c.id)),
+                        Appointment.status == AppointmentStatus.ATTENDED,
+                        # Attending a consultation moves an enquiry to consulted: only those can have one.
+                        Appointment.enquiry_id.in_(select(c.id).where(c.consulted.is_not(None))),
                         *([Appointment.practitioner_id == filters.specialist_id] if filters.specialist_id else []))
                  .subquery())
     asked = and_(enquiry_treatments.c.enquiry_id == c.id,

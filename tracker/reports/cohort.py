@@ -68,7 +68,7 @@ def summary(rows: dict, filters) -> tuple[list[FunnelStep], Speed, list[Interval
     """The funnel, the speed of first contact and the median time between steps, from the parts' rows."""
     by_rank = {int(row.key): row.a for row in rows.get("furthest", [])}
     contact = {row.key: row.a for row in rows.get("contact", [])}
-    spread = read_percentiles(rows.get("rank", []), _metrics_names())
+    spread = read_percentiles(rows, _metrics_names())
     base = filters.cohort_args()
     received = sum(by_rank.values())
     steps = [FunnelStep(None, "Received", Count(received, base), None, rate(received, received))]

@@ -4,7 +4,7 @@ from datetime import date
 
 from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from tracker.bookings.services import specialists
 from tracker.enquiries.forms import CHANNEL_CHOICES, CONCERN_CHOICES, CoercedIdSelect, id_choices
@@ -39,19 +39,21 @@ class PipelineForm(TrackerForm):
         self.assignee.choices = [SelectChoice("", "Anyone"), SelectChoice("none", "Nobody"),
                                  *(SelectChoice(str(u.id), u.full_name) for u in staff)]
 
-    def validate_start(self, field) -> None:
-        if self.preset.data == "custom" and not field.data and not field.errors:
-            raise ValidationError("Enter the first day, or choose a preset range.")
-
-    def validate_end(self, field) -> None:
-        if self.preset.data != "custom" or field.errors:
-            return
-        if not field.data:
-            raise ValidationError("Enter the last day, or choose a preset range.")
-        if self.start.data and field.data < self.start.data:
-            raise ValidationError("The last day is before the first.")
-        if self.start.data and (field.data - self.start.data).days > MAX_RANGE_DAYS:
-            raise ValidationError("Choose a range of at most three years.")
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, then the custom range as a whole (Optional() stops a field's own checks when it is empty)."""
+        valid = super().validate(extra_validators)
+        if self.preset.data != "custom":
+            return valid
+        for field, message in ((self.start, "Enter the first day, or choose a preset range."),
+                               (self.end, "Enter the last day, or choose a preset range.")):
+            if not field.data and not field.errors:
+                field.errors = [*field.errors, message]
+        if self.start.data and self.end.data and not self.end.errors:
+            if self.end.data < self.start.data:
+                self.end.errors = [*self.end.errors, "The last day is before the first."]
+            elif (self.end.data - self.start.data).days > MAX_RANGE_DAYS:
+                self.end.errors = [*self.end.errors, "Choose a range of at most three years."]
+        return valid and not self.start.errors and not self.end.errors
 
     def filters(self, today: date) -> ReportFilters:
         """The filters asked for; a field with an error falls back to no filter (or the default range)."""
@@ -59,7 +61,8 @@ class PipelineForm(TrackerForm):
             return self[name].data if not self[name].errors else None
 
         preset = ok("preset") or DEFAULT_PRESET
-        custom = preset == "custom" and not self.start.errors and not self.end.errors
+        custom = (preset == "custom" and self.start.data and self.end.data and not self.start.errors
+                  and not self.end.errors)
         start, end = (self.start.data, self.end.data) if custom else preset_range(
             preset if preset != "custom" else DEFAULT_PRESET, today)
         return ReportFilters(start=start, end=end, channel=Channel(ok("channel")) if ok("channel") else None,

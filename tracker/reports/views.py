@@ -5,6 +5,8 @@ from flask import abort, render_template, request
 from tracker.clock import clinic_today
 from tracker.db import utcnow
 from tracker.enquiries import choices
+from tracker.exports.audit import export_recorder
+from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
 from tracker.reports import bp, tables
 from tracker.reports.forms import PipelineForm
@@ -37,16 +39,17 @@ def pipeline():
 @bp.route("/reports/pipeline/<key>.<any(csv, xlsx):fmt>")
 @require("export")
 def pipeline_table(key: str, fmt: str):
-    """One table of the dashboard as CSV or XLSX, for the same range and filters."""
+    """One table of the dashboard as CSV or XLSX, for the same range and filters; audited like every export."""
     form = _form()
     filters = form.filters(clinic_today())
     table = tables.build(dashboard(filters, utcnow())).get(key)
     if table is None:
         abort(404)
-    from tracker.exports import writers
-
-    rows = ([cell.value for cell in row] for row in table.rows)
-    name = f"pipeline-{key}-{filters.start.isoformat()}-to-{filters.end.isoformat()}.{fmt}"
-    write = writers.csv_response if fmt == "csv" else writers.xlsx_response
-    return write(name, table.header, rows, what=f"report:{key}",
-                 filters={k: v for k, v in request.args.items() if v})
+    used = {name: request.args[name] for name, field in form._fields.items()
+            if request.args.get(name) and not field.errors}
+    used |= {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+    on_done = export_recorder(f"pipeline report: {table.title}", fmt, used, clinical=False)
+    rows = (tuple(cell.value for cell in row) for row in table.rows)
+    write = csv_response if fmt == "csv" else xlsx_response
+    return write(f"pipeline-{key}-{filters.start.isoformat()}-to-{filters.end.isoformat()}", table.header, rows,
+                 on_done=on_done)
