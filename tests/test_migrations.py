@@ -2,7 +2,7 @@
 
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import flask_migrate
 import pytest
@@ -139,7 +139,7 @@ def test_patients_from_before_the_part_search_are_found_by_part_of_their_name(ki
 
 
 @pytest.mark.parametrize("kind", DATABASES)
-def test_enquiries_contacted_before_the_report_get_their_opening_hours_wait_and_none_is_lost(kind, tmp_path):
+def test_enquiries_from_before_the_report_get_their_opening_hours_wait_and_milestones_and_none_is_lost(kind, tmp_path):
     # Friday 6 November 2026 17:00 GMT received; first contacted Monday 9 November 10:30: one hour on Friday
     # (17:00-18:00) and ninety minutes on Monday (09:00-10:30) of the seeded Monday-Friday 09:00-18:00 week.
     received, contacted = datetime(2026, 11, 6, 17, tzinfo=UTC), datetime(2026, 11, 9, 10, 30, tzinfo=UTC)
@@ -157,8 +157,32 @@ def test_enquiries_contacted_before_the_report_get_their_opening_hours_wait_and_
                                       "first_contacted_at, created_at, updated_at, version) VALUES (:id, 1, 'phone', "
                                       ":at, 'contacted', :first, :at, :at, 1)"),
                                  {"id": enquiry_id, "at": received, "first": first})
+                # Enquiry 1's history: logged, reached, booked straight on, seen, a plan proposed and reworked.
+                history = [(None, "new", 0), ("new", "contacted", 1), ("contacted", "consultation_booked", 2),
+                           ("consultation_booked", "consulted", 3), ("consulted", "plan_proposed", 4),
+                           ("plan_proposed", "consulted", 5)]
+                for key, (from_stage, to_stage, day) in enumerate(history, start=1):
+                    conn.execute(text("INSERT INTO stage_changes (id, enquiry_id, from_stage, to_stage, at) "
+                                      "VALUES (:id, 1, :from_stage, :to_stage, :at)"),
+                                 {"id": key, "from_stage": from_stage, "to_stage": to_stage,
+                                  "at": received + timedelta(days=day)})
             flask_migrate.upgrade(directory=MIGRATIONS)
             with db.engine.connect() as conn:
                 rows = conn.execute(text("SELECT id, first_contact_open_seconds FROM enquiries ORDER BY id")).all()
+                milestones = conn.execute(text(
+                    "SELECT furthest_stage, consulted_at, plan_proposed_at, treatment_booked_at, "
+                    "treatment_started_at, plan_decided_at FROM enquiries ORDER BY id")).all()
             db.engine.dispose()
     assert [tuple(r) for r in rows] == [(1, 9000), (2, None)]
+    day = [_utc(received + timedelta(days=n)) for n in range(6)]
+    assert [(r[0], *map(_utc, r[1:])) for r in milestones] == [
+        ("plan_proposed", day[3], day[4], None, None, day[5]), (None, None, None, None, None, None)]
+
+
+def _utc(value):
+    """A timestamp read back by raw SQL (text on SQLite, aware on PostgreSQL) as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -109,7 +109,7 @@ def test_october_speed_of_first_contact_in_calendar_and_opening_hours(app, clini
 def test_october_median_days_between_steps(app, clinic):
     intervals = {i.label: (i.count.n, i.median_days) for i in board(app, OCTOBER).intervals}
     assert list(intervals) == ["Enquiry to consultation", "Consultation to plan", "Plan to decision",
-                               "Decision to first session"]
+                               "Treatment booked to first session"]
     # Received → first consulted: A 7 d, B 7 d 0.5 h, C 9 d 20 h, D 5 d, H 3 d 1 h → sorted middle: A, 7 days.
     n, median = intervals["Enquiry to consultation"]
     assert n == 5 and median == pytest.approx(7)
@@ -120,7 +120,7 @@ def test_october_median_days_between_steps(app, clinic):
     n, median = intervals["Plan to decision"]
     assert n == 3 and median == pytest.approx(5)
     # Treatment booked → in treatment: A 5, H 7 → 6.
-    n, median = intervals["Decision to first session"]
+    n, median = intervals["Treatment booked to first session"]
     assert n == 2 and median == pytest.approx(6)
 
 

@@ -52,7 +52,7 @@ def _column_ids(filters: ListFilters, stage: Stage, *, few: bool) -> Select:
     checked per row, stopping after a column. PostgreSQL chooses well by itself.
     """
     sqlite = db.session.get_bind().dialect.name == "sqlite"
-    ids = select(Enquiry.id).where(*queries._conditions(filters, few=few, walk=sqlite and not few),
+    ids = select(Enquiry.id).where(*queries.filter_conditions(filters, few=few, walk=sqlite and not few),
                                    Enquiry.stage == stage)
     if sqlite and few:  # "+received_at": not the order's index, the filters' own
         ids = ids.order_by(text("+enquiries.received_at DESC"), text("enquiries.id DESC"))

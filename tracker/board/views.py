@@ -28,7 +28,7 @@ NOT_FILTERS = frozenset({"stage", "sort"})
 def index():
     """A column per open stage with its count and first cards, filtered as the enquiry list is."""
     form = ListFilterForm(formdata=request.args)
-    choices.fill(form)
+    choices.fill_filters(form)
     form.validate()
     filters = _filters(form)
     board_args = {name: request.args[name] for name in form._fields

@@ -181,7 +181,7 @@ class DemoData:
             "received_at": at, "logged_by_id": logged_by,
             "assigned_to_id": logged_by if rng.random() < 0.7 else choice(rng, refs.reception),
             "stage": Stage.NEW, "first_contacted_at": None, "first_contact_open_seconds": None,
-            "lost_from_stage": None, "lost_reason_id": None, **dict.fromkeys(milestones.COLUMNS),
+            "lost_from_stage": None, "lost_reason_id": None, **dict.fromkeys(milestones.MILESTONES),
             "lost_note": None, "created_at": at, "updated_at": at, "version": 1, "next_follow_up_at": None,
         }
         rows.enquiries.append(enquiry)

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from tracker.auth.models import User
+from tracker.catalogue.models import Treatment
 from tracker.catalogue.services import active_treatments
 from tracker.extensions import db
 from tracker.settings import services as settings
@@ -12,6 +13,18 @@ from tracker.settings.models import OptionKind
 def active_staff() -> list[User]:
     """Staff who can be assigned an enquiry."""
     return list(db.session.scalars(select(User).where(User.active).order_by(User.full_name)))
+
+
+def fill_filters(form) -> None:
+    """Give a filter form every source, treatment and member of staff, retired ones too.
+
+    Old enquiries keep their retired source or treatment, so lists, exports and the reports' links must be able
+    to filter by them (a link that the form refused would list everything instead).
+    """
+    treatments = list(db.session.scalars(select(Treatment).order_by(Treatment.active.desc(), Treatment.position)))
+    staff = list(db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)))
+    form.set_choices(sources=settings.options(OptionKind.SOURCE, include_retired=True), treatments=treatments,
+                     staff=staff)
 
 
 def fill(form, enquiry=None) -> None:

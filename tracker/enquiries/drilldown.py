@@ -1,8 +1,9 @@
 """The list filters behind the pipeline report's numbers: each is the report's own definition, as a condition.
 
 The report (tracker/reports/) counts enquiries with grouped aggregates; its numbers link to the list with
-these filters, and the list counts them with these conditions. Both read the same definitions, written
-once here for the list; tests check each report number against the list's count.
+these filters, and the list counts them with these conditions. Both read the same columns (the stage reached
+comes from the enquiry's milestones, as in the report); tests check each report number against the list's
+count, and the milestones against the stage history.
 """
 
 from dataclasses import dataclass
@@ -64,14 +65,15 @@ def _days(column, start: date | None, end: date | None) -> list[ColumnElement[bo
 def conditions(drill: DrillDown, now: datetime | None = None) -> list[ColumnElement[bool]]:
     """The drill-down filters as conditions on enquiries (features a report reads are imported when used)."""
     out: list[ColumnElement[bool]] = []
-    if drill.reached:
-        out.append(exists().where(StageChange.enquiry_id == Enquiry.id,
-                                  StageChange.to_stage.in_(reached_stages(drill.reached))))
+    if drill.reached is Stage.LOST:
+        out.append(exists().where(StageChange.enquiry_id == Enquiry.id, StageChange.to_stage == Stage.LOST))
+    elif drill.reached:  # the milestone the report counts, kept from the stage history (milestones.py)
+        out.append(Enquiry.furthest_stage.in_(reached_stages(drill.reached)))
     if drill.entered:
         out.append(exists().where(StageChange.enquiry_id == Enquiry.id, StageChange.to_stage == drill.entered,
                                   *_between(StageChange.at, drill.entered_from, drill.entered_to)))
     if drill.decided:
-        out.append(exists().where(StageChange.enquiry_id == Enquiry.id, StageChange.from_stage == Stage.PLAN_PROPOSED))
+        out.append(Enquiry.plan_decided_at.is_not(None))
     if drill.lost_reason or drill.lost_from:
         out.append(Enquiry.stage == Stage.LOST)
     if drill.lost_reason == "none":

@@ -128,7 +128,7 @@ def statement(filters: queries.ListFilters, sort: str, columns: tuple[Column, ..
             .outerjoin(LostReason, Enquiry.lost_reason_id == LostReason.id))
     if any(column.clinical for column in columns):
         stmt = stmt.outerjoin(Latest, Latest.id == _latest_assessment_id)
-    stmt = queries._with_stage(stmt.where(*queries._conditions(filters)), filters.stage)
+    stmt = queries.with_stage(stmt.where(*queries.filter_conditions(filters)), filters.stage)
     return stmt.order_by(*queries.SORTS.get(sort, queries.SORTS["newest"]))
 
 

@@ -55,7 +55,7 @@ def id_choices(empty: str, records, label=lambda record: record.label) -> list[S
     return [SelectChoice(None, empty), *(SelectChoice(r.id, label(r)) for r in records)]
 
 
-def _retired_label(record) -> str:
+def retired_label(record) -> str:
     """A list entry's name, marked when it has been retired (it stays on the records that use it)."""
     name = getattr(record, "label", None) or record.name
     return name if record.active else f"{name} (retired)"
@@ -88,8 +88,8 @@ class EnquiryFieldsMixin:
 
     def set_choices(self, *, sources, treatments, staff) -> None:
         """Fill the choice lists from the clinic's settings, catalogue and staff."""
-        self.source_id.choices = id_choices("— not known —", sources, _retired_label)
-        self.treatment_ids.choices = [SelectChoice(t.id, _retired_label(t)) for t in treatments]
+        self.source_id.choices = id_choices("— not known —", sources, retired_label)
+        self.treatment_ids.choices = [SelectChoice(t.id, retired_label(t)) for t in treatments]
         self.assigned_to_id.choices = id_choices(self.unassigned_label, staff,
                                                  lambda u: u.full_name if u.active else f"{u.full_name} (left)")
 
@@ -214,11 +214,11 @@ class ListFilterForm(ReportFilterFields, TrackerForm):
                                                             SelectChoice("name", "Patient name")])
 
     def set_choices(self, *, sources, treatments, staff) -> None:
-        self.source.choices = id_choices("Any source", sources)
-        self.treatment.choices = id_choices("Any treatment", treatments, lambda t: t.name)
+        self.source.choices = id_choices("Any source", sources, retired_label)
+        self.treatment.choices = id_choices("Any treatment", treatments, retired_label)
         self.assignee.choices = [SelectChoice("", "Anyone"), SelectChoice("me", "Me"),
                                  SelectChoice("none", "Nobody")] + [
-            (str(u.id), u.full_name) for u in staff]
+            (str(u.id), u.full_name if u.active else f"{u.full_name} (deactivated)") for u in staff]
 
     def validate_received_to(self, field) -> None:
         if field.data and self.received_from.data and field.data < self.received_from.data:

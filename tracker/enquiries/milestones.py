@@ -23,12 +23,11 @@ FIRST_REACHED = {
     "treatment_booked_at": Stage.TREATMENT_BOOKED,
     "treatment_started_at": Stage.IN_TREATMENT,
 }
-COLUMNS = MILESTONES
 
 
 def milestones(changes) -> dict:
     """The milestones of one enquiry from its stage changes, as (to_stage, from_stage, at) triples."""
-    out: dict = dict.fromkeys(COLUMNS)
+    out: dict = dict.fromkeys(MILESTONES)
     for to_stage, from_stage, at in changes:
         advance(out, to_stage, from_stage, at)
     return out
@@ -39,7 +38,7 @@ def _earliest(current, at):
 
 
 def advance(values: dict, to_stage: Stage, from_stage: Stage | None, at) -> None:
-    """Bring milestones (a dict of COLUMNS) up to date with one more stage change."""
+    """Bring milestones (a dict of MILESTONES) up to date with one more stage change."""
     if to_stage in PIPELINE:
         furthest = values["furthest_stage"]
         if furthest is None or PIPELINE.index(to_stage) > PIPELINE.index(furthest):

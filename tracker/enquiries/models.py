@@ -138,8 +138,9 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     assigned_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"), index=True)
     stage: Mapped[Stage] = mapped_column(string_enum(Stage, 24), default=Stage.NEW)
     first_contacted_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
-    # The opening time (clinic opening hours as they were then) from received to first contact, in seconds:
-    # the reports' "time to first contact in opening hours", set with first_contacted_at by the services.
+    # The opening time from received to first contact, in seconds, by the opening hours set when it is worked out
+    # (at first contact, or when the received time is corrected): the reports' "time to first contact in opening
+    # hours", set with first_contacted_at by the services.
     first_contact_open_seconds: Mapped[Optional[int]] = mapped_column(Integer)
     lost_from_stage: Mapped[Optional[Stage]] = mapped_column(string_enum(Stage, 24))
     lost_reason_id: Mapped[Optional[int]] = mapped_column(ForeignKey("options.id"))

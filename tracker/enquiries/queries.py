@@ -54,7 +54,7 @@ class ListFilters:
     drill: DrillDown = field(default_factory=DrillDown)  # a report number's own filters (see drilldown.py)
 
 
-def _conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) -> list[ColumnElement[bool]]:
+def filter_conditions(filters: ListFilters, *, few: bool = False, walk: bool = False) -> list[ColumnElement[bool]]:
     """The filters, stage apart, as conditions on enquiries.
 
     A concern or treatment is checked per enquiry (EXISTS) while walking an index in list order;
@@ -114,7 +114,7 @@ def _stages(stage: str) -> tuple[Stage, ...]:
     return OPEN_STAGES
 
 
-def _with_stage(stmt: Select, stage: str, *, walk: bool = False) -> Select:
+def with_stage(stmt: Select, stage: str, *, walk: bool = False) -> Select:
     column = _unindexed(Enquiry.stage) if walk else Enquiry.stage
     return stmt if stage == "all" else stmt.where(column.in_(_stages(stage)))
 
@@ -161,10 +161,10 @@ def _stage_rows(filters: ListFilters, stage: Stage) -> Select:
             replace(filters, treatment_id=None)
     else:
         # The stage, not the id: every (column, stage) index holds it, so the count reads the index alone.
-        return select(Enquiry.stage).where(*_conditions(filters), Enquiry.stage == stage)
+        return select(Enquiry.stage).where(*filter_conditions(filters), Enquiry.stage == stage)
     stmt = select(link.c.enquiry_id).where(match, link.c.stage == stage)
     if replace(rest, stage="") != ListFilters():  # other filters too: they need the enquiry itself
-        return stmt.join(Enquiry, Enquiry.id == link.c.enquiry_id).where(*_conditions(rest))
+        return stmt.join(Enquiry, Enquiry.id == link.c.enquiry_id).where(*filter_conditions(rest))
     # Archived enquiries are few (duplicates, spam): their ids are read once from their partial index and
     # each link row is checked against that set. Checking each row against the enquiry itself instead
     # would read the table, three times slower at 100,000 enquiries.
@@ -209,7 +209,7 @@ def page_statement(filters: ListFilters, sort: str, offset: int, limit: int, *, 
     ids = select(Enquiry.id)
     if sort == "name":
         ids = ids.join(Patient, Enquiry.patient_id == Patient.id)
-    ids = _with_stage(ids.where(*_conditions(filters, few=few, walk=walk)), filters.stage, walk=walk)
+    ids = with_stage(ids.where(*filter_conditions(filters, few=few, walk=walk)), filters.stage, walk=walk)
     if few and sqlite and sort != "name":  # "+received_at": not the received_at index, the filters' own
         direction = "ASC" if sort == "oldest" else "DESC"
         ids = ids.order_by(text(f"+enquiries.received_at {direction}"), text(f"enquiries.id {direction}"))
@@ -226,7 +226,7 @@ def _with_related(stmt: Select) -> Select:
 
 def exact_total(filters: ListFilters) -> Tally:
     """The list's exact length (one count): a report's number links here, and the list must show that number."""
-    rows = _with_stage(select(Enquiry.id).where(*_conditions(filters)), filters.stage)
+    rows = with_stage(select(Enquiry.id).where(*filter_conditions(filters)), filters.stage)
     return Tally(db.session.scalar(select(func.count()).select_from(rows.subquery())))
 
 

@@ -17,7 +17,7 @@ WRITERS = {"csv": csv_response, "xlsx": xlsx_response}
 def _download(file_format: str) -> Response:
     """The list's filters read as the list reads them (a refused field is ignored), every row streamed."""
     form = ListFilterForm(formdata=request.args)
-    choices.fill(form)
+    choices.fill_filters(form)
     form.validate()
     filters = _filters(form)
     sort = form.sort.data if not form.sort.errors else "newest"

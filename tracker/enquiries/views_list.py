@@ -61,7 +61,7 @@ def _drill(data: dict) -> DrillDown:
 def index():
     """Enquiries by stage, filtered and sorted, with a count on every stage tab."""
     form = ListFilterForm(formdata=request.args)
-    choices.fill(form)
+    choices.fill_filters(form)
     form.validate()
     filters = _filters(form)
     counts = queries.stage_counts(filters)
@@ -69,10 +69,11 @@ def index():
     # A refused report value is explained in the same box, not silently ignored.
     drilled = (filters.drill != DrillDown() or (form.report.data == "pipeline" and not form.report.errors)
                or any(form[name].errors for name in REPORT_FILTERS))
-    total = queries.exact_total(filters) if drilled else queries.total_for(counts, filters.stage)
+    capped = queries.total_for(counts, filters.stage)  # its `more` chooses the page's plan (page_statement)
+    total = queries.exact_total(filters) if drilled else capped
     sort = form.sort.data if not form.sort.errors else "newest"
     page = paginate_window(lambda offset, limit: db.session.scalars(
-        queries.page_statement(filters, sort, offset, limit, few=not total.more)).all(),
+        queries.page_statement(filters, sort, offset, limit, few=not capped.more)).all(),
         PER_PAGE, min(total.n, queries.LIST_DEPTH))
     late = queries.past_first_contact_target(page.items, utcnow())
     # Only the list's own parameters go into its links (never url_for's reserved names).

@@ -10,7 +10,7 @@ from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
 from tracker.enquiries.drilldown import plan_condition
 from tracker.enquiries.models import Enquiry, StageChange
-from tracker.enquiries.queries import ListFilters, _conditions
+from tracker.enquiries.queries import ListFilters, filter_conditions
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.plans.models import PlanItem, TreatmentPlan
@@ -51,7 +51,7 @@ def _allowed(enquiry_id, filters):
     dims = filters.dimensions()
     if dims == ListFilters(stage="all"):
         return enquiry_id.not_in(select(Enquiry.id).where(Enquiry.archived_at.is_not(None)))
-    return enquiry_id.in_(select(Enquiry.id).where(*_conditions(dims)))
+    return enquiry_id.in_(select(Enquiry.id).where(*filter_conditions(dims)))
 
 
 def trend_parts(cte, filters, edges: list[datetime]) -> list:
@@ -92,7 +92,7 @@ def work_parts(filters, now: datetime) -> list:
                    _allowed(FollowUp.enquiry_id, filters))
             .group_by(FollowUp.assigned_to_id, User.full_name),
             select(*part("no_next_step", a=func.count()))
-            .where(*_conditions(replace(filters.dimensions(), no_followup=True)))]
+            .where(*filter_conditions(replace(filters.dimensions(), no_followup=True)))]
 
 
 def work(rows: dict, filters) -> tuple[list[Row], Count]:

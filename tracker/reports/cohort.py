@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 
 from tracker.enquiries.drilldown import target_seconds
 from tracker.enquiries.models import Enquiry
-from tracker.enquiries.queries import _conditions
+from tracker.enquiries.queries import filter_conditions
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.reports.pipeline import Count, FunnelStep, Interval, Speed, rate
 from tracker.reports.sql import epoch, part, percentile_parts, read_percentiles
@@ -31,7 +31,7 @@ def facts(filters):
     return (select(Enquiry.id, Enquiry.received_at, Enquiry.first_contacted_at, Enquiry.first_contact_open_seconds,
                    Enquiry.channel, Enquiry.source_id, Enquiry.stage, Enquiry.lost_reason_id, Enquiry.lost_from_stage,
                    furthest.label("furthest"), *(epoch(column).label(name) for name, column in times.items()))
-            .where(*_conditions(filters.cohort())).cte("facts").prefix_with("MATERIALIZED"))
+            .where(*filter_conditions(filters.cohort())).cte("facts").prefix_with("MATERIALIZED"))
 
 
 def _not_negative(seconds):
@@ -42,7 +42,7 @@ INTERVALS = (  # label, from, to (facts columns), and the drill-down naming the 
     ("Enquiry to consultation", "received", "consulted", {"reached": Stage.CONSULTED.value}),
     ("Consultation to plan", "consulted", "proposed", {"reached": Stage.PLAN_PROPOSED.value}),
     ("Plan to decision", "proposed", "decided", {"decided": "y"}),
-    ("Decision to first session", "booked", "started", {"reached": Stage.IN_TREATMENT.value}),
+    ("Treatment booked to first session", "booked", "started", {"reached": Stage.IN_TREATMENT.value}),
 )
 
 

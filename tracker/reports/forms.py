@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from tracker.bookings.services import specialists
-from tracker.enquiries.forms import CHANNEL_CHOICES, CONCERN_CHOICES, CoercedIdSelect, id_choices
+from tracker.enquiries.forms import CHANNEL_CHOICES, CONCERN_CHOICES, CoercedIdSelect, id_choices, retired_label
 from tracker.enquiries.models import Channel, Concern
 from tracker.forms import DateWithinYears, SelectField, TrackerForm
 from tracker.reports.filters import DEFAULT_PRESET, PRESETS, ReportFilters, preset_range
@@ -33,11 +33,12 @@ class PipelineForm(TrackerForm):
     concern = SelectField("Concern", choices=[SelectChoice("", "Any concern"), *CONCERN_CHOICES], default="")
 
     def set_choices(self, *, sources, treatments, staff) -> None:
-        self.source.choices = id_choices("Any source", sources)
-        self.treatment.choices = id_choices("Any treatment", treatments, lambda t: t.name)
+        self.source.choices = id_choices("Any source", sources, retired_label)
+        self.treatment.choices = id_choices("Any treatment", treatments, retired_label)
         self.specialist.choices = id_choices("Any specialist", specialists(), lambda u: u.full_name)
         self.assignee.choices = [SelectChoice("", "Anyone"), SelectChoice("none", "Nobody"),
-                                 *(SelectChoice(str(u.id), u.full_name) for u in staff)]
+                                 *(SelectChoice(str(u.id), u.full_name if u.active else f"{u.full_name} (deactivated)")
+                                   for u in staff)]
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then the custom range as a whole (Optional() stops a field's own checks when it is empty)."""

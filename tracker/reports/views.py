@@ -19,7 +19,7 @@ bp.add_app_template_global(nice_ticks, "nice_ticks")  # the charts' round axis t
 def _form() -> PipelineForm:
     """The dashboard's form, read from the query string and checked (bad fields fall back, with a message)."""
     form = PipelineForm(formdata=request.args)
-    choices.fill(form)  # sources, treatments, staff
+    choices.fill_filters(form)  # every source, treatment and colleague, retired ones too
     form.validate()
     return form
 
