@@ -16,7 +16,7 @@ from bench.report import growth, machine, save, table
 from bench.samples import Samples, find_samples
 from bench.server import WORKERS, gunicorn
 from bench.settings import BenchError, Settings
-from bench.timing import bench_app, measure_pages
+from bench.timing import bench_app, measure_pages, routed
 from tracker.extensions import db
 
 
@@ -93,7 +93,10 @@ def _measure_size(settings: Settings, size: int, workdir: Path, log: TextIO) -> 
         done = _Measured(round(seeded.seed_seconds, 2), {p.name: results[p.name].as_json() for p in measured},
                          {p.name: p.role for p in measured}, {p.name: p.url(samples) for p in measured}, skipped)
         if size == max(settings.sizes):
-            done.server = _under_gunicorn(settings, seeded, samples, done.urls.get(EXPORT), workdir)
+            export_url = next(page.url(samples) for page in PAGES if page.name == EXPORT)
+            if not routed(app, export_url):
+                export_url = None
+            done.server = _under_gunicorn(settings, seeded, samples, export_url, workdir)
     return done
 
 

@@ -19,6 +19,7 @@ class Page:
     name: str
     role: str
     url: Callable[[Samples], str | None]
+    timed: bool = True  # False: not timed request by request (the export is timed once, through gunicorn)
 
 
 def national(phone: str) -> str:
@@ -63,7 +64,7 @@ PAGES: list[Page] = [
     Page("pipeline table csv",    "manager",    lambda s: "/reports/pipeline/funnel.csv"),
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
     Page("pipeline board desk",   "reception",  lambda s: "/pipeline/board"),
-    Page("csv export",            "manager",    lambda s: "/enquiries/export.csv"),
+    Page("csv export",            "manager",    lambda s: "/enquiries/export.csv", timed=False),
     Page("treatment catalogue",   "admin",      lambda s: "/admin/treatments"),
     Page("assessment",            "specialist", lambda s: s.assessment_id and f"/assessments/{s.assessment_id}"),
     Page("plan",                  "reception",  lambda s: s.plan_id and f"/plans/{s.plan_id}"),

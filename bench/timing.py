@@ -118,6 +118,8 @@ def measure_pages(app: Flask, samples: Samples, accounts: dict[str, tuple[str, s
     with _QueryCounter(engine) as counter:
         for page in PAGES:
             url = page.url(samples)
+            if not page.timed:
+                continue
             if not routed(app, url):
                 skipped.append(page.name)
                 continue
