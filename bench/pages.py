@@ -64,7 +64,7 @@ PAGES: list[Page] = [
     Page("pipeline table csv",    "manager",    lambda s: "/reports/pipeline/funnel.csv"),
     Page("pipeline board",        "manager",    lambda s: "/pipeline/board"),
     Page("pipeline board desk",   "reception",  lambda s: "/pipeline/board"),
-    Page("csv export",            "manager",    lambda s: "/enquiries/export.csv", timed=False),
+    Page("csv export",            "manager",    lambda s: "/enquiries/export.csv?stage=all", timed=False),
     Page("treatment catalogue",   "admin",      lambda s: "/admin/treatments"),
     Page("assessment",            "specialist", lambda s: s.assessment_id and f"/assessments/{s.assessment_id}"),
     Page("plan",                  "reception",  lambda s: s.plan_id and f"/plans/{s.plan_id}"),

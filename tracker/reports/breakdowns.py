@@ -40,11 +40,6 @@ def _measures(c):
     return (func.count(), func.sum(_reached(c, Stage.CONSULTED)), func.sum(_reached(c, Stage.TREATMENT_BOOKED)))
 
 
-def _reached_id(c, stage: Stage):
-    """The enquiry's id if it reached `stage` (or a later one), else NULL."""
-    return case((c.furthest >= RANK[stage], c.id))
-
-
 def _reached(c, stage: Stage):
     return case((c.furthest >= RANK[stage], 1), else_=0)
 
@@ -57,21 +52,21 @@ def dimension_parts(cte, filters) -> list:
     filter, so another row's link would lose it.
     """
     c = cte.c
-    # An enquiry with two attended consultations with one specialist counts once (DISTINCT).
-    attended = and_(Appointment.enquiry_id == c.id, Appointment.kind == AppointmentKind.CONSULTATION,
-                    Appointment.status == AppointmentStatus.ATTENDED,
-                    *([Appointment.practitioner_id == filters.specialist_id] if filters.specialist_id else []))
-    once = (func.count(c.id.distinct()), func.count(_reached_id(c, Stage.CONSULTED).distinct()),
-            func.count(_reached_id(c, Stage.TREATMENT_BOOKED).distinct()))
+    # The cohort's (enquiry, specialist) pairs of attended consultations, each once however many there were.
+    consulted = (select(Appointment.enquiry_id, Appointment.practitioner_id).distinct()
+                 .where(Appointment.enquiry_id.in_(select(c.id)), Appointment.kind == AppointmentKind.CONSULTATION,
+                        Appointment.status == AppointmentStatus.ATTENDED,
+                        *([Appointment.practitioner_id == filters.specialist_id] if filters.specialist_id else []))
+                 .subquery())
     asked = and_(enquiry_treatments.c.enquiry_id == c.id,
                  *([enquiry_treatments.c.treatment_id == filters.treatment_id] if filters.treatment_id else []))
     return [
         select(*part("channel", c.channel, None, *_measures(c))).group_by(c.channel),
         select(*part("source", c.source_id, Option.label, *_measures(c)))
         .select_from(cte).join(Option, Option.id == c.source_id).group_by(c.source_id, Option.label),
-        select(*part("specialist", Appointment.practitioner_id, User.full_name, *once))
-        .select_from(cte).join(Appointment, attended).join(User, User.id == Appointment.practitioner_id)
-        .group_by(Appointment.practitioner_id, User.full_name),
+        select(*part("specialist", consulted.c.practitioner_id, User.full_name, *_measures(c)))
+        .select_from(cte).join(consulted, consulted.c.enquiry_id == c.id)
+        .join(User, User.id == consulted.c.practitioner_id).group_by(consulted.c.practitioner_id, User.full_name),
         select(*part("treatment", enquiry_treatments.c.treatment_id, Treatment.name, *_measures(c)))
         .select_from(cte).join(enquiry_treatments, asked)
         .join(Treatment, Treatment.id == enquiry_treatments.c.treatment_id)
