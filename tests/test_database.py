@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import make_test_app
+from tests.conftest import PG_URL, make_test_app
 from tracker.db import UTCDateTime, writes_on_read
 from tracker.extensions import db
 from tracker.permissions import public
@@ -109,3 +109,14 @@ def test_only_requests_that_may_write_take_the_write_lock_at_begin(sqlite_app_wi
             other.close()
             db.session.rollback()
     assert got_lock is not takes_write_lock
+
+
+
+if PG_URL:  # defined only for a PostgreSQL run (CI's second pass): SQLite has no JIT, and nothing is skipped
+    def test_postgresql_connections_run_without_jit():
+        """The report's long statement would spend longer being JIT-compiled than running (configure_postgresql)."""
+        app = make_test_app(PG_URL)
+        with app.app_context():
+            assert db.session.execute(text("SHOW jit")).scalar() == "off"
+            db.session.remove()
+            db.engine.dispose()

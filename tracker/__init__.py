@@ -43,7 +43,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def register_extensions(app: Flask) -> None:
     """Bind the extensions; SQLite gets its pragmas and BEGIN IMMEDIATE."""
     from tracker.audit import recorder
-    from tracker.db import configure_sqlite, install_versioning
+    from tracker.db import configure_postgresql, configure_sqlite, install_versioning
     from tracker.enquiries import milestones
     from tracker.extensions import bootstrap, db, limiter, login_manager, migrate
     from tracker.followups import triggers
@@ -65,6 +65,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -19,13 +19,11 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     union_all,
 )
 
 from tracker.extensions import db
 
-REPORT_WORK_MEM = "64MB"
 PART_COLUMNS = ("kind", "key", "label", "a", "b", "c", "value", "value2")
 
 
@@ -41,12 +39,6 @@ def part(kind: str, key=None, label=None, a=None, b=None, c=None, value=None, va
 
 def run(parts) -> dict[str, list]:
     """Run the union of `parts` and group its rows by kind."""
-    if not _sqlite():
-        # PostgreSQL would compile this long statement to machine code first (JIT), which takes longer than
-        # running it (2 s of 7 at a million enquiries): off for this transaction. Its sorts and hashes of a
-        # quarter's enquiries fit in 64 MB, where the default 4 MB spills them to disk.
-        db.session.execute(text("SET LOCAL jit = off"))
-        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
     rows: dict[str, list] = {}
     for row in db.session.execute(union_all(*parts)):
         rows.setdefault(row.kind, []).append(row)
