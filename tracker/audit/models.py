@@ -29,6 +29,8 @@ class AuditAction(enum.StrEnum):
     VIEW = "view"
     EXPORT = "export"
     BULK_LOAD = "bulk_load"  # many rows loaded at once (demo data, imports): one event for the whole load
+    MERGE = "merge"  # two patients made one: both ids, and what moved
+    REVOKE = "revoke"  # an API key withdrawn
 
     @property
     def label(self) -> str:

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer, Table, Text, text
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -48,6 +48,17 @@ class Concern(enum.StrEnum):
         return {"ice_pick": "Ice-pick scars", "boxcar": "Boxcar scars", "rolling": "Rolling scars",
                 "mixed": "Mixed acne scarring", "active_acne": "Active acne", "pigmentation": "Pigmentation",
                 "other": "Other"}[self.value]
+
+
+class MatchStrength(enum.StrEnum):
+    """How sure a possible match with an existing patient is."""
+
+    STRONG = "strong"  # same phone number or e-mail
+    WEAK = "weak"  # same name and date of birth, or a similar name with the same phone
+
+    @property
+    def label(self) -> str:
+        return {"strong": "Likely the same person", "weak": "Possibly the same person"}[self.value]
 
 
 class ContactOutcome(enum.StrEnum):
@@ -156,8 +167,14 @@ class Enquiry(Audited, TimestampMixin, VersionedMixin, db.Model):
     treatment_booked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     treatment_started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     plan_decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # An enquiry that arrived by itself (web form, API, import) whose details match an existing patient: reception
+    # confirms (the records are merged) or says it is someone else (cleared). Never a silent duplicate.
+    match_patient_id: Mapped[Optional[int]] = mapped_column(ForeignKey("patients.id"), index=True)
+    match_strength: Mapped[Optional[MatchStrength]] = mapped_column(string_enum(MatchStrength, 10))
+    match_reason: Mapped[Optional[str]] = mapped_column(String(120))  # "same phone number and same e-mail"
 
-    patient = relationship("Patient", lazy="raise", backref="enquiries")
+    patient = relationship("Patient", lazy="raise", backref="enquiries", foreign_keys=[patient_id])
+    match_patient = relationship("Patient", lazy="raise", foreign_keys=[match_patient_id])
     source = relationship("Option", foreign_keys=[source_id], lazy="raise")
     lost_reason = relationship("Option", foreign_keys=[lost_reason_id], lazy="raise")
     logged_by = relationship("User", foreign_keys=[logged_by_id], lazy="raise")

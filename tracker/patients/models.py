@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, Index, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from tracker.audit.models import Audited
@@ -70,6 +70,8 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
     marketing_consent_method: Mapped[Optional[ConsentMethod]] = mapped_column(string_enum(ConsentMethod, 10))
     notes: Mapped[Optional[str]] = mapped_column(Text)
     archived_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Set when this record was merged into another (and archived): old links and ids lead to the one kept.
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("patients.id"), index=True)
 
     @validates("first_name", "last_name")
     def _keep_keys(self, key: str, value: str) -> str:
@@ -92,3 +94,31 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Patient {self.id}>"
+
+
+class ContactKind(enum.StrEnum):
+    """What a secondary contact detail is."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+
+    @property
+    def label(self) -> str:
+        return {"phone": "Phone", "email": "E-mail"}[self.value]
+
+
+class PatientContact(Audited, TimestampMixin, db.Model):
+    """A further phone number or e-mail address of a patient, beyond the ones on the patient row.
+
+    Merging keeps the other record's differing details here, so nothing typed about a person is lost, and
+    matching finds the patient by them too.
+    """
+
+    __tablename__ = "patient_contacts"
+    __table_args__ = (UniqueConstraint("patient_id", "kind", "value", name="uq_patient_contacts_patient_id_kind_value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    kind: Mapped[ContactKind] = mapped_column(string_enum(ContactKind, 10))
+    value: Mapped[str] = mapped_column(String(320), index=True)  # E.164 or lower-case e-mail, as on the patient
+    note: Mapped[Optional[str]] = mapped_column(String(120))  # e.g. "from patient #123, merged 24/11/2026"

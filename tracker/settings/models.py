@@ -4,7 +4,7 @@ import enum
 from datetime import time
 from typing import Optional
 
-from sqlalchemy import Boolean, Enum, Integer, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Integer, LargeBinary, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.audit.models import Audited
@@ -55,6 +55,30 @@ class ClinicSettings(Audited, TimestampMixin, VersionedMixin, db.Model):
     consultation_minutes: Mapped[int] = mapped_column(Integer, default=30)
     # A new enquiry not yet contacted gets a call-back due within this many opening hours.
     first_contact_hours: Mapped[int] = mapped_column(Integer, default=2)
+
+
+class PublicFormSettings(Audited, TimestampMixin, VersionedMixin, db.Model):
+    """How the public "make an enquiry" form looks and where its enquiries are announced: one row, id 1.
+
+    Off until an administrator turns it on (a public page that stores personal data needs its privacy notice
+    set first). The logo is kept here, not on disk, so every worker on every host serves the same one.
+    """
+
+    __tablename__ = "public_form_settings"
+    __audit_exclude__ = frozenset({"logo"})  # the trail records logo_type and that it changed, not the bytes
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    accent_colour: Mapped[str] = mapped_column(String(7), default="#1d5fa8")  # #rrggbb
+    logo: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    logo_type: Mapped[Optional[str]] = mapped_column(String(20))  # image/png or image/jpeg
+    privacy_notice_url: Mapped[Optional[str]] = mapped_column(String(500))
+    clinic_phone: Mapped[Optional[str]] = mapped_column(String(20))  # E.164, shown on the thank-you page
+    # Origins allowed to show the form in an iframe, space-separated (https://www.example-clinic.co.uk);
+    # none: frame-ancestors 'none'.
+    embed_origins: Mapped[Optional[str]] = mapped_column(Text)
+    # Where each web or API enquiry is announced by e-mail (no clinical details); none: no e-mail.
+    notify_email: Mapped[Optional[str]] = mapped_column(String(320))
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -1,0 +1,7 @@
+"""CSV import of enquiries from the spreadsheets clinics keep."""
+
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__)
+
+from tracker.imports import models  # noqa: E402,F401  (views register on import as they are added)
