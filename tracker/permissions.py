@@ -29,10 +29,11 @@ _RECEPTION = frozenset({
     "booking.view", "booking.edit",
     "followup.view", "followup.edit",
     "plan.summary.view",  # treatments, sessions, price, status; not the assessment
+    "patient.merge",  # confirm a possible match, merge duplicates
 })
 _CLINICAL = frozenset({"assessment.view", "assessment.edit", "plan.view", "plan.edit"})
-_OVERSIGHT = frozenset({"reports.view", "export", "audit.view", "record.restore"})
-_ADMINISTRATION = frozenset({"users.manage", "settings.manage", "catalogue.manage"})
+_OVERSIGHT = frozenset({"reports.view", "export", "audit.view", "record.restore", "import.run"})
+_ADMINISTRATION = frozenset({"users.manage", "settings.manage", "catalogue.manage", "apikeys.manage"})
 
 ALL_PERMISSIONS = _RECEPTION | _CLINICAL | _OVERSIGHT | _ADMINISTRATION
 

@@ -5,7 +5,7 @@ Revises: cdf7100b7dd3
 Create Date: 2026-11-24 16:01:34
 
 New tables only, plus nullable columns added in place:
-- public_form_settings (one row, id 1, made here, the form off), api_keys, api_submissions, import_runs,
+- public_form_settings (one row, id 1, made here, the form off), api_keys, api_submissions, import_runs, import_uploads,
   imported_rows, patient_contacts (secondary phone numbers and e-mails).
 - enquiries.match_patient_id, match_strength, match_reason: an arrived enquiry's possible match for reception.
 - patients.merged_into_id: the record a merged patient now lives on.
@@ -153,6 +153,19 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_imported_rows_enquiry_id"), ["enquiry_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_imported_rows_import_run_id"), ["import_run_id"], unique=False)
 
+    op.create_table(
+        "import_uploads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=43), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["by_id"], ["users.id"], name=op.f("fk_import_uploads_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_uploads")),
+        sa.UniqueConstraint("token", name=op.f("uq_import_uploads_token")),
+    )
     _add_reference("enquiries", "match_patient_id", "patients")
     op.add_column(
         "enquiries",
@@ -199,4 +212,5 @@ def downgrade():
     op.drop_table("import_runs")
     op.drop_table("api_keys")
     op.drop_table("public_form_settings")
+    op.drop_table("import_uploads")
     # ### end Alembic commands ###

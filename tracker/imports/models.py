@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -40,3 +40,21 @@ class ImportedRow(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)  # hex SHA-256 of the normalised row
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), index=True)
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)
+
+
+class ImportUpload(db.Model):
+    """A file uploaded for import, kept between the mapping, preview and import steps (any worker may serve each).
+
+    Staging, not a record: removed when its import has run, and after a day if it never does (it holds
+    personal data nobody has decided to keep).
+    """
+
+    __tablename__ = "import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # unguessable: the steps' URLs carry it
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
