@@ -91,7 +91,8 @@ def register_blueprints(app: Flask) -> None:
 
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
-                      catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp, board_bp, intake_bp, imports_bp):
+                      catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp, board_bp, intake_bp,
+                      imports_bp):
         app.register_blueprint(blueprint)
 
 

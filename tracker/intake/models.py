@@ -44,7 +44,8 @@ class ApiSubmission(db.Model):
     an `Idempotency-Key` retry with the first answer. Bookkeeping of the API, not a clinical record."""
 
     __tablename__ = "api_submissions"
-    __table_args__ = (UniqueConstraint("api_key_id", "idempotency_key", name="uq_api_submissions_api_key_id_idempotency_key"),
+    __table_args__ = (UniqueConstraint("api_key_id", "idempotency_key",
+                                       name="uq_api_submissions_api_key_id_idempotency_key"),
                       Index("ix_api_submissions_api_key_id_payload_hash_at", "api_key_id", "payload_hash", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

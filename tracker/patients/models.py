@@ -115,7 +115,8 @@ class PatientContact(Audited, TimestampMixin, db.Model):
     """
 
     __tablename__ = "patient_contacts"
-    __table_args__ = (UniqueConstraint("patient_id", "kind", "value", name="uq_patient_contacts_patient_id_kind_value"),)
+    __table_args__ = (UniqueConstraint("patient_id", "kind", "value",
+                                       name="uq_patient_contacts_patient_id_kind_value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
