@@ -265,6 +265,7 @@ def test_any_series_render_well_formed_columns_within_the_plot(charts, data, n_p
     (0, [0, 1]), (1, [0, 1]), (3, [0, 1, 2, 3]), (7, [0, 2, 4, 6, 8]), (10, [0, 2, 4, 6, 8, 10]),
     (47, [0, 10, 20, 30, 40, 50]), (100, [0, 20, 40, 60, 80, 100]), (999, [0, 200, 400, 600, 800, 1000]),
     (0.37, [0, 0.1, 0.2, 0.3, 0.4]), (2.5, [0, 0.5, 1, 1.5, 2, 2.5]),
+    (5e-324, [0, 1]),  # the smallest float: a fifth of it is zero, which has no logarithm (hypothesis found it)
 ])
 def test_nice_ticks_are_round_and_cover_the_top(top, ticks):
     assert nice_ticks(top) == ticks

@@ -14,6 +14,8 @@ def nice_ticks(max_value: float, n: int = 5) -> list[float]:
     if not max_value or max_value <= 0 or not math.isfinite(max_value):
         return [0, 1]
     raw = max_value / max(n, 1)
+    if raw <= 0:  # a subnormal max_value divides to zero, whose logarithm does not exist
+        return [0, 1]
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in STEPS if m * magnitude >= raw * (1 - 1e-9))
     if isinstance(max_value, int):
