@@ -112,9 +112,13 @@ EXPECTED_PERMISSIONS = {
     "main.healthz": PUBLIC,
     "main.index": SIGNED_IN,
     "patients.archive": "patient.edit",
+    "patients.confirm_match": "patient.merge",
     "patients.detail": "patient.view",
+    "patients.duplicates": "patient.merge",
     "patients.edit": "patient.edit",
     "patients.matches": "patient.view",
+    "patients.merge": "patient.merge",
+    "patients.reject_match": "patient.merge",
     "patients.restore": "record.restore",
     "plans.accept": "plan.edit",
     "plans.acknowledge_hint": "plan.edit",
@@ -177,6 +181,7 @@ def _targets(app, make_user, make_enquiry) -> dict:
 
     user, specialist = make_user("reception"), make_user("specialist")
     enquiry_id = make_enquiry(by_id=user.id)
+    other_enquiry_id = make_enquiry(by_id=user.id)  # its patient is a second record, for the merge page
     with app.app_context():
         starts = utcnow() + timedelta(days=2)
         appointment = Appointment(enquiry_id=enquiry_id, kind=AppointmentKind.CONSULTATION, starts_at=starts,
@@ -201,9 +206,10 @@ def _targets(app, make_user, make_enquiry) -> dict:
         db.session.add(item)
         db.session.commit()
         patient_id = db.session.get(Enquiry, enquiry_id).patient_id
+        other_id = db.session.get(Enquiry, other_enquiry_id).patient_id
         # The enquiry is new and not contacted: the first-contact rule has given it an open call-back.
         follow_up_id = db.session.scalar(select(FollowUp.id).where(FollowUp.enquiry_id == enquiry_id).limit(1))
-        return {"user_id": user.id, "enquiry_id": enquiry_id, "patient_id": patient_id,
+        return {"user_id": user.id, "enquiry_id": enquiry_id, "patient_id": patient_id, "other_id": other_id,
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
                 "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
                 "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000",

@@ -35,6 +35,7 @@ NAVIGATION = [
     NavItem("Board", "board.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
+    NavItem("Duplicates", "patients.duplicates", "patient.merge"),
     NavItem("Reports", "reports.pipeline", "reports.view"),
     NavItem("Archived", "enquiries.archived", "record.restore"),
     NavItem("Audit trail", "audit.index", "audit.view"),

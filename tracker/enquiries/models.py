@@ -53,8 +53,8 @@ class Concern(enum.StrEnum):
 class MatchStrength(enum.StrEnum):
     """How sure a possible match with an existing patient is."""
 
-    STRONG = "strong"  # same phone number or e-mail
-    WEAK = "weak"  # same name and date of birth, or a similar name with the same phone
+    STRONG = "strong"  # same phone number or e-mail (a similar name as well ranks first)
+    WEAK = "weak"  # same name and date of birth
 
     @property
     def label(self) -> str:

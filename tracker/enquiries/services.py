@@ -266,12 +266,29 @@ def restore_for_patient(patient: Patient, archived_at: datetime | None) -> None:
         enquiry.archived_at = None
 
 
+def reassign_patient(old: Patient, new: Patient) -> tuple[list[int], list[int]]:
+    """Move every enquiry of one patient to another (archived ones too), and point possible matches with the first
+    at the second, clearing those that would point at their own patient: merging two records of one person.
+    Returns the ids of the enquiries moved and of those whose match was pointed elsewhere."""
+    moved = list(db.session.scalars(select(Enquiry).where(Enquiry.patient_id == old.id).order_by(Enquiry.id)))
+    for enquiry in moved:
+        enquiry.patient_id = new.id  # its bookings, follow-ups, notes, plans and history hang from it and move too
+    matched = list(db.session.scalars(select(Enquiry).where(Enquiry.match_patient_id == old.id)
+                                      .order_by(Enquiry.id)))
+    for enquiry in matched:
+        enquiry.match_patient_id = new.id
+    for enquiry in (*moved, *matched):
+        if enquiry.match_patient_id == enquiry.patient_id:
+            enquiry.match_patient_id = enquiry.match_strength = enquiry.match_reason = None
+    return [e.id for e in moved], [e.id for e in matched]
+
+
 def get_enquiry(enquiry_id: int, *, archived: bool = False) -> Enquiry | None:
     """An enquiry by id with its patient, lists and people loaded; archived ones only when asked for."""
     if not 0 < enquiry_id < 2**31:
         return None
     options = [joinedload(Enquiry.patient), joinedload(Enquiry.source), joinedload(Enquiry.assigned_to),
-               joinedload(Enquiry.logged_by), joinedload(Enquiry.lost_reason),
+               joinedload(Enquiry.logged_by), joinedload(Enquiry.lost_reason), joinedload(Enquiry.match_patient),
                selectinload(Enquiry.concern_rows), selectinload(Enquiry.treatments)]
     enquiry = db.session.get(Enquiry, enquiry_id, options=options, populate_existing=True)
     if enquiry is None or (enquiry.archived_at is not None and not archived):

@@ -15,6 +15,7 @@ from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.followups import services as followups
 from tracker.forms import conflict_differences, take_current_version
+from tracker.patients import merge as patient_merge
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
 from tracker.permissions import require
@@ -109,7 +110,8 @@ def detail(enquiry_id: int):
                            entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
                                                     assessments=assessments, plans=plans, follow_ups=follow_ups),
                            next_stages=services.stage_buttons(enquiry), stage_form=stage_form,
-                           contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm())
+                           contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm(),
+                           match=patient_merge.possible_match(enquiry))
     if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited
         audit.record_view_after_reading(enquiry, "clinical timeline")
     return page

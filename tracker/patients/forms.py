@@ -1,9 +1,9 @@
 """The patient's details form, shared by the quick log and the edit page."""
 
 from email_validator import EmailNotValidError
-from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from tracker.clock import clinic_today
 from tracker.forms import DateWithinYears, SelectField, TrackerForm, version_field
@@ -114,3 +114,27 @@ class VersionForm(TrackerForm):
     """A button that acts on a record as the page showed it (archive, restore)."""
 
     version = version_field()
+
+
+class MergeForm(TrackerForm):
+    """Merge two records: which one to keep (the button pressed), and both records' versions as the page showed."""
+
+    keep = IntegerField(validators=[InputRequired("Choose the record to keep.")])
+    first_version = version_field()
+    second_version = version_field()
+
+    def validate_keep(self, field) -> None:
+        if field.data not in self.ids:
+            raise ValidationError("Choose one of the two records to keep.")
+
+    @classmethod
+    def for_pair(cls, first, second) -> "MergeForm":
+        """The form for these two records, carrying their versions as they stand now."""
+        form = cls(first_version=first.version, second_version=second.version)
+        form.ids = (first.id, second.id)
+        return form
+
+    def take_current_versions(self, first, second) -> None:
+        """After a refused merge: the form now carries the saved versions, so merging again goes through."""
+        for field, record in ((self.first_version, first), (self.second_version, second)):
+            field.data, field.raw_data = record.version, [str(record.version)]

@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, cast, func, or_, select, union
+from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, cast, func, literal, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.patients.models import ConsentMethod, ContactMethod, Patient
+from tracker.patients.models import ConsentMethod, ContactKind, ContactMethod, Patient, PatientContact
 from tracker.patients.name_search import part_candidates
 from tracker.patients.names import name_key, prefix_match
 from tracker.patients.phones import normalise_phone, phone_search_prefix
@@ -88,35 +88,62 @@ class Match:
 
 def find_matches(*, phones: list[str] = (), email: str | None = None, first_name: str = "",
                  last_name: str = "", date_of_birth: date | None = None, limit: int = 10) -> list[Match]:
-    """Existing patients who may be this person: same phone or e-mail (strong), same name and birth date (weak)."""
+    """Live patients who may be this person: same phone or e-mail, on the record or among its further contacts
+    (strong; a similar name as well makes the likeliest), or same name and birth date (weak). Likeliest first."""
     phones = [p for p in phones if p]
-    strong = []
+    conditions = []
+    phone_contact = email_contact = literal(False)
     if phones:
-        strong.append(Patient.phone.in_(phones))
-        strong.append(Patient.phone_alt.in_(phones))
+        conditions += [Patient.phone.in_(phones), Patient.phone_alt.in_(phones)]
+        phone_contact = _contact_exists(ContactKind.PHONE, phones)
     if email:
-        strong.append(Patient.email == email)
-    weak = None
+        conditions.append(Patient.email == email)
+        email_contact = _contact_exists(ContactKind.EMAIL, [email])
+    values = [*phones, *([email] if email else [])]
+    if values:
+        conditions.append(Patient.id.in_(select(PatientContact.patient_id).where(PatientContact.value.in_(values))))
     key = name_key(f"{first_name} {last_name}")
     if key and date_of_birth:
-        weak = (Patient.name_key == key) & (Patient.date_of_birth == date_of_birth)
-    conditions = strong + ([weak] if weak is not None else [])
+        conditions.append((Patient.name_key == key) & (Patient.date_of_birth == date_of_birth))
     if not conditions:
         return []
-    stmt = (select(Patient).where(Patient.archived_at.is_(None), or_(*conditions))
+    stmt = (select(Patient, phone_contact, email_contact)
+            .where(Patient.archived_at.is_(None), Patient.merged_into_id.is_(None), or_(*conditions))
             .order_by(Patient.id.desc()).limit(limit))
-    matches = []
-    for patient in db.session.scalars(stmt):
-        reasons = []
-        if phones and (patient.phone in phones or patient.phone_alt in phones):
-            reasons.append("same phone number")
-        if email and patient.email == email:
-            reasons.append("same e-mail")
-        if reasons:
-            matches.append(Match(patient, True, " and ".join(reasons)))
-        else:
-            matches.append(Match(patient, False, "same name and date of birth"))
-    return sorted(matches, key=lambda m: not m.strong)
+    person = (name_key(first_name), name_key(last_name), key, date_of_birth)
+    ranked = [_match(patient, person, phones, email, by_phone, by_email)
+              for patient, by_phone, by_email in db.session.execute(stmt)]
+    # Strong first, and among them the most reasons: a similar name with the phone outranks the phone alone.
+    return [match for _, match in sorted(ranked, key=lambda r: r[0])]
+
+
+def _contact_exists(kind: ContactKind, values: list[str]) -> ColumnElement[bool]:
+    return (select(PatientContact.id).where(PatientContact.patient_id == Patient.id, PatientContact.kind == kind,
+                                            PatientContact.value.in_(values)).exists())
+
+
+def _match(patient: Patient, person: tuple, phones: list[str], email: str | None, by_phone: bool,
+           by_email: bool) -> tuple[tuple[bool, int], Match]:
+    first, last, key, born = person
+    same_phone = bool(by_phone) or (bool(phones) and (patient.phone in phones or patient.phone_alt in phones))
+    reasons = ["same phone number"] if same_phone else []
+    if by_email or (email and patient.email == email):
+        reasons.append("same e-mail")
+    if reasons:
+        if key and born and patient.name_key == key and patient.date_of_birth == born:
+            reasons.append("same name and date of birth")
+        elif same_phone and similar_names(first, last, name_key(patient.first_name), patient.last_name_key):
+            reasons.append("same name" if patient.name_key == key else "a similar name")
+        return (False, -len(reasons)), Match(patient, True, " and ".join(reasons))
+    return (True, 0), Match(patient, False, "same name and date of birth")
+
+
+def similar_names(first_a: str, last_a: str, first_b: str, last_b: str) -> bool:
+    """Name keys of one person, written differently: the same surname, and one first name starts the other
+    ("J", "Jo", "Joanna"). Not the same initial alone: a family sharing a landline are Jane and John Smith."""
+    if not (last_a and last_a == last_b and first_a and first_b):
+        return False
+    return first_a.startswith(first_b) or first_b.startswith(first_a)
 
 
 def unconfirmed_duplicate(matches: list[Match], confirmed: bool) -> bool:

@@ -32,8 +32,13 @@ def _form_data(patient) -> dict:
 @bp.route("/patients/<id:patient_id>")
 @require("patient.view")
 def detail(patient_id: int):
-    """The patient's details and all their enquiries."""
-    patient = _patient_or_404(patient_id)
+    """The patient's details and all their enquiries; a merged record leads to the one it was merged into."""
+    patient = _patient_or_404(patient_id, archived=True)
+    if patient.merged_into_id is not None:
+        flash(f"Patient #{patient.id} was merged into this record.", "info")
+        return redirect(url_for("patients.detail", patient_id=patient.merged_into_id))
+    if patient.archived_at is not None:
+        abort(404)
     enquiries = db.session.scalars(
         select(Enquiry).where(Enquiry.patient_id == patient.id, Enquiry.archived_at.is_(None))
         .options(joinedload(Enquiry.assigned_to), joinedload(Enquiry.source))

@@ -1,0 +1,60 @@
+"""Confirming or rejecting an arrived enquiry's possible match with an existing patient."""
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from tracker.enquiries import services as enquiries
+from tracker.extensions import db
+from tracker.patients import bp
+from tracker.patients import merge as merging
+from tracker.patients.forms import VersionForm
+from tracker.patients.models import Patient
+from tracker.permissions import require
+
+OUT_OF_DATE = "The page was out of date; please look again and retry."
+
+
+def _enquiry_or_404(enquiry_id: int):
+    return enquiries.get_enquiry(enquiry_id) or abort(404)
+
+
+@bp.route("/enquiries/<id:enquiry_id>/match/confirm", methods=["POST"])
+@require("patient.merge")
+def confirm_match(enquiry_id: int):
+    """Yes, the same person: the enquiry's new record is merged into the existing patient."""
+    enquiry = _enquiry_or_404(enquiry_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash(OUT_OF_DATE, "warning")
+    else:
+        try:
+            summary = merging.confirm_match(enquiry, version=form.version.data, by_id=current_user.id)
+        except merging.MergeError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            db.session.commit()
+            kept = db.session.get(Patient, summary["kept"])
+            flash(f"Merged: this enquiry and its record (#{summary['merged']}) are now part of {kept.full_name}.",
+                  "success")
+    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+
+
+@bp.route("/enquiries/<id:enquiry_id>/match/reject", methods=["POST"])
+@require("patient.merge")
+def reject_match(enquiry_id: int):
+    """No, someone else: the possible match is cleared and the two records stay apart."""
+    enquiry = _enquiry_or_404(enquiry_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        flash(OUT_OF_DATE, "warning")
+    else:
+        try:
+            merging.reject_match(enquiry, version=form.version.data)
+        except merging.MergeError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            db.session.commit()
+            flash("Noted: not the same person. The records stay separate.", "success")
+    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))

@@ -1,0 +1,61 @@
+"""The likely duplicates list, and merging two records of one person."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from tracker.errors import ConflictError
+from tracker.extensions import db
+from tracker.pagination import paginate_window
+from tracker.patients import bp, services
+from tracker.patients import duplicates as pairs
+from tracker.patients import merge as merging
+from tracker.patients.forms import MergeForm
+from tracker.permissions import require
+
+
+@bp.route("/patients/duplicates")
+@require("patient.merge")
+def duplicates():
+    """Pairs of live records that may be one person, with why, to review and merge."""
+    page = paginate_window(pairs.read_pairs, pairs.PER_PAGE, pairs.count_pairs())
+    ids = {pair.first.id for pair in page.items} | {pair.second.id for pair in page.items}
+    return render_template("patients/duplicates.html", page=page, counts=pairs.enquiry_counts(ids),
+                           contacts=pairs.further_contacts(ids))
+
+
+@bp.route("/patients/<id:patient_id>/merge/<id:other_id>", methods=["GET", "POST"])
+@require("patient.merge")
+def merge(patient_id: int, other_id: int):
+    """The two records side by side; merging keeps the one chosen and archives the other into it."""
+    first, second = (services.get_patient(i, archived=True) or abort(404) for i in (patient_id, other_id))
+    problem = merging.refusal(first, second)
+    if problem:
+        flash(problem, "warning")
+        return redirect(url_for("patients.duplicates"))
+    form = MergeForm.for_pair(first, second)
+    if form.validate_on_submit():
+        keep, other = (first, second) if form.keep.data == first.id else (second, first)
+        versions = {first.id: form.first_version.data, second.id: form.second_version.data}
+        try:
+            summary = merging.merge(keep, other, by_id=current_user.id, keep_version=versions[keep.id],
+                                    other_version=versions[other.id])
+        except ConflictError as error:
+            db.session.rollback()
+            form.take_current_versions(first, second)
+            return _page(form, first, second, error.message), 409
+        except merging.MergeError as error:  # merged or archived by someone else since the check above
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(url_for("patients.duplicates"))
+        db.session.commit()
+        moved = len(summary["enquiries"])
+        flash(f"Merged: {other.full_name} (#{other.id}) is now part of {keep.full_name}; "
+              f"{moved} {'enquiry' if moved == 1 else 'enquiries'} moved.", "success")
+        return redirect(url_for("patients.detail", patient_id=keep.id))
+    return _page(form, first, second)
+
+
+def _page(form: MergeForm, first, second, conflict: str | None = None) -> str:
+    ids = {first.id, second.id}
+    return render_template("patients/merge.html", form=form, first=first, second=second, conflict=conflict,
+                           counts=pairs.enquiry_counts(ids), contacts=pairs.further_contacts(ids))
