@@ -109,6 +109,11 @@ EXPECTED_PERMISSIONS = {
     "followups.my_day": "followup.view",
     "followups.new": "followup.edit",
     "followups.reschedule": "followup.edit",
+    "imports.mapping_page": "import.run",
+    "imports.rejected": "import.run",
+    "imports.result": "import.run",
+    "imports.run": "import.run",
+    "imports.upload": "import.run",
     "main.healthz": PUBLIC,
     "main.index": SIGNED_IN,
     "patients.archive": "patient.edit",
@@ -213,7 +218,7 @@ def _targets(app, make_user, make_enquiry) -> dict:
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
                 "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
                 "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000",
-                "key": "funnel", "fmt": "csv"}
+                "key": "funnel", "fmt": "csv", "run_id": 1}
 
 
 def _app_with_rogue_routes(database_uri):

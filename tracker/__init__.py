@@ -114,13 +114,15 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """flask create-user, flask seed-demo, flask send-reminders, flask apply-follow-up-rules."""
+    """flask create-user, seed-demo, send-reminders, apply-follow-up-rules, import-enquiries."""
     from tracker.auth.commands import create_user_command
     from tracker.demo.commands import seed_demo_command
     from tracker.followups.backfill import apply_rules_command
     from tracker.followups.commands import send_reminders_command
+    from tracker.imports.commands import import_enquiries_command
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(apply_rules_command)
+    app.cli.add_command(import_enquiries_command)

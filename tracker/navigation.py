@@ -38,6 +38,7 @@ NAVIGATION = [
     NavItem("Duplicates", "patients.duplicates", "patient.merge"),
     NavItem("Reports", "reports.pipeline", "reports.view"),
     NavItem("Archived", "enquiries.archived", "record.restore"),
+    NavItem("Import", "imports.upload", "import.run"),
     NavItem("Audit trail", "audit.index", "audit.view"),
     NavItem("Users", "auth.users", "users.manage"),
     NavItem("Settings", "settings.index", "settings.manage"),

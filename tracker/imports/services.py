@@ -1,0 +1,263 @@
+"""Importing enquiries from a CSV file: staging the upload, previewing it, and the run itself (dry or real)."""
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TextIO
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
+
+from tracker.audit import services as audit
+from tracker.audit.models import AuditAction
+from tracker.db import utcnow
+from tracker.exports.writers import neutralise
+from tracker.extensions import db
+from tracker.imports import mapping as fields
+from tracker.imports import matching, parse
+from tracker.imports.bulk import Writer
+from tracker.imports.models import ImportedRow, ImportRun, ImportUpload
+from tracker.imports.rows import Lookups, Row, check
+from tracker.patients.names import name_key
+
+BATCH = 2000  # rows per INSERT and per fingerprint look-up
+PREVIEW_ROWS = 20
+UPLOAD_LIFETIME = timedelta(days=1)
+REJECTED = "rejected/"  # the name prefix of an upload that now holds a run's rejected rows (no upload name has "/")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+WIDER_THAN_HEADER = "Row: it has more cells than the first line has column names; check for a stray delimiter."
+
+
+class MappingError(ValueError):
+    """The mapping cannot be used; `problems` says why."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class PreviewRow:
+    """One of the first rows, as the preview shows it."""
+
+    line: int
+    values: dict[str, str]
+    errors: list[str]
+    status: str = "valid"  # valid, invalid, already imported
+    row: Row | None = None
+    match: matching.Found | None = None
+
+
+@dataclass
+class Result:
+    """What came of reading (and maybe importing) a file. valid: rows that can be (or were) imported."""
+
+    rows_read: int = 0
+    valid: int = 0
+    invalid: int = 0
+    already_imported: int = 0
+    imported: int = 0
+    preview: list[PreviewRow] = field(default_factory=list)
+    run: ImportRun | None = None
+    stopped: bool = False  # an all-or-nothing run met invalid rows: the caller must roll back
+
+
+def _rejected_writer(sink: TextIO, headers: list[str]):
+    writer = csv.writer(sink, quoting=csv.QUOTE_ALL)
+    writer.writerow([neutralise(h) for h in [*headers, "Reasons"]])
+    return lambda cells, errors: writer.writerow([neutralise(c) for c in [*cells, " ".join(errors)]])
+
+
+class _Reading:
+    """One pass over the file: rows checked, fingerprints compared a batch at a time, batches written if asked."""
+
+    def __init__(self, layout: parse.Layout, chosen: dict[str, str], writer: Writer | None, skip_invalid: bool,
+                 rejected: TextIO | None, preview_rows: int):
+        self.width = len(layout.headers)
+        self.positions = {key: layout.headers.index(column) for key, column in chosen.items()}
+        self.lookups = Lookups.load()
+        self.writer, self.skip_invalid, self.preview_rows = writer, skip_invalid, preview_rows
+        self.reject = _rejected_writer(rejected, layout.headers) if rejected is not None else None
+        self.result = Result()
+        self.seen: set[bytes] = set()  # fingerprints met in this file (16 bytes each; at most MAX_ROWS of them)
+        self.batch: list[tuple[Row, PreviewRow | None]] = []
+
+    def take(self, line: int, cells: list[str]) -> None:
+        result = self.result
+        result.rows_read += 1
+        values = {key: cells[at] if at < len(cells) else "" for key, at in self.positions.items()}
+        row, errors = check(line, values, self.lookups)
+        if len(cells) > self.width and any(cell.strip() for cell in cells[self.width:]):
+            row, errors = None, [WIDER_THAN_HEADER, *errors]
+        shown = None
+        if len(result.preview) < self.preview_rows:
+            shown = PreviewRow(line, values, errors, "invalid" if errors else "valid", row)
+            result.preview.append(shown)
+        if row is None:
+            result.invalid += 1
+            result.stopped = result.stopped or (self.writer is not None and not self.skip_invalid)
+            if self.reject:
+                self.reject(cells, errors)
+            return
+        self.batch.append((row, shown))
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Count the batch's rows imported before (in an earlier run or earlier in this file); write the rest."""
+        fingerprints = [row.fingerprint for row, _ in self.batch]
+        stored = set(db.session.scalars(select(ImportedRow.fingerprint)
+                                        .where(ImportedRow.fingerprint.in_(fingerprints))))
+        fresh = []
+        for row, shown in self.batch:
+            digest = bytes.fromhex(row.fingerprint)[:16]
+            if row.fingerprint in stored or digest in self.seen:
+                self.result.already_imported += 1
+                if shown is not None:
+                    shown.status = "already imported"
+                continue
+            self.seen.add(digest)
+            fresh.append(row)
+        self.result.valid += len(fresh)
+        if self.writer is not None and not self.result.stopped:
+            self.writer.write(fresh)
+            self.result.imported += len(fresh)
+        self.batch = []
+
+
+def _start_run(file_name: str, content: bytes, chosen: dict[str, str], by_id: int | None,
+               skip_invalid: bool) -> ImportRun:
+    run = ImportRun(file_name=file_name[:255], file_sha256=hashlib.sha256(content).hexdigest(), by_id=by_id,
+                    mapping=dict(chosen), skip_invalid=skip_invalid, started_at=utcnow())
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
+def _finish_run(run: ImportRun, result: Result, writer: Writer) -> None:
+    run.rows_read, run.rows_imported = result.rows_read, result.imported
+    run.rows_rejected, run.rows_already_imported = result.invalid, result.already_imported
+    run.finished_at = utcnow()
+    audit.record(AuditAction.BULK_LOAD, entity=run, changes={
+        "what": "enquiries import", "file_name": run.file_name, "rows_read": result.rows_read,
+        "imported": result.imported, "rejected": result.invalid, "already_imported": result.already_imported,
+        "skip_invalid": run.skip_invalid, **writer.counts.as_dict()})
+
+
+def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: bool = False,
+            skip_invalid: bool = False, by_id: int | None = None, rejected: TextIO | None = None,
+            preview_rows: int = 0) -> Result:
+    """Read every row of the file through the mapping; with commit, import the valid new ones.
+
+    Dry (the default): nothing is written. A real run writes in the caller's transaction; when a row is invalid and
+    skip_invalid is not set, it stops writing, counts the rest and returns stopped=True, and the caller rolls
+    back so nothing is kept. Invalid rows go to `rejected` (their cells and a Reasons column) when given.
+    FileError: the file cannot be read; MappingError: the mapping cannot be used.
+    """
+    parse.check_encoding(content)
+    layout = parse.read_layout(content)
+    problems = fields.problems(chosen, layout.headers)
+    if problems:
+        raise MappingError(problems)
+    run = _start_run(file_name, content, chosen, by_id, skip_invalid) if commit else None
+    writer = Writer(run.id, run.file_name, by_id) if run else None
+    reading = _Reading(layout, chosen, writer, skip_invalid, rejected, preview_rows)
+    for line, cells in parse.data_rows(content, layout):
+        reading.take(line, cells)
+    if reading.batch:
+        reading.flush()
+    result = reading.result
+    if run is not None and not result.stopped:
+        _finish_run(run, result, writer)
+        result.run = run
+    _add_matches(result.preview)
+    return result
+
+
+def _add_matches(preview: list[PreviewRow]) -> None:
+    """The existing patient each previewed row would be flagged as (one look-up for them all)."""
+    shown = [p for p in preview if p.row is not None and p.status == "valid"]
+    if not shown:
+        return
+    index = matching.existing([p.row for p in shown])
+    for p in shown:
+        p.match = index.best(p.row, name_key(f"{p.row.first_name} {p.row.last_name}"))
+
+
+# --- the web's staged uploads ---------------------------------------------------------------------------------
+
+def store_upload(file_name: str, content: bytes, *, by_id: int) -> ImportUpload:
+    """Keep an uploaded file for the mapping and preview steps; FileError (nothing kept) if it cannot be read.
+
+    Uploads older than a day are removed first: they hold personal data nobody decided to import.
+    """
+    if len(content) > parse.MAX_BYTES:
+        raise parse.FileError(f"The file is larger than {parse.MAX_BYTES // 2**20} MB; split it into smaller files.")
+    parse.check_encoding(content)
+    parse.read_layout(content)
+    purge_old_uploads()
+    name = _CONTROL.sub("", file_name).replace("\\", "/").rsplit("/", 1)[-1].strip()[:255] or "upload.csv"
+    upload = ImportUpload(token=secrets.token_urlsafe(32), file_name=name,
+                          file_sha256=hashlib.sha256(content).hexdigest(), content=content, by_id=by_id)
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def purge_old_uploads() -> None:
+    """Remove staged uploads (and kept rejected rows) older than a day."""
+    db.session.execute(delete(ImportUpload).where(ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME))
+
+
+def _own_upload(token: str, user_id: int) -> ImportUpload | None:
+    if not token or len(token) > 64:
+        return None
+    upload = db.session.scalar(select(ImportUpload).where(ImportUpload.token == token))
+    if upload is None or upload.by_id != user_id or upload.created_at < utcnow() - UPLOAD_LIFETIME:
+        return None
+    return upload
+
+
+def get_upload(token: str, user_id: int) -> ImportUpload | None:
+    """A staged upload, only for the person who uploaded it (a day at most)."""
+    upload = _own_upload(token, user_id)
+    return upload if upload is not None and not upload.file_name.startswith(REJECTED) else None
+
+
+def get_rejected(token: str, user_id: int) -> ImportUpload | None:
+    """The rejected rows kept from a run, only for the person who ran it (a day at most)."""
+    upload = _own_upload(token, user_id)
+    return upload if upload is not None and upload.file_name.startswith(REJECTED) else None
+
+
+def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bool, by_id: int) -> Result:
+    """The real import of a staged upload. Afterwards the upload is removed, or, if rows were rejected, its
+    content is replaced by the rejected rows' CSV for the importer to download (removed after a day)."""
+    sink = io.StringIO()
+    sink.write("\ufeff")  # Excel reads the file as UTF-8
+    result = process(upload.content, upload.file_name, chosen, commit=True, skip_invalid=skip_invalid,
+                     by_id=by_id, rejected=sink)
+    if result.stopped:
+        return result
+    if result.invalid:
+        upload.content = sink.getvalue().encode("utf-8")
+        upload.file_name = f"{REJECTED}{upload.file_name}"[:255]
+        upload.file_sha256 = hashlib.sha256(upload.content).hexdigest()
+    else:
+        db.session.delete(upload)
+    return result
+
+
+def rejected_name(upload: ImportUpload) -> str:
+    """The download name of kept rejected rows: the file's own name with "-rejected"."""
+    return upload.file_name.removeprefix(REJECTED).rsplit(".", 1)[0] + "-rejected"
+
+
+def recent_runs(limit: int = 10) -> list[ImportRun]:
+    """The latest real imports, newest first, with who ran them."""
+    return list(db.session.scalars(select(ImportRun).options(joinedload(ImportRun.by))
+                                   .order_by(ImportRun.id.desc()).limit(limit)))

@@ -1,0 +1,127 @@
+"""The import pages: upload, map and preview, run, result, and the rejected rows' download."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from tracker.exports.writers import download_name
+from tracker.extensions import db
+from tracker.imports import bp, mapping, parse, services
+from tracker.imports.forms import ImportForm, MappingForm, UploadForm
+from tracker.imports.models import ImportRun
+from tracker.permissions import require
+
+RUN = "import.run"
+# A little over the file cap: the multipart envelope around the file.
+REQUEST_CAP = parse.MAX_BYTES + 1024 * 1024
+
+
+def _upload_page(form: UploadForm, status: int = 200):
+    return render_template("imports/upload.html", form=form, runs=services.recent_runs(),
+                           max_mb=parse.MAX_BYTES // 2**20), status
+
+
+@bp.route("/admin/import", methods=["GET", "POST"])
+@require(RUN)
+def upload():
+    """Upload a CSV of enquiries; it is kept (for a day at most) while its columns are mapped and previewed."""
+    if request.method == "POST" and (request.content_length or 0) > REQUEST_CAP:
+        form = UploadForm(formdata=None)
+        form.file.errors = [f"The file is larger than {parse.MAX_BYTES // 2**20} MB; split it into smaller files."]
+        return _upload_page(form, 413)
+    request.max_content_length = REQUEST_CAP  # a body sent without its length is cut off here
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(form, 400 if form.is_submitted() else 200)
+    sent = form.file.data
+    try:
+        stored = services.store_upload(sent.filename or "", sent.read(parse.MAX_BYTES + 1), by_id=current_user.id)
+    except parse.FileError as error:
+        db.session.rollback()
+        form.file.errors = [str(error)]
+        return _upload_page(form, 400)
+    db.session.commit()
+    return redirect(url_for("imports.mapping_page", token=stored.token))
+
+
+def _upload_or_404(token: str):
+    upload = services.get_upload(token, current_user.id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+def _mapping_forms(upload, headers: list[str]) -> tuple[MappingForm, ImportForm]:
+    """The mapping from the query string (or the guess from the column names), and the run form carrying it."""
+    asked = bool(request.args)
+    form = MappingForm(request.args if asked else None, data=None if asked else mapping.guess(headers))
+    form.set_columns(headers)
+    run_form = ImportForm(formdata=None, data=form.data)
+    run_form.set_columns(headers)
+    return form, run_form
+
+
+@bp.route("/admin/import/<token>")
+@require(RUN)
+def mapping_page(token: str):
+    """Choose the column for each field, and preview the first rows with their errors and the file's totals."""
+    upload = _upload_or_404(token)
+    layout = parse.read_layout(upload.content)
+    form, run_form = _mapping_forms(upload, layout.headers)
+    result, problems = None, []
+    if "preview" in request.args and form.validate():
+        try:
+            result = services.process(upload.content, upload.file_name, form.chosen(),
+                                      preview_rows=services.PREVIEW_ROWS)
+        except (services.MappingError, parse.FileError) as error:
+            problems = getattr(error, "problems", [str(error)])
+    return render_template("imports/mapping.html", upload=upload, layout=layout, form=form, run_form=run_form,
+                           result=result, problems=problems, fields=mapping.FIELDS)
+
+
+def _back_to_preview(token: str, form: ImportForm, message: str):
+    """Nothing imported: say why on the preview, with the mapping as it was."""
+    db.session.rollback()
+    flash(message, "danger")
+    return redirect(url_for("imports.mapping_page", token=token, preview=1, **form.chosen()))
+
+
+@bp.route("/admin/import/<token>/run", methods=["POST"])
+@require(RUN)
+def run(token: str):
+    """Import the file with the previewed mapping: all or nothing, or skipping invalid rows when asked."""
+    upload = _upload_or_404(token)
+    form = ImportForm()
+    form.set_columns(parse.read_layout(upload.content).headers)
+    if not form.validate():
+        return _back_to_preview(token, form, " ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        result = services.run_upload(upload, form.chosen(), skip_invalid=form.skip_invalid.data, by_id=current_user.id)
+    except (services.MappingError, parse.FileError) as error:
+        return _back_to_preview(token, form, " ".join(getattr(error, "problems", [str(error)])))
+    if result.stopped:
+        return _back_to_preview(token, form, f"Nothing was imported: {result.invalid:,} row(s) are invalid. Correct "
+                                             "them, or tick \"Skip invalid rows\" to import the others.")
+    db.session.commit()
+    flash(f"Imported {result.imported:,} enquiries.", "success")
+    return redirect(url_for("imports.result", run_id=result.run.id, rejected=token if result.invalid else None))
+
+
+@bp.route("/admin/import/runs/<id:run_id>")
+@require(RUN)
+def result(run_id: int):
+    """What a real import did: its counts, and the rejected rows to download if there were any."""
+    found = db.get_or_404(ImportRun, run_id)
+    kept = services.get_rejected(request.args.get("rejected", ""), current_user.id)
+    return render_template("imports/result.html", run=found, rejected=kept)
+
+
+@bp.route("/admin/import/<token>/rejected.csv")
+@require(RUN)
+def rejected(token: str):
+    """The rows a run skipped, as in the file, with a Reasons column (formula cells made plain text)."""
+    kept = services.get_rejected(token, current_user.id)
+    if kept is None:
+        abort(404)
+    name = services.rejected_name(kept)
+    return Response(kept.content, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{download_name(name, "csv")}"'})
