@@ -62,6 +62,12 @@ class Config:
     # Fetches of unknown feed addresses allowed per client address (guessing tokens gets 429; real feeds don't count).
     CALENDAR_FEED_ADDRESS_LIMIT = os.environ.get("CALENDAR_FEED_ADDRESS_LIMIT", "120 per minute")
 
+    # The public enquiry form: submissions per client address, the least time a person takes to fill it
+    # (robots are quicker), and the largest request it reads (its fields' caps add up to well under this).
+    PUBLIC_FORM_RATE_LIMIT = os.environ.get("PUBLIC_FORM_RATE_LIMIT", "5 per minute; 20 per hour")
+    PUBLIC_FORM_MIN_SECONDS = _env_int("PUBLIC_FORM_MIN_SECONDS", 3)
+    PUBLIC_FORM_MAX_BYTES = 64 * 1024
+
     # Idle and absolute session limits; "remember me" keeps the cookie across browser
     # restarts but never beyond these.
     SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)

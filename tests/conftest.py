@@ -86,7 +86,8 @@ def database_template(tmp_path_factory) -> str:
 # The migrations that write seed rows, in order, with the function each seeds them with.
 SEEDING = (("7a1c3e9d2b40", "_seed"),  # the clinic's starting lists and catalogue
            ("3eaf2912ffdd", "_seed_treatment_defaults"),  # the catalogue's course, price and reflection defaults
-           ("8933c5a64a9a", "_seed_opening_hours"))  # the clinic's week
+           ("8933c5a64a9a", "_seed_opening_hours"),  # the clinic's week
+           ("b4ae56ae76e0", "_seed_public_form_settings"))  # the public form's settings row
 
 
 def _reseed(conn) -> None:

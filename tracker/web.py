@@ -16,22 +16,20 @@ from tracker.permissions import declared_permission
 access_log = logging.getLogger("tracker.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
+CACHEABLE_ENDPOINTS = {"intake.public.logo"}  # public, no personal data; sets its own Cache-Control
 # Routes whose address is itself a secret (a calendar feed's token): logged as their rule, each part
 # in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
 SECRET_PATH_ENDPOINTS = {"calendar.feed_ics"}
 _RULE_PART = re.compile(r"<[^<>]*>")
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+_POLICY = ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+           "object-src 'none'", "base-uri 'self'", "form-action 'self'"]
+CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "frame-ancestors 'none'"])
+
+
+def framed_policy(origins: list[str]) -> str:
+    """The policy for a page other sites may show in a frame: only the given (already validated) origins."""
+    return "; ".join([*_POLICY, "frame-ancestors " + " ".join(origins)])
 
 
 class JsonFormatter(logging.Formatter):
@@ -89,14 +87,18 @@ def _deny_undeclared():
 
 def _secure_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # A page that may be embedded (the public enquiry form) sets g.frame_ancestors to the origins allowed;
+    # X-Frame-Options cannot name them, so it is left off there and CSP alone decides.
+    ancestors = g.get("frame_ancestors")
+    headers.setdefault("Content-Security-Policy", framed_policy(ancestors) if ancestors else CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
-    headers["X-Frame-Options"] = "DENY"
+    if not ancestors:
+        headers["X-Frame-Options"] = "DENY"
     headers["X-Request-ID"] = g.get("request_id", "")
     if current_app.config["HSTS"]:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if request.endpoint not in _UNGUARDED_ENDPOINTS:
+    if request.endpoint not in _UNGUARDED_ENDPOINTS | CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = "no-store"  # pages may show patient data
     return response
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
-from tracker.intake import models  # noqa: E402,F401  (views register on import as they are added)
+from tracker.intake import models, views_public, views_settings  # noqa: E402,F401  (models and routes register on import)
