@@ -6,7 +6,8 @@ Create Date: 2026-11-24 16:01:34
 
 New tables only, plus nullable columns added in place:
 - public_form_settings (one row, id 1, made here, the form off), api_keys, api_submissions, import_runs, import_uploads,
-  imported_rows, patient_contacts (secondary phone numbers and e-mails).
+  imported_rows, patient_contacts (secondary phone numbers and e-mails),
+  patient_distinct_pairs (records someone said are different people).
 - enquiries.match_patient_id, match_strength, match_reason: an arrived enquiry's possible match for reception.
 - patients.merged_into_id: the record a merged patient now lives on.
 On SQLite the two foreign-key columns are added with ALTER TABLE, never a batch rebuild: rebuilding `patients`
@@ -171,6 +172,21 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_uploads")),
         sa.UniqueConstraint("token", name=op.f("uq_import_uploads_token")),
     )
+    op.create_table(
+        "patient_distinct_pairs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("low_id", sa.Integer(), nullable=False),
+        sa.Column("high_id", sa.Integer(), nullable=False),
+        sa.Column("by_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["low_id"], ["patients.id"], name=op.f("fk_patient_distinct_pairs_low_id_patients")),
+        sa.ForeignKeyConstraint(["high_id"], ["patients.id"],
+                                name=op.f("fk_patient_distinct_pairs_high_id_patients")),
+        sa.ForeignKeyConstraint(["by_id"], ["users.id"], name=op.f("fk_patient_distinct_pairs_by_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_patient_distinct_pairs")),
+        sa.UniqueConstraint("low_id", "high_id", name="uq_patient_distinct_pairs_low_id_high_id"),
+    )
+    op.create_index("ix_patient_distinct_pairs_high_id", "patient_distinct_pairs", ["high_id"])
     _add_reference("enquiries", "match_patient_id", "patients")
     op.add_column(
         "enquiries",
@@ -213,3 +229,5 @@ def downgrade():
     op.drop_table("api_keys")
     op.drop_table("public_form_settings")
     op.drop_table("import_uploads")
+    op.drop_index("ix_patient_distinct_pairs_high_id", table_name="patient_distinct_pairs")
+    op.drop_table("patient_distinct_pairs")

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from tracker.audit.models import Audited
-from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, archived_index
+from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, archived_index, utcnow
 from tracker.extensions import db
 from tracker.patients.names import name_key
 from tracker.settings.models import string_enum
@@ -123,3 +123,19 @@ class PatientContact(Audited, TimestampMixin, db.Model):
     kind: Mapped[ContactKind] = mapped_column(string_enum(ContactKind, 10))
     value: Mapped[str] = mapped_column(String(320), index=True)  # E.164 or lower-case e-mail, as on the patient
     note: Mapped[Optional[str]] = mapped_column(String(120))  # e.g. "from patient #123, merged 24/11/2026"
+
+
+class DistinctPair(Audited, db.Model):
+    """Two patient records someone has said are different people: the duplicates page leaves the pair out.
+
+    Stored with the lower id first, so the pair has one row whichever way round it was decided.
+    """
+
+    __tablename__ = "patient_distinct_pairs"
+    __table_args__ = (UniqueConstraint("low_id", "high_id", name="uq_patient_distinct_pairs_low_id_high_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    high_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
