@@ -19,6 +19,7 @@ from tests.properties import PROPERTY
 from tests.reports.conftest import Z, list_total
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.catalogue.models import Treatment
+from tracker.clock import to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Channel, Enquiry
@@ -199,7 +200,7 @@ def _random_clinic(app, people: People, seed: int, size: int) -> None:
             db.session.commit()
             if enquiry.stage.is_open and rng.random() < 0.6:
                 followups.add(enquiry, followups.Details(
-                    kind=FollowUpKind.CALL_BACK, due_on=rng.choice([received.date(), date(2031, 1, 1)]),
+                    kind=FollowUpKind.CALL_BACK, due_on=rng.choice([to_clinic(received).date(), date(2031, 1, 1)]),
                     assigned_to_id=rng.choice(people.owners)), by_id=None)
             if rng.random() < 0.1:
                 enquiries.archive(enquiry, version=enquiry.version)

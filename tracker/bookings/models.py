@@ -44,6 +44,7 @@ HOLDS_TIME = (AppointmentStatus.BOOKED, AppointmentStatus.ATTENDED, AppointmentS
 # A session of a plan item is booked or done at most once, even when two bookings race past the rules' check
 # (a moved session leaves 'booked' before its new row is written).
 _ONE_SESSION = text("plan_item_id IS NOT NULL AND status IN ('booked', 'attended')")
+_ATTENDED_CONSULTATION = text("kind = 'consultation' AND status = 'attended'")
 
 
 class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
@@ -53,7 +54,10 @@ class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "appointments"
     __table_args__ = (Index("ix_appointments_practitioner_id_starts_at", "practitioner_id", "starts_at"),
                       Index("uq_appointments_plan_item_id_session_number", "plan_item_id", "session_number",
-                            unique=True, sqlite_where=_ONE_SESSION, postgresql_where=_ONE_SESSION))
+                            unique=True, sqlite_where=_ONE_SESSION, postgresql_where=_ONE_SESSION),
+                      # The pipeline report's specialists: each enquiry's attended consultations, read alone.
+                      Index("ix_appointments_attended_consultations", "enquiry_id", "practitioner_id",
+                            sqlite_where=_ATTENDED_CONSULTATION, postgresql_where=_ATTENDED_CONSULTATION))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)

@@ -83,7 +83,8 @@ class FollowUp(Audited, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "follow_ups"
     __table_args__ = (
         Index("ix_follow_ups_assigned_to_id_status_overdue_at", "assigned_to_id", "status", "overdue_at"),
-        Index("ix_follow_ups_status_overdue_at", "status", "overdue_at"),
+        # Also the owner and enquiry: the report counts overdue work per owner from the index alone.
+        Index("ix_follow_ups_status_overdue_at", "status", "overdue_at", "assigned_to_id", "enquiry_id"),
         Index("ix_follow_ups_enquiry_id_status", "enquiry_id", "status"),
         Index("uq_follow_ups_enquiry_id_rule_rule_key", "enquiry_id", "rule", "rule_key", unique=True,
               sqlite_where=_FROM_A_RULE, postgresql_where=_FROM_A_RULE),

@@ -38,7 +38,10 @@ class TreatmentPlan(Audited, TimestampMixin, VersionedMixin, db.Model):
 
     __clinical_columns__ = frozenset({"notes"})
     __tablename__ = "treatment_plans"
-    __table_args__ = (UniqueConstraint("enquiry_id", "number", "revision", name="uq_treatment_plans_enquiry_id"),)
+    # The pipeline report's value: plans decided, or proposed, in a range of days.
+    __table_args__ = (UniqueConstraint("enquiry_id", "number", "revision", name="uq_treatment_plans_enquiry_id"),
+                      Index("ix_treatment_plans_status_decided_on", "status", "decided_on"),
+                      Index("ix_treatment_plans_proposed_at", "proposed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"), index=True)
