@@ -84,6 +84,14 @@ class Config:
     HSTS = False
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
+    # The intake API: enquiries per key (API_RATE_LIMIT; the benchmark raises it), requests with an unknown key per
+    # client address (guessing keys gets 429; real keys don't count), the largest body read, and how long an exact
+    # repeat of a payload by the same key (sent without an Idempotency-Key) is refused as a double submission.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "60 per minute; 1000 per hour")
+    API_ADDRESS_LIMIT = os.environ.get("API_ADDRESS_LIMIT", "30 per minute")
+    API_MAX_BODY_BYTES = 64 * 1024
+    API_REPEAT_MINUTES = _env_int("API_REPEAT_MINUTES", 10)
+
     PASSWORD_MIN_LENGTH = 12
     # argon2id cost: the library's defaults (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = 3

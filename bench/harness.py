@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from bench import api
 from bench.client import sign_in
 from bench.databases import ROOT, Seeded, migrate_and_seed, scratch_database
 from bench.export import measure_export
@@ -41,8 +42,9 @@ def _load(settings: Settings, seeded: Seeded, samples: Samples, port: int) -> tu
 
 
 def _under_gunicorn(settings: Settings, seeded: Seeded, samples: Samples, export_url: str | None,
-                    workdir: Path) -> tuple[dict, dict | None, dict]:
-    """Throughput of each load route and the floor, and the export's time and memory, on one gunicorn."""
+                    workdir: Path, api_key: str) -> tuple[dict, dict | None, dict]:
+    """Throughput of each load route and the floor, the export's time and memory, and the intake API's
+    enquiries per second, on one gunicorn."""
     log_path = workdir / "gunicorn.log"
     with gunicorn(seeded.url, log_path) as server:
         say(f"  load: {', '.join(LOAD_ROUTES)} for {settings.load_seconds:g} s each")
@@ -52,6 +54,9 @@ def _under_gunicorn(settings: Settings, seeded: Seeded, samples: Samples, export
             say(f"  export: {export_url}")
             role = next(page.role for page in PAGES if page.name == EXPORT)
             export = measure_export(server, export_url, sign_in(server.port, *seeded.accounts[role]))
+        requests = api.SMOKE_REQUESTS if settings.smoke else api.REQUESTS
+        say(f"  api: {requests} enquiries through POST /api/v1/enquiries")
+        intake = api.measure_api(server.port, api_key, requests, settings.concurrency)
     floor = loaded[FLOOR]["rps"]
     throughput = {route: {"rps": row["rps"], "ratio_to_floor": round(row["rps"] / floor, 4) if floor else None,
                           "errors": row["errors"]} for route, row in loaded.items()}
@@ -61,7 +66,7 @@ def _under_gunicorn(settings: Settings, seeded: Seeded, samples: Samples, export
             say(f"bench: {route} had {row['errors']} non-200 answers {row['error_statuses']}; "
                 f"gunicorn log ends:\n{tail}")
     return throughput, export, {"workers": WORKERS, "concurrency": settings.concurrency,
-                                "seconds": settings.load_seconds, "urls": urls}
+                                "seconds": settings.load_seconds, "urls": urls, "api": intake}
 
 
 @dataclass
@@ -86,6 +91,7 @@ def _measure_size(settings: Settings, size: int, workdir: Path, log: TextIO) -> 
         try:
             samples = find_samples(app)
             results, skipped = measure_pages(app, samples, seeded.accounts, settings.requests, say)
+            api_key = api.make_key(app) if size == max(settings.sizes) else ""
         finally:
             with app.app_context():
                 db.engine.dispose()
@@ -96,7 +102,7 @@ def _measure_size(settings: Settings, size: int, workdir: Path, log: TextIO) -> 
             export_url = next(page.url(samples) for page in PAGES if page.name == EXPORT)
             if not routed(app, export_url):
                 export_url = None
-            done.server = _under_gunicorn(settings, seeded, samples, export_url, workdir)
+            done.server = _under_gunicorn(settings, seeded, samples, export_url, workdir, api_key)
     return done
 
 
@@ -110,12 +116,13 @@ def run(settings: Settings) -> tuple[dict, str]:
             pages.setdefault(name, {})[str(size)] = row
     largest = by_size[max(settings.sizes)]
     throughput, export, load = largest.server
-    result = {"sizes": list(settings.sizes), "database": settings.database, "pages": pages,
+    intake = load.pop("api")
+    result = {"api": intake, "sizes": list(settings.sizes), "database": settings.database, "pages": pages,
               "growth": growth(pages, list(settings.sizes)), "throughput": throughput,
               "throughput_size": max(settings.sizes), "seed_s": {str(s): m.seed_s for s, m in by_size.items()},
               "export": export, "machine": machine(settings)}
     urls = {size: measured.urls for size, measured in by_size.items()}
-    return result, table(result, largest.roles, urls, largest.skipped, load)
+    return result, table(result, largest.roles, urls, largest.skipped, load) + "\n" + api.line(intake)
 
 
 def main() -> int:

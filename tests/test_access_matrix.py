@@ -61,6 +61,8 @@ _APP = make_test_app("sqlite://")
 # Reviewed by hand. A new route must be added here, so a permission that is too broad
 # (say @require() on an administrator's page) shows up as a failing test and a visible diff.
 EXPECTED_PERMISSIONS = {
+    "api.enquiries_create": PUBLIC,
+    "api.openapi": PUBLIC,
     "audit.index": "audit.view",
     "auth.change_password": SIGNED_IN,
     "auth.login": PUBLIC,
@@ -114,6 +116,9 @@ EXPECTED_PERMISSIONS = {
     "imports.result": "import.run",
     "imports.run": "import.run",
     "imports.upload": "import.run",
+    "intake.api_key_create": "apikeys.manage",
+    "intake.api_key_revoke": "apikeys.manage",
+    "intake.api_keys": "apikeys.manage",
     "intake.public.enquire": PUBLIC,
     "intake.public.logo": PUBLIC,
     "intake.public.thanks": PUBLIC,
@@ -188,6 +193,7 @@ def _targets(app, make_user, make_enquiry) -> dict:
     from tracker.enquiries.models import Enquiry
     from tracker.extensions import db
     from tracker.followups.models import FollowUp
+    from tracker.intake import keys
     from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
 
     user, specialist = make_user("reception"), make_user("specialist")
@@ -215,6 +221,7 @@ def _targets(app, make_user, make_enquiry) -> dict:
         item = PlanItem(plan_id=plan.id, treatment_id=1, sessions=2, interval_weeks=4, price_pence=10000,
                         reflection_days=2)
         db.session.add(item)
+        api_key, _ = keys.create_key("Clinic website", by_id=user.id)
         db.session.commit()
         patient_id = db.session.get(Enquiry, enquiry_id).patient_id
         other_id = db.session.get(Enquiry, other_enquiry_id).patient_id
@@ -224,7 +231,7 @@ def _targets(app, make_user, make_enquiry) -> dict:
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
                 "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
                 "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000",
-                "key": "funnel", "fmt": "csv", "run_id": 1}
+                "key": "funnel", "fmt": "csv", "run_id": 1, "key_id": api_key.id}
 
 
 def _app_with_rogue_routes(database_uri):

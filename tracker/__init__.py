@@ -80,9 +80,11 @@ def register_blueprints(app: Flask) -> None:
     from tracker.catalogue import bp as catalogue_bp
     from tracker.consultations import bp as consultations_bp
     from tracker.enquiries import bp as enquiries_bp
+    from tracker.extensions import csrf
     from tracker.followups import bp as followups_bp
     from tracker.imports import bp as imports_bp
     from tracker.intake import bp as intake_bp
+    from tracker.intake.api import api_bp
     from tracker.main import bp as main_bp
     from tracker.patients import bp as patients_bp
     from tracker.plans import bp as plans_bp
@@ -92,8 +94,9 @@ def register_blueprints(app: Flask) -> None:
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
                       catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp, board_bp, intake_bp,
-                      imports_bp):
+                      imports_bp, api_bp):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # authenticated by a bearer key, never by a cookie a browser could send for another site
 
 
 def register_template_helpers(app: Flask) -> None:

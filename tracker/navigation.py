@@ -41,6 +41,7 @@ NAVIGATION = [
     NavItem("Import", "imports.upload", "import.run"),
     NavItem("Audit trail", "audit.index", "audit.view"),
     NavItem("Users", "auth.users", "users.manage"),
+    NavItem("API keys", "intake.api_keys", "apikeys.manage"),
     NavItem("Settings", "settings.index", "settings.manage"),
     NavItem("Treatments", "catalogue.index", "catalogue.manage"),
 ]

@@ -53,3 +53,10 @@ def test_bench_prints_one_json_line_measuring_every_key_page_and_loading_the_ser
         assert row["rps"] > 0 and row["errors"] == 0, route
     assert result["throughput"]["/bench/floor"]["ratio_to_floor"] == 1.0
     assert result["machine"]["cpu_count"] >= 1
+
+
+def test_bench_measures_the_intake_apis_enquiries_per_second_under_gunicorn(bench_result):
+    api = bench_result["api"]
+    assert api["created"] == api["requests"] == 20  # BENCH_SMOKE's count, every one a new enquiry
+    assert api["errors"] == 0, api["error_statuses"]
+    assert api["rps"] > 0 and api["p95_ms"] >= api["p50_ms"] > 0
