@@ -107,6 +107,9 @@ class Config:
     # Where staff reach the tracker: e-mailed links are absolute (there is no request to take the host from).
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    # No request body larger than the import's 50 MB file and its envelope; the public form and the API set
+    # their own, smaller caps per request.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
 

@@ -17,9 +17,9 @@ access_log = logging.getLogger("tracker.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
 CACHEABLE_ENDPOINTS = {"intake.public.logo"}  # public, no personal data; sets its own Cache-Control
-# Routes whose address is itself a secret (a calendar feed's token): logged as their rule, each part
-# in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
-SECRET_PATH_ENDPOINTS = {"calendar.feed_ics"}
+# Routes whose address is itself a secret (a calendar feed's token, a staged import file's token): logged as their
+# rule, each part in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
+SECRET_PATH_ENDPOINTS = {"calendar.feed_ics", "imports.mapping_page", "imports.run", "imports.rejected"}
 _RULE_PART = re.compile(r"<[^<>]*>")
 
 _POLICY = ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",

@@ -25,10 +25,10 @@ FIELDS: tuple[Field, ...] = (
           ("phone", "tel", "telephone", "mobile", "mob", "mobile number", "phone number", "tel no",
            "telephone number", "contact number", "number", "mobile phone")),
     Field("email", "E-mail", "", ("email", "e mail", "email address", "e mail address", "mail")),
-    Field("date_of_birth", "Date of birth", "dd/mm/yyyy, d/m/yy or yyyy-mm-dd.",
+    Field("date_of_birth", "Date of birth", "dd/mm/yyyy or yyyy-mm-dd, the year in full.",
           ("dob", "d o b", "date of birth", "birth date", "birthday", "born")),
-    Field("received_at", "Enquiry date (required)", "dd/mm/yyyy, d/m/yy or yyyy-mm-dd, with or without a time "
-          "(HH:MM or HH:MM:SS), in clinic time.",
+    Field("received_at", "Enquiry date (required)", "dd/mm/yyyy, d/m/yy or yyyy-mm-dd (day first: a file of "
+          "month/day dates is refused), with or without a time (HH:MM or HH:MM:SS), in clinic time.",
           ("date", "enquiry date", "received", "received at", "date received", "received on", "enquiry received",
            "date of enquiry", "created", "created at", "timestamp", "enquired", "date enquired")),
     Field("channel", "Channel", "Phone, Web form, E-mail, Walk-in, Social media, Referral or Other; blank: Other.",

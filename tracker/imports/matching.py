@@ -2,8 +2,8 @@
 
 The rules are those of tracker.patients.services.find_matches: the same phone number or e-mail (on the patient
 row or among its further contact details) is a strong match, the same name and date of birth a weak one; archived
-patients are not matched; strong matches come first, then the most recent patient. Rows earlier in the same
-import count too, so a file that repeats a person flags the repeat.
+and merged patients are not matched; strong matches come first, then the most recent patient. Rows earlier in the
+same import count too, so a file that repeats a person flags the repeat.
 """
 
 from dataclasses import dataclass
@@ -16,6 +16,9 @@ from tracker.extensions import db
 from tracker.imports.rows import Row
 from tracker.patients.models import Patient, PatientContact
 from tracker.patients.names import name_key
+
+# A merged record stays archived, but a restore could bring one back: never match a record merged into another.
+_LIVE = (Patient.archived_at.is_(None), Patient.merged_into_id.is_(None))
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def existing(rows: list[Row]) -> Index:
         conditions.append(and_(Patient.name_key.in_({k for k, _ in people if k}), Patient.date_of_birth.isnot(None)))
     if conditions:
         stmt = select(Patient.id, Patient.phone, Patient.phone_alt, Patient.email, Patient.name_key,
-                      Patient.date_of_birth).where(Patient.archived_at.is_(None), or_(*conditions))
+                      Patient.date_of_birth).where(*_LIVE, or_(*conditions))
         for patient_id, phone, phone_alt, email, key, born in db.session.execute(stmt):
             index.add(patient_id, [p for p in (phone, phone_alt) if p in phones], [email] if email in emails else [],
                       key, born if (key, born) in people else None)
@@ -80,7 +83,7 @@ def existing(rows: list[Row]) -> Index:
     if values:
         stmt = (select(PatientContact.patient_id, PatientContact.value)
                 .join(Patient, Patient.id == PatientContact.patient_id)
-                .where(PatientContact.value.in_(values), Patient.archived_at.is_(None)))
+                .where(PatientContact.value.in_(values), *_LIVE))
         for patient_id, value in db.session.execute(stmt):
             index.add(patient_id, [value] if value in phones else [], [value] if value in emails else [])
     return index

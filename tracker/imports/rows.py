@@ -14,6 +14,7 @@ from tracker.db import utcnow
 from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
 from tracker.imports.mapping import BY_KEY
+from tracker.patients.names import name_key
 from tracker.patients.phones import normalise_phone
 from tracker.patients.services import normalise_email
 from tracker.settings.models import OptionKind
@@ -27,7 +28,6 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _SPLIT = re.compile(r"[;,]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:
@@ -69,7 +69,8 @@ STAGE_CHOICES = ["New", "Contacted", "Lost (later stages come from bookings and 
 
 @dataclass
 class Row:
-    """A row's values, normalised; fingerprint: the SHA-256 of them, which says whether it was imported before."""
+    """A row's values, normalised; fingerprint: the SHA-256 of its identity (name, phone or e-mail, enquiry date),
+    which says whether it was imported before."""
 
     line: int
     first_name: str
@@ -89,16 +90,16 @@ class Row:
     fingerprint: str = ""
 
     def compute_fingerprint(self) -> str:
-        values = [self.first_name.casefold(), self.last_name.casefold(), self.phone, self.email,
-                  self.date_of_birth and self.date_of_birth.isoformat(), self.received_at.isoformat(),
-                  self.channel.value, self.source_id, sorted(c.value for c in self.concerns),
-                  sorted(self.treatment_ids), self.caller_words and _SPACES.sub(" ", self.caller_words),
-                  self.stage.value, self.lost_reason_id, self.marketing_consent]
+        # Who and when only: an updated spreadsheet (a status moved on, a message corrected, a column added) must
+        # still be recognised. The phone, else the e-mail, so mapping an e-mail column later changes nothing.
+        values = [name_key(f"{self.first_name} {self.last_name}"), self.phone or self.email,
+                  self.received_at.isoformat()]
         return hashlib.sha256(json.dumps(values, separators=(",", ":")).encode()).hexdigest()
 
 
-def parse_date(text: str, *, today: date) -> tuple[date, time | None]:
-    """dd/mm/yyyy, d/m/yy (also with - or .), yyyy-mm-dd, each maybe followed by HH:MM or HH:MM:SS; ValueError."""
+def parse_date(text: str, *, today: date, short_year: bool = True) -> tuple[date, time | None]:
+    """dd/mm/yyyy, d/m/yy (also with - or .; yy only with short_year), yyyy-mm-dd, each maybe followed by HH:MM or
+    HH:MM:SS; ValueError."""
     text = text.strip()
     match = _ISO.match(text) or _DAY_FIRST.match(text)
     if match is None:
@@ -107,6 +108,8 @@ def parse_date(text: str, *, today: date) -> tuple[date, time | None]:
         year, month, day = (int(g) for g in match.groups())
     else:
         day, month, year = (int(g) for g in match.groups())
+        if len(match[3]) == 2 and not short_year:
+            raise ValueError("write the year in full (e.g. 1985): two digits could be either century")
         if len(match[3]) == 2:  # a two-digit year is the latest one not after this year
             year += 2000 if 2000 + year <= today.year else 1900
     rest = text[match.end():].strip().removeprefix("T").strip()
@@ -119,6 +122,15 @@ def parse_date(text: str, *, today: date) -> tuple[date, time | None]:
     except ValueError:
         raise ValueError("this date or time does not exist") from None
     return day_value, at
+
+
+def month_first(text: str) -> bool:
+    """Whether a date can only be month/day (its second part over 12, its first not): 02/13/2025, never 13/02."""
+    text = text.strip()
+    if _ISO.match(text):
+        return False
+    match = _DAY_FIRST.match(text)
+    return match is not None and int(match[1]) <= 12 < int(match[2])
 
 
 def _clinic_instant(day: date, at: time | None) -> datetime:
@@ -176,12 +188,12 @@ class _Checker:
             self.fail("email", "is not an e-mail address")
             return None
 
-    def day(self, key: str) -> tuple[date, time | None] | None:
+    def day(self, key: str, *, short_year: bool = True) -> tuple[date, time | None] | None:
         value = self.text(key)
         if not value:
             return None
         try:
-            return parse_date(value, today=self.lookups.today)
+            return parse_date(value, today=self.lookups.today, short_year=short_year)
         except ValueError as error:
             self.fail(key, f'"{value[:40]}": {error}')
             return None
@@ -199,7 +211,7 @@ class _Checker:
         return at
 
     def date_of_birth(self) -> date | None:
-        parsed = self.day("date_of_birth")
+        parsed = self.day("date_of_birth", short_year=False)  # "01/02/25": a baby or a centenarian
         if parsed is not None and not date(1900, 1, 1) <= parsed[0] <= self.lookups.today:
             self.fail("date_of_birth", "must be between 01/01/1900 and today")
             return None

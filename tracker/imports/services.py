@@ -21,7 +21,7 @@ from tracker.imports import mapping as fields
 from tracker.imports import matching, parse
 from tracker.imports.bulk import Writer
 from tracker.imports.models import ImportedRow, ImportRun, ImportUpload
-from tracker.imports.rows import Lookups, Row, check
+from tracker.imports.rows import Lookups, Row, check, month_first
 from tracker.patients.names import name_key
 
 BATCH = 2000  # rows per INSERT and per fingerprint look-up
@@ -30,6 +30,11 @@ UPLOAD_LIFETIME = timedelta(days=1)
 REJECTED = "rejected/"  # the name prefix of an upload that now holds a run's rejected rows (no upload name has "/")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 WIDER_THAN_HEADER = "Row: it has more cells than the first line has column names; check for a stray delimiter."
+DATE_KEYS = ("received_at", "date_of_birth")
+
+
+class AlreadyRun(LookupError):
+    """The staged upload was imported (or removed) while this request waited for it: a second click on Import."""
 
 
 class MappingError(ValueError):
@@ -90,6 +95,7 @@ class _Reading:
         result = self.result
         result.rows_read += 1
         values = {key: cells[at] if at < len(cells) else "" for key, at in self.positions.items()}
+        _refuse_month_first(line, values)
         row, errors = check(line, values, self.lookups)
         if len(cells) > self.width and any(cell.strip() for cell in cells[self.width:]):
             row, errors = None, [WIDER_THAN_HEADER, *errors]
@@ -129,6 +135,18 @@ class _Reading:
         self.batch = []
 
 
+def _refuse_month_first(line: int, values: dict[str, str]) -> None:
+    """FileError for the whole file at its first date that can only be month/day: read alone, each row's
+    02/03/2025 would pass as 2 March while 02/13/2025 failed, so part of a US-format file would be misread."""
+    for key in DATE_KEYS:
+        value = values.get(key, "")
+        if value and month_first(value):
+            raise parse.FileError(
+                f'Line {line:,}: "{value.strip()[:40]}" can only be month/day. The dates in this file look like '
+                "month/day, but the import reads them day first: change the date columns to dd/mm/yyyy (or "
+                "yyyy-mm-dd) and upload the file again. Nothing was imported.")
+
+
 def _start_run(file_name: str, content: bytes, chosen: dict[str, str], by_id: int | None,
                skip_invalid: bool) -> ImportRun:
     run = ImportRun(file_name=file_name[:255], file_sha256=hashlib.sha256(content).hexdigest(), by_id=by_id,
@@ -156,7 +174,7 @@ def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: b
     Dry (the default): nothing is written. A real run writes in the caller's transaction; when a row is invalid and
     skip_invalid is not set, it stops writing, counts the rest and returns stopped=True, and the caller rolls
     back so nothing is kept. Invalid rows go to `rejected` (their cells and a Reasons column) when given.
-    FileError: the file cannot be read; MappingError: the mapping cannot be used.
+    FileError: the file cannot be read (or its dates are month/day); MappingError: the mapping cannot be used.
     """
     parse.check_encoding(content)
     layout = parse.read_layout(content)
@@ -236,7 +254,15 @@ def get_rejected(token: str, user_id: int) -> ImportUpload | None:
 
 def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bool, by_id: int) -> Result:
     """The real import of a staged upload. Afterwards the upload is removed, or, if rows were rejected, its
-    content is replaced by the rejected rows' CSV for the importer to download (removed after a day)."""
+    content is replaced by the rejected rows' CSV for the importer to download (removed after a day).
+
+    The upload row is locked first: of two clicks on Import, the second waits for the first to finish, then finds
+    the upload gone or holding rejected rows and raises AlreadyRun (rather than importing the same rows again).
+    """
+    locked = db.session.scalars(select(ImportUpload).where(ImportUpload.id == upload.id).with_for_update()
+                                .execution_options(populate_existing=True)).one_or_none()
+    if locked is None or locked.file_name.startswith(REJECTED):
+        raise AlreadyRun(upload.token)
     sink = io.StringIO()
     sink.write("\ufeff")  # Excel reads the file as UTF-8
     result = process(upload.content, upload.file_name, chosen, commit=True, skip_invalid=skip_invalid,

@@ -1,6 +1,6 @@
 """The import pages: upload, map and preview, run, result, and the rejected rows' download."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.exports.writers import download_name
@@ -15,6 +15,23 @@ RUN = "import.run"
 REQUEST_CAP = parse.MAX_BYTES + 1024 * 1024
 
 
+@bp.url_value_preprocessor
+def _cap_request(_endpoint, _values) -> None:
+    # URL preprocessors run before every before_request hook, and the CSRF check in one of them reads the form:
+    # the cap must be in place by then, so an oversized body is refused unread (one sent without its length is
+    # cut off at the cap).
+    if (request.content_length or 0) > REQUEST_CAP:  # no data on the page: who is asking is not checked yet
+        abort(make_response(render_template("imports/too_large.html", max_mb=parse.MAX_BYTES // 2**20), 413))
+    request.max_content_length = REQUEST_CAP
+
+
+def _purge_expired() -> None:
+    """Remove staged files past their day on every visit to the import pages, not only when someone uploads: they
+    hold personal data nobody decided to keep. Committed at once, so a page that then fails still removes them."""
+    services.purge_old_uploads()
+    db.session.commit()
+
+
 def _upload_page(form: UploadForm, status: int = 200):
     return render_template("imports/upload.html", form=form, runs=services.recent_runs(),
                            max_mb=parse.MAX_BYTES // 2**20), status
@@ -24,11 +41,7 @@ def _upload_page(form: UploadForm, status: int = 200):
 @require(RUN)
 def upload():
     """Upload a CSV of enquiries; it is kept (for a day at most) while its columns are mapped and previewed."""
-    if request.method == "POST" and (request.content_length or 0) > REQUEST_CAP:
-        form = UploadForm(formdata=None)
-        form.file.errors = [f"The file is larger than {parse.MAX_BYTES // 2**20} MB; split it into smaller files."]
-        return _upload_page(form, 413)
-    request.max_content_length = REQUEST_CAP  # a body sent without its length is cut off here
+    _purge_expired()
     form = UploadForm()
     if not form.validate_on_submit():
         return _upload_page(form, 400 if form.is_submitted() else 200)
@@ -44,6 +57,7 @@ def upload():
 
 
 def _upload_or_404(token: str):
+    _purge_expired()
     upload = services.get_upload(token, current_user.id)
     if upload is None:
         abort(404)
@@ -98,6 +112,10 @@ def run(token: str):
         result = services.run_upload(upload, form.chosen(), skip_invalid=form.skip_invalid.data, by_id=current_user.id)
     except (services.MappingError, parse.FileError) as error:
         return _back_to_preview(token, form, " ".join(getattr(error, "problems", [str(error)])))
+    except services.AlreadyRun:
+        db.session.rollback()
+        flash("This file has already been imported (Import was pressed twice): see the latest imports below.", "info")
+        return redirect(url_for("imports.upload"))
     if result.stopped:
         return _back_to_preview(token, form, f"Nothing was imported: {result.invalid:,} row(s) are invalid. Correct "
                                              "them, or tick \"Skip invalid rows\" to import the others.")
@@ -110,6 +128,7 @@ def run(token: str):
 @require(RUN)
 def result(run_id: int):
     """What a real import did: its counts, and the rejected rows to download if there were any."""
+    _purge_expired()
     found = db.get_or_404(ImportRun, run_id)
     kept = services.get_rejected(request.args.get("rejected", ""), current_user.id)
     return render_template("imports/result.html", run=found, rejected=kept)
@@ -119,6 +138,7 @@ def result(run_id: int):
 @require(RUN)
 def rejected(token: str):
     """The rows a run skipped, as in the file, with a Reasons column (formula cells made plain text)."""
+    _purge_expired()
     kept = services.get_rejected(token, current_user.id)
     if kept is None:
         abort(404)
