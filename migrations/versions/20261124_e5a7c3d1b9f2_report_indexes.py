@@ -1,4 +1,4 @@
-"""Indexes for the pipeline report at a million enquiries: attended consultations, plans by day, overdue work.
+"""Indexes for the pipeline report at a million enquiries: attended consultations, plans by day, overdue work, moves.
 
 Revision ID: e5a7c3d1b9f2
 Revises: b4ae56ae76e0
@@ -10,6 +10,8 @@ Create Date: 2026-11-24 17:10:00
   instead of reading them all.
 - ix_follow_ups_status_overdue_at gains assigned_to_id and enquiry_id, so overdue work per owner is counted from
   the index alone; every query that used it still can.
+- ix_stage_changes_to_stage_at gains enquiry_id: the trend's consultations and treatments booked per week are
+  counted from the index alone.
 No rows change.
 """
 
@@ -32,9 +34,13 @@ def upgrade():
     op.drop_index("ix_follow_ups_status_overdue_at", table_name="follow_ups")
     op.create_index("ix_follow_ups_status_overdue_at", "follow_ups",
                     ["status", "overdue_at", "assigned_to_id", "enquiry_id"])
+    op.drop_index("ix_stage_changes_to_stage_at", table_name="stage_changes")
+    op.create_index("ix_stage_changes_to_stage_at", "stage_changes", ["to_stage", "at", "enquiry_id"])
 
 
 def downgrade():
+    op.drop_index("ix_stage_changes_to_stage_at", table_name="stage_changes")
+    op.create_index("ix_stage_changes_to_stage_at", "stage_changes", ["to_stage", "at"])
     op.drop_index("ix_follow_ups_status_overdue_at", table_name="follow_ups")
     op.create_index("ix_follow_ups_status_overdue_at", "follow_ups", ["status", "overdue_at"])
     op.drop_index("ix_treatment_plans_proposed_at", table_name="treatment_plans")

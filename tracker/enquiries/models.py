@@ -199,7 +199,8 @@ class StageChange(Audited, db.Model):
     # (enquiry, at) orders a timeline; to_stage and from_stage ride along so the reports' per-enquiry
     # "first reached" aggregates read this index alone.
     __table_args__ = (Index("ix_stage_changes_enquiry_id_at", "enquiry_id", "at", "to_stage", "from_stage"),
-                      Index("ix_stage_changes_to_stage_at", "to_stage", "at"))
+                      # With the enquiry: the report's "booked per week" counts from the index alone.
+                      Index("ix_stage_changes_to_stage_at", "to_stage", "at", "enquiry_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enquiry_id: Mapped[int] = mapped_column(ForeignKey("enquiries.id"))
