@@ -134,6 +134,7 @@ EXPECTED_PERMISSIONS = {
     "patients.edit": "patient.edit",
     "patients.matches": "patient.view",
     "patients.merge": "patient.merge",
+    "patients.not_same_person": "patient.merge",
     "patients.reject_match": "patient.merge",
     "patients.restore": "record.restore",
     "plans.accept": "plan.edit",

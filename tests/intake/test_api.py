@@ -214,3 +214,15 @@ def test_unknown_addresses_and_methods_under_the_api_answer_json(client, key):
 def test_the_api_needs_no_csrf_token_nor_session(app, client, key):
     app.config["WTF_CSRF_ENABLED"] = True
     assert send(client, key).status_code == 201
+
+
+def test_a_new_enquiry_is_announced_once_but_a_retry_or_refusal_is_not(client, key, monkeypatch):
+    from tracker.intake import notify
+
+    announced = []
+    monkeypatch.setattr(notify, "announce", announced.append)
+    first = send(client, key, headers={"Idempotency-Key": "once"})
+    send(client, key, headers={"Idempotency-Key": "once"})  # the replay
+    send(client, key)  # an exact repeat: 409
+    send(client, key, payload(first_name=""))  # 400
+    assert announced == [first.get_json()["id"]]

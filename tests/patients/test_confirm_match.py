@@ -148,3 +148,16 @@ def test_the_banner_costs_one_statement_and_keeps_the_enquiry_page_within_its_bu
             assert client.get(f"/enquiries/{enquiry_id}").status_code == 200
         counts.append(len(statements))
     assert counts[1] <= counts[0] + 1 and counts[1] <= BUDGET["enquiry"]
+
+
+def test_no_is_remembered_so_the_duplicates_page_leaves_the_pair_out(app, client, login_as, make_patient):
+    from tracker.patients.models import DistinctPair
+
+    user = login_as("reception")
+    existing, enquiry_id, new = _arrived(app, make_patient)
+    assert f"/patients/{existing}/merge/{new}" in client.get("/patients/duplicates").get_data(as_text=True)
+    client.post(f"/enquiries/{enquiry_id}/match/reject", data={"version": _version(app, enquiry_id)})
+    with app.app_context():
+        rows = db.session.execute(select(DistinctPair.low_id, DistinctPair.high_id, DistinctPair.by_id)).all()
+    assert [tuple(r) for r in rows] == [(existing, new, user.id)]
+    assert f"/patients/{existing}/merge/{new}" not in client.get("/patients/duplicates").get_data(as_text=True)

@@ -98,7 +98,8 @@ def test_only_the_known_columns_reference_patients_so_the_merge_handles_every_on
     references = {f"{fk.parent.table.name}.{fk.parent.name}" for table in db.metadata.sorted_tables
                   for fk in table.foreign_keys if fk.column.table.name == "patients"}
     assert references == {"enquiries.patient_id", "enquiries.match_patient_id", "patients.merged_into_id",
-                          "patient_contacts.patient_id"}
+                          "patient_contacts.patient_id", "patient_distinct_pairs.low_id",
+                          "patient_distinct_pairs.high_id"}
 
 
 def test_the_other_is_archived_into_the_kept_and_its_page_leads_there(app, client, login_as, make_patient):

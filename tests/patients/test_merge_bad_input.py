@@ -100,3 +100,27 @@ def test_match_decisions_with_any_version_never_500_and_change_nothing_unless_cu
             assert enquiry(app, enquiry_id).match_patient_id == matched
 
     check()
+
+
+def test_not_the_same_person_with_any_ids_or_page_never_500_and_stores_a_pair_only_for_two_records(app, client,
+                                                                                                  login_as):
+    from urllib.parse import quote
+
+    login_as("reception")
+    a, b = _pair(app)
+
+    @settings(PROPERTY, max_examples=30)
+    @given(first=st.sampled_from(["a", "b", "other"]), second=st.sampled_from(["a", "b", "other"]),
+           other=st.integers(min_value=0, max_value=2**64), page=TEXT)
+    @example(first="a", second="b", other=0, page="1")
+    def check(first, second, other, page):
+        ids = {"a": a, "b": b, "other": other}
+        url = f"/patients/{ids[first]}/not-same/{ids[second]}"
+        before = table_counts(app)["patient_distinct_pairs"]
+        response = client.post(url + (f"?page={quote(page)}" if page is not None else ""))
+        assert response.status_code < 500, f"{response.status_code} from {url!r}"
+        told_apart = {ids[first], ids[second]} == {a, b}
+        event("stored" if told_apart else f"refused {response.status_code}")
+        assert table_counts(app)["patient_distinct_pairs"] == (1 if told_apart else before)
+
+    check()

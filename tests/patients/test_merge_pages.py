@@ -90,3 +90,51 @@ def test_only_roles_with_patient_merge_may_merge_or_decide_matches(app, client, 
     else:
         assert 403 not in answers and all(status < 500 for status in answers)
     assert patient(app, b).archived_at is None  # empty posts changed nothing
+
+
+def _merged(app, make_patient) -> tuple[int, int]:
+    from tracker.patients import merge as merging
+
+    keep, other = make_patient(first_name="Ada", last_name="King"), make_patient(first_name="Ada", last_name="Lee")
+    with app.app_context():
+        merging.merge(db.session.get(Patient, keep), db.session.get(Patient, other), by_id=None)
+        db.session.commit()
+    return keep, other
+
+
+def test_a_merged_record_cannot_be_restored_and_stays_archived_into_the_kept_one(app, client, login_as,
+                                                                                make_patient):
+    login_as("manager")
+    keep, other = _merged(app, make_patient)
+    response = client.post(f"/patients/{other}/restore", data={"version": str(patient(app, other).version)},
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert f"was merged into patient #{keep}" in response.get_data(as_text=True)
+    gone = patient(app, other)
+    assert gone.archived_at is not None and gone.merged_into_id == keep
+
+
+def test_the_archived_page_labels_a_merged_record_without_a_restore_button(app, client, login_as, make_patient):
+    login_as("manager")
+    keep, other = _merged(app, make_patient)
+    plain = make_patient(first_name="Bo", last_name="Archived")
+    with app.app_context():
+        db.session.get(Patient, plain).archived_at = db.func.now()
+        db.session.commit()
+    html = client.get("/archived").get_data(as_text=True)
+    assert f'Merged into <a href="/patients/{keep}">#{keep}</a>' in html
+    assert f'action="/patients/{other}/restore"' not in html and f'action="/patients/{plain}/restore"' in html
+
+
+def test_a_merged_record_made_live_before_this_rule_is_no_longer_offered(app, client, login_as, make_patient):
+    from tracker.patients import services
+
+    login_as("reception")
+    _, other = _merged(app, make_patient)
+    with app.app_context():
+        db.session.get(Patient, other).archived_at = None  # restored while restoring a merged record was allowed
+        db.session.commit()
+        assert services.get_patient(other) is None and services.get_patient(other, archived=True).id == other
+    html = client.post("/enquiries/new", data={"attach_patient": str(other)}).get_data(as_text=True)
+    assert "no longer on the list (archived or merged)" in html
+    assert client.get(f"/patients/{other}/edit").status_code == 404

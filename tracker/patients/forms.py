@@ -36,6 +36,8 @@ def not_in_future(_form, field) -> None:
         raise ValidationError("A date of birth cannot be in the future.")
 
 
+NOTES_MAX = 4000
+
 CONTACT_CHOICES = [SelectChoice(m.value, m.label) for m in ContactMethod]
 CONSENT_CHOICES = [SelectChoice("", "— how was it given? —")] + [SelectChoice(m.value, m.label) for m in ConsentMethod]
 
@@ -58,7 +60,7 @@ class PatientFieldsMixin:
     marketing_consent = BooleanField("Agrees to receive marketing",
                                      description="Separate from their care. Leave unticked unless they said yes.")
     marketing_consent_method = SelectField("Marketing consent given", choices=CONSENT_CHOICES, default="")
-    notes = TextAreaField("Notes about the patient", validators=[Length(max=4000)])
+    notes = TextAreaField("Notes about the patient", validators=[Length(max=NOTES_MAX)])
 
     def validate_marketing_consent_method(self, field) -> None:
         if self.marketing_consent.data and not field.data:
@@ -103,7 +105,22 @@ class PatientForm(PatientFieldsMixin, TrackerForm):
 
     first_name = StringField("First name", validators=[DataRequired("Enter the first name."), Length(max=80)])
     last_name = StringField("Last name", validators=[DataRequired("Enter the last name."), Length(max=80)])
+    notes = TextAreaField("Notes about the patient")
     version = version_field()
+    notes_limit = NOTES_MAX
+
+    @classmethod
+    def for_patient(cls, patient, **kwargs) -> "PatientForm":
+        """The form for this record. A merge appends the other record's notes and never cuts them, so notes may
+        be longer than NOTES_MAX: they can be saved back as long as they are, not made longer."""
+        form = cls(**kwargs)
+        form.notes_limit = max(NOTES_MAX, len(patient.notes or ""))
+        return form
+
+    def validate_notes(self, field) -> None:
+        if len((field.data or "").replace("\r\n", "\n")) > self.notes_limit:  # browsers send line ends as CRLF
+            extra = " (they are long from a merge: shorten them to add more)" if self.notes_limit > NOTES_MAX else ""
+            raise ValidationError(f"Notes can be at most {self.notes_limit:,} characters{extra}.")
 
     def validate_phone(self, field) -> None:
         if not (field.data or "").strip() and not (self.email.data or "").strip():

@@ -1,13 +1,14 @@
 """Merging two records of one person: everything of the other moves to the one kept, and the other is archived."""
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
 from tracker.clock import format_date
 from tracker.db import utcnow
 from tracker.extensions import db
-from tracker.patients.models import ContactKind, ContactMethod, Patient, PatientContact
+from tracker.patients.duplicates import mark_distinct
+from tracker.patients.models import ContactKind, ContactMethod, DistinctPair, Patient, PatientContact
 
 # Filled on the kept record from the other when the kept one has none; a differing value is kept as a contact.
 FILLED = ("phone", "phone_alt", "email", "date_of_birth", "preferred_times")
@@ -40,6 +41,8 @@ def merge(keep: Patient, other: Patient, *, by_id: int | None, keep_version: int
     """
     from tracker.enquiries import services as enquiries  # enquiries belong to their own feature
 
+    if keep.id != other.id:
+        _lock(keep, other)
     problem = refusal(keep, other)
     if problem:
         raise MergeError(problem)
@@ -47,12 +50,14 @@ def merge(keep: Patient, other: Patient, *, by_id: int | None, keep_version: int
         audit.check_version(keep, keep_version)
     if other_version is not None:
         audit.check_version(other, other_version)
+    kept_version = keep.version
     now = utcnow()
     stamp = f"from patient #{other.id}, merged {format_date(now)}"
     filled = _fill(keep, other, stamp)
     contacts = _keep_contacts(keep, other, stamp)
     consent = _consent(keep, other)
     moved, rematched = enquiries.reassign_patient(other, keep)
+    distinct = _move_distinct_pairs(keep, other)
     # Records merged into `other` before now lead straight to `keep`: a merged record's link is one step.
     earlier = list(db.session.scalars(select(Patient).where(Patient.merged_into_id == other.id)))
     for patient in earlier:
@@ -60,10 +65,24 @@ def merge(keep: Patient, other: Patient, *, by_id: int | None, keep_version: int
     other.archived_at, other.merged_into_id = now, keep.id
     summary = {"kept": keep.id, "merged": other.id, "enquiries": moved, "matches": rematched,
                "contacts": contacts, "filled": filled, "consent": consent,
-               "previously_merged": [p.id for p in earlier]}
+               "previously_merged": [p.id for p in earlier], "distinct_pairs": distinct}
     audit.record(AuditAction.MERGE, entity=keep, actor_id=by_id, changes=summary)
     db.session.flush()
+    if keep.version == kept_version:
+        # Nothing of the kept row changed, yet it gained enquiries: a form opened before the merge is now stale.
+        keep.version += 1
+        db.session.flush()
     return summary
+
+
+def _lock(keep: Patient, other: Patient) -> None:
+    """Hold both rows until the merge commits, and read them afresh: a merge of either that committed meanwhile
+    (the other way round, or into a third record) is then seen by refusal() instead of crossing this one.
+
+    Locked in id order, so two merges sharing a record wait for each other rather than deadlock.
+    """
+    db.session.scalars(select(Patient).where(Patient.id.in_((keep.id, other.id))).order_by(Patient.id)
+                       .with_for_update().execution_options(populate_existing=True)).all()
 
 
 def _fill(keep: Patient, other: Patient, stamp: str) -> list[str]:
@@ -73,7 +92,7 @@ def _fill(keep: Patient, other: Patient, stamp: str) -> list[str]:
         if getattr(keep, name) in (None, "") and getattr(other, name) not in (None, ""):
             setattr(keep, name, getattr(other, name))
             filled.append(name)
-    if keep.phone_alt is not None and keep.phone_alt == keep.phone:
+    if "phone_alt" in filled and keep.phone_alt == keep.phone:
         keep.phone_alt = None  # both numbers the same after filling: once is enough (it is still on `other`)
         filled.remove("phone_alt")
     if keep.preferred_contact == ContactMethod.ANY and other.preferred_contact != ContactMethod.ANY:
@@ -82,6 +101,7 @@ def _fill(keep: Patient, other: Patient, stamp: str) -> list[str]:
     lines = []
     if other.name_key != keep.name_key:
         lines.append(f"Also recorded as {other.full_name}.")
+    lines += _differing(keep, other)
     if other.notes:
         lines.append(other.notes)
     if lines:
@@ -89,6 +109,36 @@ def _fill(keep: Patient, other: Patient, stamp: str) -> list[str]:
         keep.notes = f"{keep.notes}\n\n{block}" if keep.notes else block
         filled.append("notes")
     return filled
+
+
+def _differing(keep: Patient, other: Patient) -> list[str]:
+    """The other's date of birth and best times where the kept record says otherwise: noted, so the live record
+    shows them (one of the two dates may be a typing slip only the patient can settle)."""
+    lines = []
+    if other.date_of_birth and keep.date_of_birth and other.date_of_birth != keep.date_of_birth:
+        lines.append(f"Date of birth also recorded as {format_date(other.date_of_birth)}.")
+    if other.preferred_times and keep.preferred_times and other.preferred_times != keep.preferred_times:
+        lines.append(f"Best times to contact also recorded as: {other.preferred_times}.")
+    return lines
+
+
+def _move_distinct_pairs(keep: Patient, other: Patient) -> list[int]:
+    """Records said to be someone else than the other are someone else than the kept one too: those pairs move
+    to the kept record. A pair the kept record already has, or one of the two merged records, stays on the other
+    (archived) as it was, like a contact detail the kept record already has. Returns the ids of the pairs moved."""
+    held = {pair.low_id if pair.high_id == keep.id else pair.high_id: pair
+            for pair in db.session.scalars(select(DistinctPair).where(
+                or_(DistinctPair.low_id == keep.id, DistinctPair.high_id == keep.id)))}
+    moved = []
+    for pair in db.session.scalars(select(DistinctPair).where(
+            or_(DistinctPair.low_id == other.id, DistinctPair.high_id == other.id)).order_by(DistinctPair.id)):
+        someone = pair.low_id if pair.high_id == other.id else pair.high_id
+        if someone == keep.id or someone in held:
+            continue
+        pair.low_id, pair.high_id = min(keep.id, someone), max(keep.id, someone)
+        held[someone] = pair
+        moved.append(pair.id)
+    return moved
 
 
 def _keep_contacts(keep: Patient, other: Patient, stamp: str) -> list[str]:
@@ -149,11 +199,13 @@ def confirm_match(enquiry, *, version: int, by_id: int | None) -> dict:
     return summary
 
 
-def reject_match(enquiry, *, version: int) -> None:
-    """Reception says the enquiry's person is someone else: the match is cleared (the trail keeps what it was)."""
+def reject_match(enquiry, *, version: int, by_id: int | None = None) -> None:
+    """Reception says the enquiry's person is someone else: the match is cleared (the trail keeps what it was), and
+    the two records are remembered as different people, so the duplicates page leaves the pair out."""
     audit.check_version(enquiry, version)
     if enquiry.match_patient_id is None:
         raise MergeError("This enquiry has no possible match any more.")
+    mark_distinct(enquiry.patient_id, enquiry.match_patient_id, by_id=by_id)
     _clear(enquiry)
     db.session.flush()
 

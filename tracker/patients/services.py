@@ -260,21 +260,30 @@ def archive(patient: Patient, *, version: int) -> None:
     enquiries.archive_for_patient(patient, patient.archived_at)
 
 
+class RestoreError(ValueError):
+    """A record that cannot be brought back."""
+
+
 def restore(patient: Patient, *, version: int) -> None:
-    """Bring an archived patient back, with the enquiries that were archived with them."""
+    """Bring an archived patient back, with the enquiries that were archived with them; RestoreError for a record
+    merged into another (its enquiries live on that one, so restoring it would make an empty second record)."""
     from tracker.enquiries import services as enquiries
 
     audit.check_version(patient, version)
+    if patient.merged_into_id is not None:
+        raise RestoreError(f"{patient.full_name} (patient #{patient.id}) was merged into patient "
+                           f"#{patient.merged_into_id}, where their enquiries are now: it cannot be restored.")
     enquiries.restore_for_patient(patient, patient.archived_at)
     patient.archived_at = None
 
 
 def get_patient(patient_id: int, *, archived: bool = False) -> Patient | None:
-    """A patient by id; archived ones only when asked for; None for ids no row can have."""
+    """A patient by id; archived or merged ones only when asked for; None for ids no row can have."""
     if not 0 < patient_id < 2**31:
         return None
     patient = db.session.get(Patient, patient_id)
-    if patient is None or (patient.archived_at is not None and not archived):
+    gone = patient is not None and (patient.archived_at is not None or patient.merged_into_id is not None)
+    if patient is None or (gone and not archived):
         return None
     return patient
 

@@ -52,7 +52,7 @@ def detail(patient_id: int):
 def edit(patient_id: int):
     """Change a patient's details or marketing consent."""
     patient = _patient_or_404(patient_id)
-    form = PatientForm(data=_form_data(patient))
+    form = PatientForm.for_patient(patient, data=_form_data(patient))
     if form.validate_on_submit():
         try:
             services.update_patient(patient, form.patient_details(), version=form.version.data)
@@ -93,7 +93,11 @@ def restore(patient_id: int):
     if not form.validate_on_submit() or patient.archived_at is None:
         flash("Nothing to restore; the page was out of date.", "warning")
         return redirect(url_for("enquiries.archived"))
-    services.restore(patient, version=form.version.data)
+    try:
+        services.restore(patient, version=form.version.data)
+    except services.RestoreError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("enquiries.archived"))
     db.session.commit()
     flash(f"{patient.full_name} is restored.", "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))

@@ -50,7 +50,7 @@ def reject_match(enquiry_id: int):
         flash(OUT_OF_DATE, "warning")
     else:
         try:
-            merging.reject_match(enquiry, version=form.version.data)
+            merging.reject_match(enquiry, version=form.version.data, by_id=current_user.id)
         except merging.MergeError as error:
             db.session.rollback()
             flash(str(error), "warning")

@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from tracker.errors import ConflictError
 from tracker.extensions import db
-from tracker.pagination import paginate_window
+from tracker.forms import TrackerForm
+from tracker.pagination import page_number, paginate_window
 from tracker.patients import bp, services
 from tracker.patients import duplicates as pairs
 from tracker.patients import merge as merging
@@ -17,10 +18,31 @@ from tracker.permissions import require
 @require("patient.merge")
 def duplicates():
     """Pairs of live records that may be one person, with why, to review and merge."""
-    page = paginate_window(pairs.read_pairs, pairs.PER_PAGE, pairs.count_pairs())
+    total = pairs.count_pairs()
+    page = paginate_window(pairs.read_pairs, pairs.PER_PAGE, min(total, pairs.COUNT_CAP))
     ids = {pair.first.id for pair in page.items} | {pair.second.id for pair in page.items}
+    crowded, crowded_total = pairs.crowded_values()
     return render_template("patients/duplicates.html", page=page, counts=pairs.enquiry_counts(ids),
-                           contacts=pairs.further_contacts(ids))
+                           contacts=pairs.further_contacts(ids), more=total > pairs.COUNT_CAP, crowded=crowded,
+                           crowded_total=crowded_total, shared_limit=pairs.SHARED_LIMIT)
+
+
+@bp.route("/patients/<id:patient_id>/not-same/<id:other_id>", methods=["POST"])
+@require("patient.merge")
+def not_same_person(patient_id: int, other_id: int):
+    """Two records are different people: the pair leaves the duplicates list for good."""
+    for i in (patient_id, other_id):
+        services.get_patient(i, archived=True) or abort(404)
+    if not TrackerForm().validate_on_submit():
+        flash("The page was out of date; please look again and retry.", "warning")
+    elif patient_id == other_id:
+        flash("A record cannot be told apart from itself.", "warning")
+    else:
+        pairs.mark_distinct(patient_id, other_id, by_id=current_user.id)
+        db.session.commit()
+        flash(f"Noted: patients #{patient_id} and #{other_id} are different people. The pair is no longer listed.",
+              "success")
+    return redirect(url_for("patients.duplicates", page=page_number()))
 
 
 @bp.route("/patients/<id:patient_id>/merge/<id:other_id>", methods=["GET", "POST"])
