@@ -71,7 +71,7 @@ def test_a_valid_save_normalises_and_is_audited(app, client, admin, audit_rows):
 
 
 @pytest.mark.parametrize(("field", "value"), [
-    ("accent_colour", "red"), ("accent_colour", "#12345g"), ("accent_colour", ""),
+    ("accent_colour", "red"), ("accent_colour", "#12345g"), ("accent_colour", ""), ("accent_colour", "#ffffff\n"),
     ("privacy_notice_url", "javascript:alert(1)"), ("privacy_notice_url", "ftp://clinic.example/p"),
     ("privacy_notice_url", "clinic.example/privacy"),
     ("clinic_phone", "call us"), ("notify_email", "not-an-address"),

@@ -59,7 +59,7 @@ def _apply(enquiry: Enquiry, details: EnquiryDetails) -> dict:
     if [c.value for c in wanted] != old_concerns:
         enquiry.concern_rows = [row for row in enquiry.concern_rows if row.concern in wanted] + [
             EnquiryConcern(concern=c) for c in wanted if c not in enquiry.concerns]
-    enquiry.treatments = list(details.treatments)
+    enquiry.treatments = list(dict.fromkeys(details.treatments))  # a treatment named twice is one link row
     changes = {}
     new_concerns = [c.value for c in wanted]
     if new_concerns != old_concerns:

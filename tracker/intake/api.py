@@ -143,7 +143,10 @@ def _create(key: ApiKey, details, digest: str, idempotency_key: str | None):
         api_submissions.record(key, enquiry, payload_hash=digest, idempotency_key=idempotency_key, at=now)
     except IntegrityError:  # a retry sent at the same time committed first: answer as it was answered
         db.session.rollback()
-        return _replay(api_submissions.earlier_with_key(key, idempotency_key), digest)
+        earlier = api_submissions.earlier_with_key(key, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return _replay(earlier, digest)
     keys.mark_used(key, now)
     body = api_submissions.answer(enquiry)
     db.session.commit()

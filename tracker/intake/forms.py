@@ -15,14 +15,20 @@ FIELD_CAPS = {"first_name": 80, "last_name": 80, "phone": 40, "email": 320, "pre
               "source": 80}
 
 
+def one_line(_form, field) -> None:
+    """Names and times are one line: a line break in them could lay out fake text in the staff's e-mail."""
+    if field.data and ("\n" in field.data or "\r" in field.data):
+        raise ValidationError("Please write this on one line.")
+
+
 class IntakeForm(TrackerForm):
     """An enquiry from the person themselves: who they are, how to reach them, what they would like."""
 
     first_name = StringField("First name", validators=[DataRequired("Enter your first name."),
-                                                       Length(max=FIELD_CAPS["first_name"])],
+                                                       Length(max=FIELD_CAPS["first_name"]), one_line],
                              render_kw={"autocomplete": "given-name"})
     last_name = StringField("Last name", validators=[DataRequired("Enter your last name."),
-                                                     Length(max=FIELD_CAPS["last_name"])],
+                                                     Length(max=FIELD_CAPS["last_name"]), one_line],
                             render_kw={"autocomplete": "family-name"})
     phone = StringField("Phone", validators=[Length(max=FIELD_CAPS["phone"]), valid_phone],
                         render_kw={"type": "tel", "autocomplete": "tel"})
@@ -30,12 +36,14 @@ class IntakeForm(TrackerForm):
                         render_kw={"type": "email", "autocomplete": "email"})
     preferred_contact = SelectField("How would you like us to contact you?", choices=CONTACT_CHOICES,
                                     default=ContactMethod.ANY.value)
-    preferred_times = StringField("When is a good time?", validators=[Length(max=FIELD_CAPS["preferred_times"])],
+    preferred_times = StringField("When is a good time?",
+                                  validators=[Length(max=FIELD_CAPS["preferred_times"]), one_line],
                                   description="For example: weekday mornings, after 6pm.")
     concerns = MultiCheckboxField("What would you like help with?", choices=CONCERN_CHOICES)
     treatments = MultiCheckboxField("Treatments you are interested in")
     message = TextAreaField("Your message", validators=[Length(max=FIELD_CAPS["message"])])
-    source = SelectField("How did you hear about us?", validators=[Length(max=FIELD_CAPS["source"])])
+    # default "": with no sources the page leaves the field out, and an absent field must still be a valid choice.
+    source = SelectField("How did you hear about us?", default="", validators=[Length(max=FIELD_CAPS["source"])])
     marketing_consent = BooleanField("Yes, I would like to hear about offers and news by e-mail or text message.",
                                      description="Optional. You can change your mind at any time.")
 

@@ -63,6 +63,9 @@ def announce(enquiry_id: int) -> None:
     try:
         to = form_settings().notify_email
         msg = message(enquiry_id, to) if to else None
+        # The reads above opened a transaction (on SQLite a POST's holds the write lock): end it before a slow or
+        # unreachable mail server can keep every other writer waiting.
+        db.session.rollback()
         if msg is None:
             return
         with Mailer(current_app.config) as mailer:

@@ -31,7 +31,7 @@ class PublicFormSettingsForm(TrackerForm):
     enabled = BooleanField("The public enquiry form is on",
                            description="When off, its address shows “not found”. Set the privacy notice first.")
     accent_colour = StringField("Accent colour", render_kw={"type": "color"},
-                                validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="Choose a colour (#rrggbb).")],
+                                validators=[Regexp(r"^#[0-9a-fA-F]{6}\Z", message="Choose a colour (#rrggbb).")],
                                 description="Buttons and the focus outline. Button text is white or black, "
                                             "whichever reads better on it.")
     logo = FileField("Logo", render_kw={"accept": "image/png,image/jpeg"},
