@@ -18,43 +18,42 @@ def _enquiry_or_404(enquiry_id: int):
     return enquiries.get_enquiry(enquiry_id) or abort(404)
 
 
-@bp.route("/enquiries/<id:enquiry_id>/match/confirm", methods=["POST"])
-@require("patient.merge")
-def confirm_match(enquiry_id: int):
-    """Yes, the same person: the enquiry's new record is merged into the existing patient."""
+def _decide(enquiry_id: int, decide) -> object:
+    """Check the enquiry's version, let `decide(enquiry, version)` act and say what it did; commit, flash, back."""
     enquiry = _enquiry_or_404(enquiry_id)
     form = VersionForm()
     if not form.validate_on_submit():
         flash(OUT_OF_DATE, "warning")
     else:
         try:
-            summary = merging.confirm_match(enquiry, version=form.version.data, by_id=current_user.id)
+            message = decide(enquiry, form.version.data)
         except merging.MergeError as error:
             db.session.rollback()
             flash(str(error), "warning")
         else:
             db.session.commit()
-            kept = db.session.get(Patient, summary["kept"])
-            flash(f"Merged: this enquiry and its record (#{summary['merged']}) are now part of {kept.full_name}.",
-                  "success")
+            flash(message, "success")
     return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+
+
+@bp.route("/enquiries/<id:enquiry_id>/match/confirm", methods=["POST"])
+@require("patient.merge")
+def confirm_match(enquiry_id: int):
+    """Yes, the same person: the enquiry's new record is merged into the existing patient."""
+    def merge(enquiry, version):
+        summary = merging.confirm_match(enquiry, version=version, by_id=current_user.id)
+        kept = db.session.get(Patient, summary["kept"])
+        return f"Merged: this enquiry and its record (#{summary['merged']}) are now part of {kept.full_name}."
+
+    return _decide(enquiry_id, merge)
 
 
 @bp.route("/enquiries/<id:enquiry_id>/match/reject", methods=["POST"])
 @require("patient.merge")
 def reject_match(enquiry_id: int):
     """No, someone else: the possible match is cleared and the two records stay apart."""
-    enquiry = _enquiry_or_404(enquiry_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        flash(OUT_OF_DATE, "warning")
-    else:
-        try:
-            merging.reject_match(enquiry, version=form.version.data, by_id=current_user.id)
-        except merging.MergeError as error:
-            db.session.rollback()
-            flash(str(error), "warning")
-        else:
-            db.session.commit()
-            flash("Noted: not the same person. The records stay separate.", "success")
-    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+    def reject(enquiry, version):
+        merging.reject_match(enquiry, version=version, by_id=current_user.id)
+        return "Noted: not the same person. The records stay separate."
+
+    return _decide(enquiry_id, reject)
