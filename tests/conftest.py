@@ -5,10 +5,12 @@ PostgreSQL (TRACKER_TEST_DATABASE_URL set): the migrations run once into that da
 each test's rows are truncated afterwards.
 """
 
+import contextlib
 import os
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -172,6 +174,39 @@ def sign_in(client: TrackerClient, user) -> None:
         sess["_fresh"] = True
         sess["auth_at"] = now
         sess["seen_at"] = now
+
+
+def race_posts(app, attempts: list[tuple]) -> list:
+    """POST (user, url, data) at the same moment, each from its own signed-in browser; the responses in order."""
+    start = threading.Barrier(len(attempts))
+    responses: list = [None] * len(attempts)
+
+    def attempt(i: int, user, url: str, data: dict) -> None:
+        browser = app.test_client()
+        sign_in(browser, user)
+        start.wait(timeout=10)
+        responses[i] = browser.post(url, data=data)
+
+    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses
+
+
+def pause_before_first(monkeypatch, module, name: str, seconds: float = 2) -> None:
+    """Hold each thread's first call of module.name until another thread's first call arrives (or `seconds` pass)."""
+    real, meet, seen = getattr(module, name), threading.Barrier(2), threading.local()
+
+    def paused(*args, **kwargs):
+        if not getattr(seen, "paused", False):
+            seen.paused = True
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meet.wait(timeout=seconds)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, paused)
 
 
 @pytest.fixture

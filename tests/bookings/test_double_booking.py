@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.bookings.conftest import DAY, appointment_count, appointment_rows, field_error, slot_form
-from tests.conftest import sign_in
+from tests.conftest import race_posts
 from tracker.bookings import services
 from tracker.bookings.models import AppointmentStatus
 
@@ -90,23 +90,9 @@ def test_an_attended_or_missed_consultation_still_holds_its_time(app, client, lo
 
 # --- races --------------------------------------------------------------------------------
 
-def _race(app, attempts: list[tuple]) -> list:
-    """Post the booking forms at the same moment, each from its own signed-in browser; the responses in order."""
-    start = threading.Barrier(len(attempts))
-    responses: list = [None] * len(attempts)
-
-    def attempt(i: int, user, enquiry_id: int, data: dict) -> None:
-        browser = app.test_client()
-        sign_in(browser, user)
-        start.wait(timeout=10)
-        responses[i] = browser.post(f"/enquiries/{enquiry_id}/consultations/new", data=data)
-
-    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
+def _book(enquiry_id: int) -> str:
+    """The booking form's address for an enquiry (race_posts posts to it)."""
+    return f"/enquiries/{enquiry_id}/consultations/new"
 
 
 def _pause(monkeypatch, *, before_lock: bool) -> None:
@@ -137,8 +123,8 @@ def test_two_concurrent_bookings_for_overlapping_times_exactly_one_succeeds(app,
         _pause(monkeypatch, before_lock=True)
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
     anna, ben = make_user("reception"), make_user("reception")
-    responses = _race(app, [(anna, make_enquiry(), slot_form(specialist.id, at="10:00")),
-                            (ben, make_enquiry(), slot_form(specialist.id, at="10:15"))])
+    responses = race_posts(app, [(anna, _book(make_enquiry()), slot_form(specialist.id, at="10:00")),
+                                  (ben, _book(make_enquiry()), slot_form(specialist.id, at="10:15"))])
     assert sorted(r.status_code for r in responses) == [200, 302]
     refused = next(r for r in responses if r.status_code == 200)
     assert "Dr Ada Quinn is already booked from 10:" in field_error(refused, "time")
@@ -149,7 +135,8 @@ def test_two_concurrent_bookings_of_the_same_enquiry_and_time_make_one_appointme
     specialist = make_user("specialist")
     anna, ben = make_user("reception"), make_user("reception")
     enquiry_id = make_enquiry()
-    responses = _race(app, [(anna, enquiry_id, slot_form(specialist.id)), (ben, enquiry_id, slot_form(specialist.id))])
+    responses = race_posts(app, [(anna, _book(enquiry_id), slot_form(specialist.id)),
+                                  (ben, _book(enquiry_id), slot_form(specialist.id))])
     assert sorted(r.status_code for r in responses) == [200, 302]
     assert appointment_count(app) == 1
 
@@ -159,6 +146,7 @@ def test_two_specialists_booking_each_other_at_once_both_succeed(app, make_user,
     audit actor); a lock that blocked those references (FOR UPDATE) would deadlock here."""
     _pause(monkeypatch, before_lock=False)
     ada, bo = make_user("specialist"), make_user("specialist")
-    responses = _race(app, [(ada, make_enquiry(), slot_form(bo.id)), (bo, make_enquiry(), slot_form(ada.id))])
+    responses = race_posts(app, [(ada, _book(make_enquiry()), slot_form(bo.id)),
+                                  (bo, _book(make_enquiry()), slot_form(ada.id))])
     assert [r.status_code for r in responses] == [302, 302]
     assert appointment_count(app) == 2

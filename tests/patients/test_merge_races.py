@@ -7,50 +7,15 @@ would then redirect round for ever). Defined only for a PostgreSQL run: SQLite's
 second request wait before it reads anything.
 """
 
-import contextlib
-import threading
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import PG_URL, sign_in
+from tests.conftest import PG_URL, pause_before_first, race_posts
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.patients import merge as merging
 from tracker.patients.models import Patient
-
-
-def _pause_first_check(monkeypatch) -> None:
-    """Hold each thread's first refusal() check until the other thread's arrives (or 5 s pass)."""
-    real, meet, seen = merging.refusal, threading.Barrier(2), threading.local()
-
-    def paused(*args, **kwargs):
-        if not getattr(seen, "paused", False):
-            seen.paused = True
-            with contextlib.suppress(threading.BrokenBarrierError):
-                meet.wait(timeout=5)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(merging, "refusal", paused)
-
-
-def _race(app, attempts: list[tuple]) -> list:
-    """POST (user, url, data) at the same moment, each from its own signed-in browser; the responses in order."""
-    start = threading.Barrier(len(attempts))
-    responses: list = [None] * len(attempts)
-
-    def attempt(i: int, user, url: str, data: dict) -> None:
-        browser = app.test_client()
-        sign_in(browser, user)
-        start.wait(timeout=10)
-        responses[i] = browser.post(url, data=data)
-
-    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
 
 
 def _merge_post(first: int, second: int, keep: int) -> tuple[str, dict]:
@@ -76,8 +41,8 @@ if PG_URL:
         a, b = _same_person(make_patient), _same_person(make_patient)
         make_enquiry(patient_id=a)
         make_enquiry(patient_id=b)
-        _pause_first_check(monkeypatch)
-        responses = _race(app, [(make_user("reception"), *_merge_post(a, b, keep=a)),
+        pause_before_first(monkeypatch, merging, "refusal", seconds=5)
+        responses = race_posts(app, [(make_user("reception"), *_merge_post(a, b, keep=a)),
                                 (make_user("reception"), *_merge_post(a, b, keep=b))])
         locations = sorted(r.headers["Location"] for r in responses)
         assert [r.status_code for r in responses] == [302, 302]
@@ -92,8 +57,8 @@ if PG_URL:
         a, b, c = (_same_person(make_patient) for _ in range(3))
         for patient_id in (a, b, c):
             make_enquiry(patient_id=patient_id)
-        _pause_first_check(monkeypatch)
-        responses = _race(app, [(make_user("reception"), *_merge_post(a, b, keep=b)),  # A into B ...
+        pause_before_first(monkeypatch, merging, "refusal", seconds=5)
+        responses = race_posts(app, [(make_user("reception"), *_merge_post(a, b, keep=b)),  # A into B ...
                                 (make_user("reception"), *_merge_post(b, c, keep=c))])  # ... while B goes into C
         # Whichever came second is refused: B merged meanwhile (a warning), or B changed, having gained A (a 409).
         assert all(r.status_code in (302, 409) for r in responses)

@@ -5,15 +5,13 @@ database lets both through (PostgreSQL, had a request read before locking), that
 where it does not (SQLite's BEGIN IMMEDIATE), the wait times out and the requests go one after the other.
 """
 
-import contextlib
-import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import sign_in
+from tests.conftest import pause_before_first, race_posts
 from tests.plans.plan_fixtures import consulted_enquiry, make_treatment, plan_rows, proposed
 from tests.plans.session_fixtures import Item, add_session, book, course, local, session_rows, today
 from tracker.auth.models import User
@@ -28,48 +26,15 @@ def specialist(make_user):
     return make_user("specialist", full_name="Dr Ada Quinn")
 
 
-def _pause_before_first(monkeypatch, module, name: str) -> None:
-    """Hold each thread's first call of module.name until the other thread's first call arrives (or 2 s pass)."""
-    real, meet, seen = getattr(module, name), threading.Barrier(2), threading.local()
-
-    def paused(*args, **kwargs):
-        if not getattr(seen, "paused", False):
-            seen.paused = True
-            with contextlib.suppress(threading.BrokenBarrierError):
-                meet.wait(timeout=2)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, paused)
-
-
-def _race(app, attempts: list[tuple]) -> list:
-    """Post (user, url, data) at the same moment, each from its own signed-in browser; the responses in order."""
-    start = threading.Barrier(len(attempts))
-    responses: list = [None] * len(attempts)
-
-    def attempt(i: int, user, url: str, data: dict) -> None:
-        browser = app.test_client()
-        sign_in(browser, user)
-        start.wait(timeout=10)
-        responses[i] = browser.post(url, data=data)
-
-    threads = [threading.Thread(target=attempt, args=(i, *a)) for i, a in enumerate(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return responses
-
-
 def test_two_bookings_of_the_same_session_at_once_book_it_once(app, make_user, make_enquiry, specialist,
                                                               monkeypatch):
-    _pause_before_first(monkeypatch, bookings, "lock_practitioner")
+    pause_before_first(monkeypatch, bookings, "lock_practitioner")
     c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
     key = f"{c.item_ids[0]}_1"
     forms = [{"minutes": "60", "room": "", f"include_{key}": "y", f"time_{key}": "10:00",
               f"date_{key}": (today(app) + timedelta(days=days)).isoformat()} for days in (20, 21)]
     anna, ben = make_user("reception"), make_user("reception")
-    responses = _race(app, [(anna, f"/plans/{c.plan_id}/sessions", forms[0]),
+    responses = race_posts(app, [(anna, f"/plans/{c.plan_id}/sessions", forms[0]),
                             (ben, f"/plans/{c.plan_id}/sessions", forms[1])])
     assert sorted(r.status_code for r in responses) == [200, 302]
     refused = next(r for r in responses if r.status_code == 200).get_data(as_text=True)
@@ -80,12 +45,12 @@ def test_two_bookings_of_the_same_session_at_once_book_it_once(app, make_user, m
 
 
 def test_two_revisions_of_the_same_plan_at_once_make_one(app, make_user, make_enquiry, monkeypatch):
-    _pause_before_first(monkeypatch, services, "_lock")
+    pause_before_first(monkeypatch, services, "_lock")
     ada, bo = make_user("specialist"), make_user("specialist")
     enquiry_id = consulted_enquiry(app, make_enquiry)
     plan_id = proposed(app, enquiry_id, ada.id, make_treatment(app))
     version = {"version": str(plan_rows(app, enquiry_id)[0]["version"])}
-    responses = _race(app, [(ada, f"/plans/{plan_id}/revise", version), (bo, f"/plans/{plan_id}/revise", version)])
+    responses = race_posts(app, [(ada, f"/plans/{plan_id}/revise", version), (bo, f"/plans/{plan_id}/revise", version)])
     assert [r.status_code for r in responses] == [302, 302]
     assert len([p for p in plan_rows(app, enquiry_id) if p["supersedes_id"] == plan_id]) == 1
 
