@@ -355,3 +355,20 @@ def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript
     beneath = html.split(f'<tr id="complete-{follow_up}"', 1)[1].split("</tr>", 1)[0]
     assert f'action="/follow-ups/{follow_up}/complete"' in beneath and 'name="outcome"' in beneath
     assert 'href="/static/css/followups.css"' in html
+
+
+def test_any_page_argument_never_fails(app, client, make_user, make_enquiry):
+    reception = make_user("reception")
+    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app) - timedelta(days=1), owner=reception.id)
+    sign_in(client, reception)
+
+    @PROPERTY
+    @given(page=st.one_of(ANY_TEXT, st.integers().map(str)), section=st.sampled_from(["overdue", "today", "week"]))
+    @example(page="9" * 5000, section="overdue")
+    @example(page="\x00", section="today")
+    @example(page="٣", section="week")
+    def check(page, section):
+        response = client.get("/follow-ups", query_string={f"{section}_page": page})
+        assert response.status_code == 200, (page, response.status_code)
+
+    check()
