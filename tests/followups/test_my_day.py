@@ -213,7 +213,7 @@ def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_com
     assert form.index("call_result") < form.index('name="outcome"')
     assert re.search(rf'<label[^>]*for="outcome-{follow_up}">Outcome', form)
     assert re.search(rf'id="outcome-{follow_up}" name="outcome" required', form)
-    assert ">Done</button>" in form
+    assert ">Mark done</button>" in form
     assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups">Schedule next' in html
     assert 'src="/static/js/followups.js"' in html and "<script>" not in html
     review_form = html.split(f'action="/follow-ups/{review}/complete"', 1)[1].split("</form>", 1)[0]
@@ -310,5 +310,65 @@ def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
         sign_in(client, manager if as_manager else reception)
         response = client.get("/follow-ups", query_string={"person": person})
         assert response.status_code == 200, (person, response.status_code)
+
+    check()
+
+
+def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(app, client, login_as, make_enquiry,
+                                                                                monkeypatch):
+    monkeypatch.setattr(queries, "SECTION_ROWS", 2)
+    rita = login_as("reception")
+    enquiry = quiet_enquiry(app, make_enquiry)
+    overdue = [add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=rita.id if n % 2 else None)
+               for n in (9, 8, 7, 6, 5)]
+    today = [add_follow_up(app, enquiry, today_of(app), owner=rita.id) for _ in range(3)]
+    first = my_day(client)
+    assert section_ids(first, "overdue") == overdue[:2] and "Showing 2 of 5" in first
+    assert 'href="/follow-ups?overdue_page=2">Next 2' in first and "Previous 2" not in first
+    second = my_day(client, overdue_page="2")
+    assert section_ids(second, "overdue") == overdue[2:4] and "Showing 3–4 of 5" in second
+    assert section_ids(second, "today") == today[:2]  # the other sections stay on their first page
+    assert 'href="/follow-ups">Previous 2' in second and 'href="/follow-ups?overdue_page=3">Next 2' in second
+    assert 'href="/follow-ups?overdue_page=2&amp;today_page=2">Next 2' in second  # each keeps the other's page
+    form = second.split(f'action="/follow-ups/{overdue[2]}/complete"', 1)[1].split("</form>", 1)[0]
+    assert 'name="next" value="/follow-ups?overdue_page=2"' in form  # completing one comes back to this page
+    last = my_day(client, overdue_page="3")
+    assert section_ids(last, "overdue") == overdue[4:] and "Next 2" not in last.split("section-today")[0]
+    for unreadable in ("0", "-1", "x", "²", "99999999999"):
+        assert section_ids(my_day(client, overdue_page=unreadable), "overdue") in (overdue[:2], [])
+    client.get("/follow-ups")
+    with count_queries(app) as on_first:
+        client.get("/follow-ups")
+    with count_queries(app) as on_third:
+        client.get("/follow-ups", query_string={"overdue_page": "3", "today_page": "2"})
+    assert len(on_first) == len(on_third)
+
+
+def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript(app, client, login_as,
+                                                                               make_enquiry):
+    rita = login_as("reception")
+    follow_up = add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app), owner=rita.id)
+    html = my_day(client)
+    row = html.split(f'id="follow-up-{follow_up}"', 1)[1].split("</tr>", 1)[0]
+    assert re.search(rf'<a href="#complete-{follow_up}" [^>]*data-done[^>]*aria-controls="complete-{follow_up}">Done',
+                     row)
+    beneath = html.split(f'<tr id="complete-{follow_up}"', 1)[1].split("</tr>", 1)[0]
+    assert f'action="/follow-ups/{follow_up}/complete"' in beneath and 'name="outcome"' in beneath
+    assert 'href="/static/css/followups.css"' in html
+
+
+def test_any_page_argument_never_fails(app, client, make_user, make_enquiry):
+    reception = make_user("reception")
+    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app) - timedelta(days=1), owner=reception.id)
+    sign_in(client, reception)
+
+    @PROPERTY
+    @given(page=st.one_of(ANY_TEXT, st.integers().map(str)), section=st.sampled_from(["overdue", "today", "week"]))
+    @example(page="9" * 5000, section="overdue")
+    @example(page="\x00", section="today")
+    @example(page="٣", section="week")
+    def check(page, section):
+        response = client.get("/follow-ups", query_string={f"{section}_page": page})
+        assert response.status_code == 200, (page, response.status_code)
 
     check()

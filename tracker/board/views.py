@@ -1,11 +1,14 @@
 """The board page, and moving a card through the same stage rules as the enquiry page."""
 
+from datetime import datetime, time, timedelta
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.sessions import safe_next_url
 from tracker.board import bp, queries, services
 from tracker.board.forms import MoveForm
+from tracker.clock import clinic_today, format_date, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import choices, drilldown
 from tracker.enquiries.drilldown import DrillDown
@@ -18,6 +21,21 @@ from tracker.extensions import db
 from tracker.permissions import require
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
+
+
+def next_step_when(at: datetime) -> str:
+    """When an enquiry's next follow-up is due, as the clinic says it: "today", "tomorrow" or a UK date, with
+    the time only for a timed one. An all-day follow-up falls due at the end of its day (the next midnight in
+    clinic time), so a midnight instant names the day before it and no time."""
+    local = to_clinic(at)
+    all_day = local.time() == time.min
+    day = local.date() - timedelta(days=1) if all_day else local.date()
+    today = clinic_today()
+    named = {today: "today", today + timedelta(days=1): "tomorrow"}.get(day, format_date(day))
+    return named if all_day else f"{named} {local:%H:%M}"
+
+
+bp.add_app_template_global(next_step_when, "next_step_when")
 
 # The list's own parameters that mean nothing on the board: every open stage is a column, in one order.
 NOT_FILTERS = frozenset({"stage", "sort"})

@@ -13,6 +13,7 @@ from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote
 from tracker.extensions import db
 
 LIMIT = 500  # the newest of each kind of entry; far beyond any real enquiry, and keeps the page bounded
+AUTOMATICALLY = "automatically"  # shown as "by" when a rule did it, not a person
 
 
 @dataclass
@@ -24,6 +25,12 @@ class Entry:
     title: str
     by: str | None = None
     detail: str | None = None
+    origin: bool = False  # the enquiry's first line: shown among people's actions whoever (or whatever) logged it
+
+    @property
+    def by_person(self) -> bool:
+        """A person's action (or the enquiry's first line), not a rule's or the system's."""
+        return self.origin or (self.by is not None and self.by != AUTOMATICALLY)
 
 
 def _name(user) -> str | None:
@@ -42,7 +49,8 @@ def _stage_entries(enquiry_id: int) -> list[Entry]:
             title = f"Lost at {change.from_stage.label.lower()}: {change.lost_reason.label}"
         else:
             title = f"{change.from_stage.label} → {change.to_stage.label}"
-        entries.append(Entry(change.at, "stage", title, _name(change.by), change.note))
+        entries.append(Entry(change.at, "stage", title, _name(change.by), change.note,
+                             origin=change.from_stage is None))
     return entries
 
 
@@ -124,3 +132,8 @@ def timeline(enquiry_id: int, appointments=None, *, clinical: bool = False, asse
     # Each kind comes newest first; at equal times the later row of a kind stays above the earlier.
     order = {id(entry): position for position, entry in enumerate(entries)}
     return sorted(entries, key=lambda e: (e.at, -order[id(e)]), reverse=True)
+
+
+def people_only(entries: list[Entry]) -> list[Entry]:
+    """The entries people made (and the enquiry's first line): the timeline as the enquiry page shows it first."""
+    return [entry for entry in entries if entry.by_person]

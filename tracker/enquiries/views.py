@@ -94,24 +94,42 @@ def new():
     return render_template("enquiries/new.html", form=form, patient=patient, matches=matches)
 
 
+def _own_ids(form, prefix: str):
+    """Give each of a form's fields an id of its own ("lost-note"), its label pointing at it: the enquiry page
+    holds several forms whose fields share names (note, csrf_token), and an id may be used once."""
+    for f in form:
+        f.id = f"{prefix}-{f.name}"
+        f.label.field_id = f.id
+    return form
+
+
+def _session_items(plans) -> dict:
+    """Each plan item of the page's plans by id, for the sessions panel (already loaded: no query)."""
+    return {item.id: item for plan in plans for item in plan.items}
+
+
 @bp.route("/enquiries/<id:enquiry_id>")
 @require("enquiry.view")
 def detail(enquiry_id: int):
-    """The enquiry: patient card, follow-ups, stage and next steps, bookings and the timeline."""
+    """The enquiry: a header that stays in view, follow-ups, stage and next steps, consultations, plans and their
+    sessions, and the timeline (people's actions; everything with ?timeline=all)."""
     enquiry = enquiry_or_404(enquiry_id)
     appointments = bookings.for_enquiry(enquiry.id)
     assessments, plans = consultations.for_enquiry(enquiry.id), treatment_plans.for_enquiry(enquiry.id)
     follow_ups = followups.for_enquiry(enquiry.id)
     clinical = current_user.can("assessment.view")
-    stage_form = StageForm(version=enquiry.version)
+    stage_form = _own_ids(StageForm(version=enquiry.version), "lost")
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
+    entries = timeline.timeline(enquiry.id, appointments, clinical=clinical, assessments=assessments, plans=plans,
+                                follow_ups=follow_ups)
+    all_entries = request.args.get("timeline") == "all"
     page = render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
-                           assessments=assessments, plans=plans, follow_ups=follow_ups,
-                           entries=timeline.timeline(enquiry.id, appointments, clinical=clinical,
-                                                    assessments=assessments, plans=plans, follow_ups=follow_ups),
+                           assessments=assessments, plans=plans, follow_ups=follow_ups, entries=entries,
+                           shown_entries=entries if all_entries else timeline.people_only(entries),
+                           all_entries=all_entries, session_items=_session_items(plans),
                            next_stages=services.stage_buttons(enquiry), stage_form=stage_form,
-                           contact_form=ContactForm(), note_form=NoteForm(), version_form=VersionForm(),
-                           match=patient_merge.possible_match(enquiry))
+                           contact_form=_own_ids(ContactForm(), "contact"), note_form=_own_ids(NoteForm(), "note"),
+                           version_form=VersionForm(), match=patient_merge.possible_match(enquiry))
     if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited
         audit.record_view_after_reading(enquiry, "clinical timeline")
     return page

@@ -27,6 +27,7 @@ BADGE_CAP = 99  # the navigation badge says "99+" beyond this
 PEOPLE_CAP = 500
 EVERYONE = "all"
 SECTIONS = (("overdue", "Overdue"), ("today", "Due today"), ("week", "Next 7 days"))
+MAX_PAGE = -(-COUNT_CAP // SECTION_ROWS)  # a section pages as far as it counts: 10 pages of 50
 
 
 def sees_everyone(user) -> bool:
@@ -138,10 +139,33 @@ class Section:
     title: str
     total: Tally
     rows: list[Row] = field(default_factory=list)
+    page: int = 1
+
+    @property
+    def first(self) -> int:
+        """The position of the first row shown (1 on the first page)."""
+        return (self.page - 1) * SECTION_ROWS + 1
 
     @property
     def truncated(self) -> bool:
         return self.total.more or self.total.n > len(self.rows)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """More rows after this page, within what the section counts (and pages) to."""
+        return self.page < MAX_PAGE and (self.total.more or self.total.n > (self.page - 1) * SECTION_ROWS
+                                          + len(self.rows))
+
+
+def page_of(value: str | None) -> int:
+    """A section's page number from the query string: 1 when missing or unreadable, at most MAX_PAGE."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 4:
+        return 1
+    return min(max(int(value), 1), MAX_PAGE)
 
 
 def _counts(owners: tuple[int | None, ...] | None, conditions: dict[str, list]) -> dict[str, Tally]:
@@ -153,22 +177,27 @@ def _counts(owners: tuple[int | None, ...] | None, conditions: dict[str, list]) 
             for key, _ in SECTIONS}
 
 
-def _first_ids(key: str, owners: tuple[int | None, ...] | None, conditions: list) -> Select:
-    """A section's first SECTION_ROWS ids, soonest overdue first: each owner's range stops there, then they merge."""
-    parts = [part.order_by(FollowUp.overdue_at, FollowUp.id).limit(SECTION_ROWS).subquery() for part in _ranges(
+def _first_ids(key: str, owners: tuple[int | None, ...] | None, conditions: list, page: int = 1) -> Select:
+    """A page of a section's ids (SECTION_ROWS of them), soonest overdue first: each owner's range stops at the
+    page's end (at most COUNT_CAP rows), then they merge and the page is cut from the merge."""
+    end = page * SECTION_ROWS
+    parts = [part.order_by(FollowUp.overdue_at, FollowUp.id).limit(end).subquery() for part in _ranges(
         owners, conditions, literal(key).label("section"), FollowUp.id.label("id"), FollowUp.overdue_at)]
     merged = parts[0] if len(parts) == 1 else union_all(*(select(part) for part in parts)).subquery()
     first = (select(merged.c.section, merged.c.id).order_by(merged.c.overdue_at, merged.c.id)
-             .limit(SECTION_ROWS).subquery())
+             .offset(end - SECTION_ROWS).limit(SECTION_ROWS).subquery())
     return select(first.c.section, first.c.id)
 
 
-def my_day(scope: Scope, user, now: datetime, today: date) -> list[Section]:
-    """Overdue, due today and the next 7 days for a scope: two statements, whatever the rows."""
+def my_day(scope: Scope, user, now: datetime, today: date, pages: dict[str, int] | None = None) -> list[Section]:
+    """Overdue, due today and the next 7 days for a scope, each at its page (`pages`, default the first): two
+    statements, whatever the rows."""
+    pages = pages or {}
     conditions = {key: _section_conditions(key, now, today) for key, _ in SECTIONS}
-    sections = {key: Section(key, title, total) for (key, title), total in
+    sections = {key: Section(key, title, total, page=pages.get(key, 1)) for (key, title), total in
                 zip(SECTIONS, _counts(scope.owners, conditions).values(), strict=True)}
-    ids = union_all(*(_first_ids(key, scope.owners, conditions[key]) for key, _ in SECTIONS)).subquery()
+    ids = union_all(*(_first_ids(key, scope.owners, conditions[key], sections[key].page)
+                      for key, _ in SECTIONS)).subquery()
     stmt = (select(ids.c.section, FollowUp).join(ids, ids.c.id == FollowUp.id)
             .options(joinedload(FollowUp.enquiry).joinedload(Enquiry.patient), joinedload(FollowUp.assigned_to))
             .order_by(FollowUp.overdue_at, FollowUp.id))

@@ -5,12 +5,10 @@ from sqlalchemy.orm import aliased, joinedload
 
 from tracker.auth.models import User
 from tracker.clock import format_date
-from tracker.enquiries.timeline import LIMIT, Entry
+from tracker.enquiries.timeline import AUTOMATICALLY, LIMIT, Entry
 from tracker.extensions import db
 from tracker.followups import rules
 from tracker.followups.models import FollowUp, FollowUpStatus, Reschedule
-
-AUTOMATICALLY = "automatically"  # shown as "by" when a rule did it, not a person
 
 
 def _when(due_on, due_time) -> str:

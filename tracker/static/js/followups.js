@@ -1,9 +1,10 @@
-// My day: complete a follow-up in place. Without JavaScript the same form posts and the page reloads.
+// My day: "Done" opens the row beneath a follow-up (outcome, and the call's result for a call-back); it saves in
+// place. Without JavaScript the same link opens the row by its #target, and the form posts and the page reloads.
 (function () {
   "use strict";
   var status = document.getElementById("my-day-status");
-  var forms = document.querySelectorAll("form[data-inline-complete]");
-  if (!status || !forms.length) { return; }
+  var openers = document.querySelectorAll("a[data-done]");
+  if (!status || !openers.length) { return; }
 
   function lower(element, selector) {
     // Counts shown as "500+" stopped at a cap: they cannot be counted down.
@@ -27,6 +28,18 @@
     // The call result (call-backs only) and the outcome, in the order they are shown.
     return ["call_result", "outcome"].map(function (name) { return form.elements[name]; })
       .filter(Boolean);
+  }
+
+  function formRow(opener) { return document.getElementById(opener.getAttribute("aria-controls")); }
+  function openerOf(row) { return document.querySelector("a[data-done][aria-controls='" + row.id + "']"); }
+
+  function setOpen(opener, open, focus) {
+    var row = formRow(opener);
+    row.classList.toggle("is-open", open);
+    if (!open && row.matches(":target")) { history.replaceState(null, "", location.pathname + location.search); }
+    opener.setAttribute("aria-expanded", open ? "true" : "false");
+    if (open && focus) { fields(row.querySelector("form"))[0].focus(); }
+    if (!open && focus) { opener.focus(); }
   }
 
   function showError(form, message, names) {
@@ -58,9 +71,12 @@
   }
 
   function removeRow(row) {
+    // Take the follow-up's line and its completion row away; focus the next follow-up's Done (or the heading).
     var section = row.closest("[data-section]");
     var rows = Array.prototype.slice.call(section.querySelectorAll("tr[data-follow-up]"));
     var next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
+    var completeRow = document.getElementById("complete-" + row.id.replace("follow-up-", ""));
+    if (completeRow) { completeRow.remove(); }
     row.remove();
     lower(section, "[data-section-count]");
     if (row.dataset.inBadge === "1") {
@@ -68,9 +84,9 @@
       if (lower(badge, "[data-count]") === 0) { badge.hidden = true; }
     }
     if (next) {
-      fields(next.querySelector("form[data-inline-complete]"))[0].focus();
+      next.querySelector("a[data-done]").focus();
     } else {
-      section.querySelector("table").closest(".table-responsive").remove();
+      section.querySelector("table[data-rows]").remove();
       section.querySelector("[data-empty]").hidden = false;
       var heading = section.querySelector("h2");
       heading.setAttribute("tabindex", "-1");
@@ -97,7 +113,7 @@
         return { status: response.status, data: data };
       });
     }).then(function (result) {
-      var row = form.closest("tr");
+      var row = document.getElementById(form.closest("tr").id.replace("complete-", "follow-up-"));
       if (result.status === 200 && result.data.ok) {
         status.textContent = "Done: " + row.dataset.label + ".";
         removeRow(row);
@@ -117,5 +133,25 @@
     });
   }
 
-  Array.prototype.forEach.call(forms, function (form) { form.addEventListener("submit", complete); });
+  Array.prototype.forEach.call(openers, function (opener) {
+    // A disclosure button: Enter or Space opens the row and puts the cursor in its first field.
+    opener.setAttribute("role", "button");
+    opener.setAttribute("aria-expanded", formRow(opener).matches(":target") ? "true" : "false");
+    if (opener.getAttribute("aria-expanded") === "true") { formRow(opener).classList.add("is-open"); }
+    opener.addEventListener("click", function (event) {
+      event.preventDefault();
+      setOpen(opener, opener.getAttribute("aria-expanded") !== "true", true);
+    });
+    opener.addEventListener("keydown", function (event) {
+      if (event.key === " ") {
+        event.preventDefault();
+        opener.click();
+      }
+    });
+    var form = formRow(opener).querySelector("form");
+    form.addEventListener("submit", complete);
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { setOpen(openerOf(formRow(opener)), false, true); }
+    });
+  });
 })();
