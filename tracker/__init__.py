@@ -103,7 +103,7 @@ def register_template_helpers(app: Flask) -> None:
     """Date filters in the clinic's zone and the navigation for the signed-in role."""
     from tracker.clock import clinic_today, format_date, format_datetime, format_since, format_time
     from tracker.money import format_pence
-    from tracker.navigation import nav_items
+    from tracker.navigation import nav_groups, nav_items
     from tracker.patients.phones import display_phone
 
     app.add_template_filter(format_datetime, "datetime")
@@ -112,8 +112,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(format_pence, "money")
-    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"],
-                                   "today": clinic_today()})
+    app.context_processor(lambda: {"nav_items": nav_items, "nav_groups": nav_groups,
+                                   "clinic_name": app.config["CLINIC_NAME"], "today": clinic_today()})
 
 
 def register_commands(app: Flask) -> None:

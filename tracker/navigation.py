@@ -1,4 +1,4 @@
-"""The main navigation: each entry shows only to roles holding its permission, some with a count badge."""
+"""The main navigation: entries in a few groups, each shown only to roles holding its permission, some with a count."""
 
 from collections.abc import Callable
 from typing import NamedTuple
@@ -8,6 +8,9 @@ from flask_login import current_user
 
 from tracker.permissions import SIGNED_IN
 
+# The side bar's groups, in order; an entry names its group (Work when it names none).
+GROUPS = ("Work", "Records", "Oversight", "Admin")
+
 
 class NavItem(NamedTuple):
     label: str
@@ -15,6 +18,16 @@ class NavItem(NamedTuple):
     permission: str
     badge: Callable[[], object] | None = None  # a count, called only when the navigation renders
     badge_text: str = ""  # what the count counts, for screen readers
+    group: str = "Work"
+
+
+class NavGroup(NamedTuple):
+    title: str
+    items: list[NavItem]
+
+    @property
+    def key(self) -> str:
+        return self.title.lower()
 
 
 def overdue_badge():
@@ -35,15 +48,15 @@ NAVIGATION = [
     NavItem("Board", "board.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
-    NavItem("Duplicates", "patients.duplicates", "patient.merge"),
-    NavItem("Reports", "reports.pipeline", "reports.view"),
-    NavItem("Archived", "enquiries.archived", "record.restore"),
-    NavItem("Import", "imports.upload", "import.run"),
-    NavItem("Audit trail", "audit.index", "audit.view"),
-    NavItem("Users", "auth.users", "users.manage"),
-    NavItem("API keys", "intake.api_keys", "apikeys.manage"),
-    NavItem("Settings", "settings.index", "settings.manage"),
-    NavItem("Treatments", "catalogue.index", "catalogue.manage"),
+    NavItem("Duplicates", "patients.duplicates", "patient.merge", group="Records"),
+    NavItem("Archived", "enquiries.archived", "record.restore", group="Records"),
+    NavItem("Import", "imports.upload", "import.run", group="Records"),
+    NavItem("Reports", "reports.pipeline", "reports.view", group="Oversight"),
+    NavItem("Audit trail", "audit.index", "audit.view", group="Oversight"),
+    NavItem("Users", "auth.users", "users.manage", group="Admin"),
+    NavItem("API keys", "intake.api_keys", "apikeys.manage", group="Admin"),
+    NavItem("Settings", "settings.index", "settings.manage", group="Admin"),
+    NavItem("Treatments", "catalogue.index", "catalogue.manage", group="Admin"),
 ]
 
 
@@ -52,3 +65,10 @@ def nav_items() -> list[NavItem]:
     if not current_user.is_authenticated:
         return []
     return [item for item in NAVIGATION if current_user.can(item.permission)]
+
+
+def nav_groups() -> list[NavGroup]:
+    """The user's entries by group, in GROUPS order; a group with no entry for the user is left out."""
+    items = nav_items()
+    groups = [NavGroup(title, [i for i in items if i.group == title]) for title in GROUPS]
+    return [group for group in groups if group.items]
