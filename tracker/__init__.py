@@ -105,6 +105,7 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.money import format_pence
     from tracker.navigation import nav_items
     from tracker.patients.phones import display_phone
+    from tracker.settings.services import clinic_name
 
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
@@ -112,7 +113,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(format_pence, "money")
-    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": app.config["CLINIC_NAME"],
+    app.context_processor(lambda: {"nav_items": nav_items, "clinic_name": clinic_name(),
                                    "today": clinic_today()})
 
 
