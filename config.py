@@ -45,7 +45,8 @@ class Config:
     )
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
 
-    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Clinic tracker")
+    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Clinic tracker")  # until an administrator sets one
+    CLINIC_NAME_REFRESH_SECONDS = _env_int("CLINIC_NAME_REFRESH_SECONDS", 60)
     CLINIC_TIMEZONE = os.environ.get("CLINIC_TIMEZONE", "Europe/London")
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION", "GB")
 
@@ -144,6 +145,7 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 8_192
+    CLINIC_NAME_REFRESH_SECONDS = 3600  # statement counts must not depend on when a test runs
 
 
 class ProductionConfig(Config):

@@ -125,6 +125,7 @@ EXPECTED_PERMISSIONS = {
     "intake.public.theme": PUBLIC,
     "intake.settings": "settings.manage",
     "intake.settings_logo": "settings.manage",
+    "main.favicon": PUBLIC,
     "main.healthz": PUBLIC,
     "main.index": SIGNED_IN,
     "patients.archive": "patient.edit",

@@ -186,3 +186,29 @@ def _utc(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_patients_from_before_the_suffix_search_are_found_by_the_last_digits_of_either_number(kind, tmp_path):
+    from tracker.patients import services as patients
+
+    with empty_database(kind, tmp_path) as uri:
+        app = make_test_app(uri)
+        with app.app_context():
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="e5a7c3d1b9f2")
+            with db.engine.begin() as conn:
+                for pk, phone, alt in ((1, "+447700900123", None), (2, None, "+33612345678"), (3, None, None)):
+                    conn.execute(text("INSERT INTO patients (id, first_name, last_name, name_key, last_name_key, "
+                                      "phone, phone_alt, preferred_contact, marketing_consent, created_at, updated_at, "
+                                      "version) VALUES (:id, 'Zoe', 'Ng', 'zoe ng', 'ng', :phone, :alt, 'any', false, "
+                                      ":at, :at, 1)"),
+                                 {"id": pk, "phone": phone, "alt": alt, "at": datetime(2026, 1, 1, 10, tzinfo=UTC)})
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            found = {typed: [p.id for p in db.session.scalars(patients.search_statement(typed))]
+                     for typed in ("900123", "345678", "612345678")}
+            stored = db.session.execute(text("SELECT id, phone_reversed, phone_alt_reversed FROM patients "
+                                             "ORDER BY id")).all()
+            db.session.remove()
+            db.engine.dispose()
+    assert found == {"900123": [1], "345678": [2], "612345678": [2]}
+    assert [tuple(row) for row in stored] == [(1, "321009007744", None), (2, None, "87654321633"), (3, None, None)]

@@ -105,6 +105,7 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.money import format_pence
     from tracker.navigation import nav_groups, nav_items
     from tracker.patients.phones import display_phone
+    from tracker.settings.services import clinic_name
 
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_date, "date")
@@ -112,8 +113,8 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_time, "time")
     app.add_template_filter(display_phone, "phone")
     app.add_template_filter(format_pence, "money")
-    app.context_processor(lambda: {"nav_items": nav_items, "nav_groups": nav_groups,
-                                   "clinic_name": app.config["CLINIC_NAME"], "today": clinic_today()})
+    app.context_processor(lambda: {"nav_items": nav_items, "nav_groups": nav_groups, "clinic_name": clinic_name(),
+                                   "today": clinic_today()})
 
 
 def register_commands(app: Flask) -> None:

@@ -16,7 +16,7 @@ from tracker.permissions import declared_permission
 access_log = logging.getLogger("tracker.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
-CACHEABLE_ENDPOINTS = {"intake.public.logo"}  # public, no personal data; sets its own Cache-Control
+CACHEABLE_ENDPOINTS = {"intake.public.logo", "main.favicon"}  # public, no personal data; sets its own Cache-Control
 # Routes whose address is itself a secret (a calendar feed's token, a staged import file's token): logged as their
 # rule, each part in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
 SECRET_PATH_ENDPOINTS = {"calendar.feed_ics", "imports.mapping_page", "imports.run", "imports.rejected"}
@@ -61,7 +61,7 @@ def _start_request():
 
 
 def _first_run():
-    if request.endpoint in _UNGUARDED_ENDPOINTS | {"auth.setup", "main.healthz"}:
+    if request.endpoint in _UNGUARDED_ENDPOINTS | {"auth.setup", "main.healthz", "main.favicon"}:
         return None
     if current_app.extensions.get("tracker_has_users"):
         return None

@@ -17,6 +17,7 @@ FILTERED_OR_SEARCHED = [
     ("enquiries", "received_at"), ("enquiries", "first_contacted_at"),
     ("enquiries", "patient_id"), ("enquiry_concerns", "concern"), ("enquiry_treatments", "treatment_id"),
     ("patients", "name_key"), ("patients", "last_name_key"), ("patients", "phone"), ("patients", "phone_alt"),
+    ("patients", "phone_reversed"), ("patients", "phone_alt_reversed"),
     ("patients", "email"), ("stage_changes", "enquiry_id"), ("contact_attempts", "enquiry_id"),
     ("enquiry_notes", "enquiry_id"), ("appointments", "enquiry_id"), ("appointments", "practitioner_id"),
 ]
@@ -49,7 +50,7 @@ def _reads_patients_through_an_index(plan: str) -> bool:
     return "USING INDEX" in plan and "SCAN patients\n" not in plan + "\n"
 
 
-SEARCHES = ["smith", "john smi", "connor", "anna smit", "07700 900123", "+44 7700", "someone@example.com"]
+SEARCHES = ["smith", "john smi", "connor", "anna smit", "07700 900123", "+44 7700", "900123", "someone@example.com"]
 
 
 @pytest.mark.parametrize("typed", SEARCHES)

@@ -1,7 +1,10 @@
 """The public form's defences: honeypot, minimum fill time, signed start token, rate limit, size cap, CSRF.
-Each refused submission gets a plain page and stores nothing."""
+Each refused submission gets a plain page and stores nothing; one sent too soon (autofill) or from a page open
+over a day comes back with everything typed."""
 
 import logging
+import re
+import time
 
 import pytest
 
@@ -9,6 +12,7 @@ from tests.intake.public_helpers import enable_form, started, stored, valid_form
 from tracker.intake import spam
 
 REFUSED = "Sorry, we could not accept this form."
+SEND_AGAIN = "Please check your details and send again"
 
 
 @pytest.fixture
@@ -33,8 +37,53 @@ def test_a_filled_honeypot_is_refused_and_nothing_stored(app, client, form_on, c
     _refused(app, client, caplog, "honeypot", website="https://spam.example")
 
 
-def test_a_submission_faster_than_the_minimum_fill_time_is_refused(app, client, form_on, caplog):
-    _refused(app, client, caplog, "too fast", started=started(app, seconds_ago=0))
+def _sent_back(app, client, caplog, reason: str, **overrides):
+    """The form comes back (200) with every field as typed, a fresh start time and a message; nothing is stored."""
+    before = stored(app)
+    typed = valid_form(app, email="ada@example.com", preferred_times="after 6pm", message="Acne scars, <both> cheeks",
+                       concerns=["rolling"], marketing_consent="y", **overrides)
+    with caplog.at_level(logging.INFO, logger="tracker.intake"):
+        response = client.post("/enquire", data=typed)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert SEND_AGAIN in body and REFUSED not in body
+    for value in ('value="Ada"', 'value="Lovelace"', 'value="07700 900123"', 'value="ada@example.com"',
+                  'value="after 6pm"', "Acne scars, &lt;both&gt; cheeks</textarea>"):
+        assert value in body
+    assert re.search(r'<input[^>]*checked[^>]*value="rolling"|<input[^>]*value="rolling"[^>]*checked', body)
+    assert re.search(r'<input[^>]*checked[^>]*name="marketing_consent"|name="marketing_consent"[^>]*checked', body)
+    assert stored(app) == before
+    logged = [r.getMessage() for r in caplog.records if r.name == "tracker.intake"]
+    assert logged == [f"public enquiry refused: {reason}"]
+    assert "Lovelace" not in caplog.text
+    token = re.search(r'name="started" type="hidden" value="([^"]+)"', body)[1]
+    with app.test_request_context():
+        _payload, signed_at = spam._serializer().loads(token, return_timestamp=True)
+    assert abs(time.time() - signed_at.timestamp()) < 5  # signed now, not carried over
+    return typed, token
+
+
+def test_a_submission_faster_than_the_minimum_fill_time_comes_back_with_everything_typed(app, client, form_on, caplog,
+                                                                                        monkeypatch):
+    """Autofill sends the form 0.55 s after it opened: the person sees their details again, and the second send,
+    after the minimum time, goes through."""
+    typed, token = _sent_back(app, client, caplog, "too fast", started=started(app, seconds_ago=0))
+    before = stored(app)
+    now = time.time()
+    monkeypatch.setattr(spam.time, "time", lambda: now + app.config["PUBLIC_FORM_MIN_SECONDS"] + 1)
+    response = client.post("/enquire", data={**typed, "started": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/enquire/thanks")
+    assert stored(app)[:2] == (before[0] + 1, before[1] + 1)
+
+
+def test_a_second_send_still_too_fast_comes_back_again_and_stores_nothing(app, client, form_on, caplog):
+    _typed, token = _sent_back(app, client, caplog, "too fast", started=started(app, seconds_ago=0))
+    caplog.clear()
+    _sent_back(app, client, caplog, "too fast", started=token)
+
+
+def test_a_honeypot_sent_too_fast_is_still_refused(app, client, form_on, caplog):
+    _refused(app, client, caplog, "honeypot", website="https://spam.example", started=started(app, seconds_ago=0))
 
 
 def test_a_forged_start_token_is_refused(app, client, form_on, caplog):
@@ -54,17 +103,15 @@ def test_a_missing_start_token_is_refused(app, client, form_on, caplog):
     _refused(app, client, caplog, "bad token", started="")
 
 
-def test_a_start_token_over_a_day_old_is_refused(app, client, form_on, caplog):
-    _refused(app, client, caplog, "old token", started=started(app, seconds_ago=spam.MAX_AGE_SECONDS + 60))
+def test_a_form_open_over_a_day_comes_back_with_everything_typed(app, client, form_on, caplog):
+    _sent_back(app, client, caplog, "old token", started=started(app, seconds_ago=spam.MAX_AGE_SECONDS + 60))
 
 
-def test_a_start_token_dated_in_the_future_is_refused(app, client, form_on, caplog):
-    _refused(app, client, caplog, "old token", started=started(app, seconds_ago=-600))
+def test_a_start_token_dated_in_the_future_comes_back_and_stores_nothing(app, client, form_on, caplog):
+    _sent_back(app, client, caplog, "old token", started=started(app, seconds_ago=-600))
 
 
 def test_the_page_signs_a_token_that_becomes_acceptable_after_the_minimum_time(app, client, form_on):
-    import re
-
     app.config["PUBLIC_FORM_MIN_SECONDS"] = 0
     token = re.search(r'name="started" type="hidden" value="([^"]+)"', client.get("/enquire").get_data(as_text=True))
     assert token, "the page carries a start token"

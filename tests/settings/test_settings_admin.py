@@ -39,7 +39,7 @@ def test_settings_page_shows_the_default_and_every_list_with_counts(client, logi
     make_option(OptionKind.SOURCE, "Old leaflet", active=False)
     page = client.get("/admin/settings").get_data(as_text=True)
     assert "<h1" in page and ">Settings</h1>" in page
-    for heading in ("Defaults", "Sources", "Lost reasons", "Sites and rooms"):
+    for heading in ("The clinic and defaults", "Sources", "Lost reasons", "Sites and rooms"):
         assert f">{heading}</h2>" in page
     assert 'data-testid="count-source">9 in use<' in page and "1 retired" in page
     assert 'data-testid="count-room">1 in use<' in page

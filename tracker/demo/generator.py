@@ -17,6 +17,7 @@ from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUpStatus
 from tracker.patients.models import ConsentMethod, ContactMethod
+from tracker.patients.phones import reversed_digits
 
 # Phone most, then the web form, social media, e-mail, walk-ins, referrals and the rest.
 CHANNELS = Weighted({Channel.PHONE: 38, Channel.WEB_FORM: 24, Channel.SOCIAL: 14, Channel.EMAIL: 10,
@@ -153,11 +154,12 @@ class DemoData:
             born = self.cal.stored_day(self.cal.day(received) - age)
         if email_only:
             self.email_only.add(patient_id)
+        phone_alt = people.landline() if phone and rng.random() < 0.08 else None
         rows.patients.append({
             "id": patient_id, "first_name": first, "last_name": last,
             "name_key": people.key(f"{first} {last}"), "last_name_key": people.key(last),
-            "date_of_birth": born, "phone": phone,
-            "phone_alt": people.landline() if phone and rng.random() < 0.08 else None,
+            "date_of_birth": born, "phone": phone, "phone_alt": phone_alt,
+            "phone_reversed": reversed_digits(phone), "phone_alt_reversed": reversed_digits(phone_alt),
             "email": email, "preferred_contact": preferred,
             "preferred_times": choice(rng, PREFERRED_TIMES) if rng.random() < 0.2 else None,
             "marketing_consent": consent, "marketing_consent_at": at if consent else None,

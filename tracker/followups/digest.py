@@ -22,6 +22,7 @@ from tracker.followups.models import DigestSent, FollowUp, FollowUpStatus
 from tracker.patients.models import Patient
 from tracker.patients.names import short_name
 from tracker.permissions import Role
+from tracker.settings.services import clinic_name
 
 logger = logging.getLogger("tracker.mail")
 
@@ -187,7 +188,7 @@ def message(digest: Digest) -> EmailMessage:
     """The digest as an e-mail: plain text with an HTML alternative."""
     config = current_app.config
     sender = config.get("MAIL_FROM") or config["MAIL_DEFAULT_SENDER"]
-    context = {"digest": digest, "clinic_name": config["CLINIC_NAME"],
+    context = {"digest": digest, "clinic_name": clinic_name(),
                "my_day": config["BASE_URL"].rstrip("/") + MY_DAY_PATH}
     msg = EmailMessage()
     msg["Subject"] = digest.subject

@@ -30,6 +30,7 @@ from tracker.imports.models import ImportedRow
 from tracker.imports.rows import Row
 from tracker.patients.models import ConsentMethod, ContactMethod, Patient
 from tracker.patients.names import name_key
+from tracker.patients.phones import reversed_digits
 from tracker.settings.hours import Week
 from tracker.settings.services import clinic_settings
 
@@ -176,6 +177,7 @@ def _patient(row: Row, now: datetime) -> dict:
         "first_name": row.first_name, "last_name": row.last_name,
         "name_key": name_key(f"{row.first_name} {row.last_name}"), "last_name_key": name_key(row.last_name),
         "date_of_birth": row.date_of_birth, "phone": row.phone, "phone_alt": None, "email": row.email,
+        "phone_reversed": reversed_digits(row.phone), "phone_alt_reversed": None,
         "preferred_contact": ContactMethod.ANY, "preferred_times": None,
         # The clinic's own spreadsheet is its written record of the consent, given when the person enquired.
         "marketing_consent": row.marketing_consent,

@@ -15,6 +15,7 @@ from tracker.followups.digest import SEND_ERRORS, Mailer, failure_reason
 from tracker.intake.public_form import form_settings
 from tracker.patients.models import Patient
 from tracker.patients.names import short_name
+from tracker.settings.services import clinic_name
 
 logger = logging.getLogger("tracker.mail")
 SUBJECT = "New web enquiry"
@@ -48,7 +49,7 @@ def message(enquiry_id: int, to: str) -> EmailMessage | None:
     msg["Date"] = formatdate()
     msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(render_template("intake/notify.txt", clinic_name=config["CLINIC_NAME"], channel=row.channel.label,
+    msg.set_content(render_template("intake/notify.txt", clinic_name=clinic_name(), channel=row.channel.label,
                                     received=format_datetime(row.received_at),
                                     name=short_name(row.first_name, row.last_name), url=_enquiry_url(enquiry_id)))
     return msg

@@ -15,6 +15,9 @@ logger = logging.getLogger("tracker.intake")
 SALT = "intake.public-form.started"
 MAX_AGE_SECONDS = 24 * 60 * 60  # a form open longer than a day is refused: its token may have been harvested
 HONEYPOT = "website"
+# Refusals a person can cause: autofill sends a form within a second of opening it, and a tab left open overnight
+# holds an old token. The page comes back with what they typed and a fresh start time; nothing is stored.
+SEND_AGAIN = frozenset({"too fast", "old token"})
 
 
 class GuardedIntakeForm(IntakeForm):

@@ -77,7 +77,10 @@ def enquire():
         # The traps are checked on complete forms only: a person who pressed Send too soon sees what is missing.
         if reason := spam.refusal(form):
             spam.log_refusal(reason)
-            return render_template("intake/refused.html", settings=settings), 400
+            if reason not in spam.SEND_AGAIN:
+                return render_template("intake/refused.html", settings=settings), 400
+            form.started.data = spam.start_token()
+            return render_template("intake/enquire.html", form=form, settings=settings, send_again=True)
         details = services.details_from(form, sources=sources, treatments=treatments)
         enquiry_id = services.submit(details, channel=Channel.WEB_FORM, received_at=utcnow()).id
         db.session.commit()

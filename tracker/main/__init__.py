@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from tracker.main import views  # noqa: E402,F401
+from tracker.main import favicon, views  # noqa: E402,F401

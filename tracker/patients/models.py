@@ -11,10 +11,12 @@ from tracker.audit.models import Audited
 from tracker.db import TimestampMixin, UTCDateTime, VersionedMixin, archived_index, utcnow
 from tracker.extensions import db
 from tracker.patients.names import name_key
+from tracker.patients.phones import reversed_digits
 from tracker.settings.models import string_enum
 
 # Name keys are compared by byte order so prefix ranges can use their index ("C" on PostgreSQL).
 KeyString = String(161).with_variant(String(161, collation="C"), "postgresql")
+DigitString = String(20).with_variant(String(20, collation="C"), "postgresql")
 
 
 class ContactMethod(enum.StrEnum):
@@ -48,7 +50,8 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
     """A person who has enquired. Archived, never deleted."""
 
     __tablename__ = "patients"
-    __audit_exclude__ = frozenset({"name_key", "last_name_key"})  # derived from the names
+    __audit_exclude__ = frozenset({"name_key", "last_name_key",  # derived from the names
+                                   "phone_reversed", "phone_alt_reversed"})  # and from the numbers
     # Surname then full name: search by surname reads the first matches in display order.
     __table_args__ = (archived_index("patients"),
                       Index("ix_patients_last_name_key_name_key", "last_name_key", "name_key"))
@@ -61,6 +64,9 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
     date_of_birth: Mapped[Optional[date]] = mapped_column(Date)
     phone: Mapped[Optional[str]] = mapped_column(String(20), index=True)  # E.164
     phone_alt: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    # The numbers' digits backwards, so a search by their last digits reads an index as a range.
+    phone_reversed: Mapped[Optional[str]] = mapped_column(DigitString, index=True)
+    phone_alt_reversed: Mapped[Optional[str]] = mapped_column(DigitString, index=True)
     email: Mapped[Optional[str]] = mapped_column(String(320), index=True)  # lower case
     preferred_contact: Mapped[ContactMethod] = mapped_column(string_enum(ContactMethod, 10),
                                                              default=ContactMethod.ANY)
@@ -79,6 +85,11 @@ class Patient(Audited, TimestampMixin, VersionedMixin, db.Model):
         last = value if key == "last_name" else self.last_name or ""
         self.name_key = name_key(f"{first} {last}")
         self.last_name_key = name_key(last)
+        return value
+
+    @validates("phone", "phone_alt")
+    def _keep_reversed(self, key: str, value: str | None) -> str | None:
+        setattr(self, f"{key}_reversed", reversed_digits(value))
         return value
 
     @property

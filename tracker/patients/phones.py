@@ -59,6 +59,25 @@ def _display(e164: str, region: str) -> str:
     return phonenumbers.format_number(number, style)
 
 
+def reversed_digits(e164: str | None) -> str | None:
+    """A stored number's digits backwards ("+447700900123" → "321009007744"): its last digits become a prefix,
+    so a search by the end of a number reads a plain index as a range."""
+    return e164[1:][::-1] if e164 else None
+
+
+def phone_search_suffix(text: str) -> str | None:
+    """The reversed digits of a number's end typed without a "+" ("900 123" → "321009"), or None.
+
+    At least six digits, as for a start. A "+" says the typed digits are the start of a number, so they are
+    not looked for at its end.
+    """
+    typed = text.strip()
+    if typed.startswith("+") or not _DIALLABLE.match(typed):
+        return None
+    digits = re.sub(r"\D", "", typed)
+    return digits[::-1] if 6 <= len(digits) <= 15 else None
+
+
 def phone_search_prefix(text: str) -> str | None:
     """The E.164 prefix a typed (possibly partial) number stands for, or None if it is not a number.
 

@@ -13,7 +13,7 @@ from tracker.extensions import db
 from tracker.patients.models import ConsentMethod, ContactKind, ContactMethod, Patient, PatientContact
 from tracker.patients.name_search import part_candidates
 from tracker.patients.names import name_key, prefix_match
-from tracker.patients.phones import normalise_phone, phone_search_prefix
+from tracker.patients.phones import normalise_phone, phone_search_prefix, phone_search_suffix
 
 SEARCH_LIMIT = 50
 
@@ -183,8 +183,12 @@ def _branches(text: str) -> tuple[list[tuple[ColumnElement[bool], tuple]], str |
                  (Patient.email, Patient.id))], None
     phone_prefix = phone_search_prefix(text)
     if phone_prefix:
-        return [(prefix_match(Patient.phone, phone_prefix), (Patient.phone, Patient.id)),
-                (prefix_match(Patient.phone_alt, phone_prefix), (Patient.phone_alt, Patient.id))], None
+        branches = [(prefix_match(Patient.phone, phone_prefix), (Patient.phone, Patient.id)),
+                    (prefix_match(Patient.phone_alt, phone_prefix), (Patient.phone_alt, Patient.id))]
+        if suffix := phone_search_suffix(text):  # "900123": the last digits, read backwards from their own index
+            branches += [(prefix_match(Patient.phone_reversed, suffix), (Patient.phone_reversed, Patient.id)),
+                         (prefix_match(Patient.phone_alt_reversed, suffix), (Patient.phone_alt_reversed, Patient.id))]
+        return branches, None
     key = name_key(text)
     if not key:
         return None

@@ -3,7 +3,7 @@
 from datetime import time
 
 from wtforms import IntegerField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from tracker.forms import ClockTimeField, TrackerForm, version_field
 from tracker.settings.models import WEEKDAYS, OptionKind
@@ -12,6 +12,7 @@ from tracker.settings.models import WEEKDAYS, OptionKind
 NOUNS = {OptionKind.SOURCE: "source", OptionKind.LOST_REASON: "lost reason", OptionKind.ROOM: "site or room"}
 
 _MINUTES = "Enter a whole number of minutes from 5 to 480."
+CLINIC_NAME_MAX = 120
 
 
 def _strip(value):
@@ -25,9 +26,18 @@ def _label_field(text: str = "Name") -> StringField:
     ])
 
 
-class DefaultsForm(TrackerForm):
-    """The clinic's defaults."""
+def _one_line(_form, field) -> None:
+    if field.data and any(ch in field.data for ch in "\r\n\t"):
+        raise ValidationError("Keep the name on one line.")
 
+
+class DefaultsForm(TrackerForm):
+    """The clinic's name and defaults."""
+
+    clinic_name = StringField("Clinic name", filters=[_strip], validators=[
+        Length(max=CLINIC_NAME_MAX, message=f"Use {CLINIC_NAME_MAX} characters or fewer."), _one_line],
+        description="Shown at the top of every page, on the public enquiry form and in e-mails. "
+                    "Leave empty for the name set when the tracker was installed.")
     consultation_minutes = IntegerField(
         "Consultation length (minutes)",
         validators=[InputRequired(message=_MINUTES), NumberRange(min=5, max=480, message=_MINUTES)],

@@ -55,6 +55,8 @@ class ClinicSettings(Audited, TimestampMixin, VersionedMixin, db.Model):
     consultation_minutes: Mapped[int] = mapped_column(Integer, default=30)
     # A new enquiry not yet contacted gets a call-back due within this many opening hours.
     first_contact_hours: Mapped[int] = mapped_column(Integer, default=2)
+    # Shown in the header, page titles, the public form and e-mails; None: the CLINIC_NAME setting.
+    clinic_name: Mapped[Optional[str]] = mapped_column(String(120))
 
 
 class PublicFormSettings(Audited, TimestampMixin, VersionedMixin, db.Model):

@@ -2,9 +2,11 @@
 
 import unicodedata
 from datetime import time
+from time import monotonic
 
+from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker.audit import services as audit
 from tracker.extensions import db
@@ -88,10 +90,38 @@ def set_option_active(option: Option, active: bool, *, version: int) -> None:
     option.active = active
 
 
-def update_clinic_settings(settings: ClinicSettings, *, consultation_minutes: int, version: int) -> None:
-    """Change the clinic's defaults."""
+def update_clinic_settings(settings: ClinicSettings, *, consultation_minutes: int, version: int,
+                           clinic_name: str | None = None) -> None:
+    """Change the clinic's name and defaults (an empty name: the CLINIC_NAME setting again)."""
     audit.check_version(settings, version)
     settings.consultation_minutes = consultation_minutes
+    settings.clinic_name = " ".join((clinic_name or "").split()) or None
+    db.session.flush()
+    _remember_name(settings.clinic_name)
+
+
+_NAME_CACHE = "tracker_clinic_name"
+
+
+def _remember_name(name: str | None) -> None:
+    current_app.extensions[_NAME_CACHE] = (name, monotonic())
+
+
+def clinic_name() -> str:
+    """The clinic's name as set under Settings, else the CLINIC_NAME setting.
+
+    Every page shows it, and a statement more on every page would cost more than the name is worth: each process
+    reads it at most once every CLINIC_NAME_REFRESH_SECONDS (the one that saved a new name knows it at once).
+    """
+    cached = current_app.extensions.get(_NAME_CACHE)
+    if cached is None or monotonic() - cached[1] >= current_app.config["CLINIC_NAME_REFRESH_SECONDS"]:
+        try:
+            name = db.session.scalar(select(ClinicSettings.clinic_name).where(ClinicSettings.id == 1))
+        except SQLAlchemyError:  # an error page after a failed statement: the configured name will do
+            return current_app.config["CLINIC_NAME"]
+        _remember_name(name)
+        cached = current_app.extensions[_NAME_CACHE]
+    return cached[0] or current_app.config["CLINIC_NAME"]
 
 
 class InvalidWeek(ValueError):

@@ -69,14 +69,15 @@ def defaults():
     settings = services.clinic_settings()
     try:
         services.update_clinic_settings(settings, consultation_minutes=form.consultation_minutes.data,
-                                        version=form.version.data)
+                                        clinic_name=form.clinic_name.data, version=form.version.data)
     except ConflictError as error:
         db.session.rollback()
         _show_conflict(form, form.consultation_minutes, f"{settings.consultation_minutes} minutes",
                        settings.version, error)
+        form.clinic_name.description = f"Current value: {settings.clinic_name or 'not set'}"
         return _page(defaults=form, status=409)
     db.session.commit()
-    flash(f"Consultations now default to {settings.consultation_minutes} minutes.", "success")
+    flash(f"Saved. Consultations default to {settings.consultation_minutes} minutes.", "success")
     return redirect(url_for("settings.index"))
 
 
