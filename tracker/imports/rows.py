@@ -332,7 +332,7 @@ def _meaning(kind: str, target: str, ids: dict[str, set[int]], created: int | No
         return IGNORED if kind in ("source", "lost_reason", "treatment") else None
     if target == "new":
         return created if created is not None else NOT_YET_MADE
-    number = int(ref) if ref.isdigit() else None
+    number = int(ref) if re.fullmatch(r"[0-9]{1,9}", ref) else None
     if kind == "status":
         if what == "stage" and ref in IMPORTABLE_STAGES:
             return IMPORTABLE_STAGES[ref]

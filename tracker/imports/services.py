@@ -272,6 +272,8 @@ def store_upload(file_name: str, content: bytes, *, by_id: int) -> ImportUpload:
     """
     if len(content) > parse.MAX_BYTES:
         raise parse.FileError(f"The file is larger than {parse.MAX_BYTES // 2**20} MB; split it into smaller files.")
+    if parse.is_workbook(content):
+        content = parse.from_workbook(content)
     parse.check_encoding(content)
     parse.read_layout(content)
     purge_old_uploads()
