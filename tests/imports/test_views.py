@@ -105,7 +105,8 @@ def test_import_without_rejections_removes_the_upload(app, client, login_as):
 
 def test_imported_enquiries_appear_in_the_list_with_their_stage(app, client, login_as):
     login_as("manager")
-    recent = {"Enquiry date": f"{clinic_today() - timedelta(days=2):%d/%m/%Y} 10:30"}  # work, not history
+    with app.app_context():
+        recent = {"Enquiry date": f"{clinic_today() - timedelta(days=2):%d/%m/%Y} 10:30"}  # work, not history
     token = _token(upload(client, csv_bytes([person(1, **recent), person(2, Status="Contacted", **recent)])))
     _import(client, token, GUESS)
     sign_in(client, login_as("reception"))
