@@ -2,6 +2,7 @@
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from tracker.forms import SelectField, TrackerForm
@@ -74,7 +75,8 @@ def values_form(columns: list[Column], lists: Lists, data: dict, formdata) -> Va
     """The step's form: a select per listed value, named kind-index (the file's own values never round-trip)."""
     selects = {}
     for column in columns:
-        choices = [(CHOOSE, "— choose —"), *lists.targets(column.kind)]
+        choices = [SelectChoice(CHOOSE, "— choose —"),
+                   *(SelectChoice(target, label) for target, label in lists.targets(column.kind))]
         for index, value in enumerate(column.values):
             selects[f"{column.kind}-{index}"] = SelectField(value.shown[:80], choices=choices, validators=[_chosen])
     form_class = type("StepForm", (ValuesForm,), selects)

@@ -158,7 +158,9 @@ class Lists:
         for target, text in labelled:
             if text == key:
                 return target, "exact"
-        found = self._by_words(kind, key) or _similar(key, labelled)
+        found = self._by_words(kind, key)
+        if found is None:
+            found = _similar(key, labelled)
         return (found, "suggested") if found is not None else None
 
     def _by_words(self, kind: str, key: str) -> str | None:
