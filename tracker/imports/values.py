@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tracker.catalogue.services import active_treatments
 from tracker.db import utcnow
@@ -233,10 +234,15 @@ def remember(chosen: dict[str, dict[str, str]], by_id: int | None) -> int:
         select(ImportValueMapping).where(ImportValueMapping.kind.in_(kinds),
                                          ImportValueMapping.value_key.in_({key for _k, key, _t in pairs})))}
     now = utcnow()
-    for kind, key, target in pairs:
-        mapping = stored.get((kind, key))
-        if mapping is None:
-            db.session.add(ImportValueMapping(kind=kind, value_key=key, target=target, by_id=by_id, updated_at=now))
-        elif mapping.target != target:
-            mapping.target, mapping.by_id, mapping.updated_at = target, by_id, now
+    try:
+        with db.session.begin_nested():  # another import may remember the same value at the same moment
+            for kind, key, target in pairs:
+                mapping = stored.get((kind, key))
+                if mapping is None:
+                    db.session.add(ImportValueMapping(kind=kind, value_key=key, target=target, by_id=by_id,
+                                                      updated_at=now))
+                elif mapping.target != target:
+                    mapping.target, mapping.by_id, mapping.updated_at = target, by_id, now
+    except IntegrityError:
+        return 0  # theirs stands; this import's rows are unaffected
     return len(pairs)
