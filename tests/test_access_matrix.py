@@ -116,6 +116,7 @@ EXPECTED_PERMISSIONS = {
     "imports.result": "import.run",
     "imports.run": "import.run",
     "imports.upload": "import.run",
+    "imports.values_page": "import.run",
     "intake.api_key_create": "apikeys.manage",
     "intake.api_key_revoke": "apikeys.manage",
     "intake.api_keys": "apikeys.manage",

@@ -55,3 +55,22 @@ def test_cli_refuses_an_unreadable_file_or_mapping_clearly(cli, tmp_path):
     path.write_bytes(csv_bytes([person(1)]))
     result = cli.invoke(args=["import-enquiries", str(path), "--map", "received_at=Nope"])
     assert result.exit_code == 1 and "no column 'Nope'" in result.output
+
+
+def test_cli_reads_remembered_value_mappings_and_imports_old_rows_as_history(app, cli, tmp_path):
+    from tracker.followups.models import FollowUp, FollowUpStatus
+    from tracker.imports.models import ImportValueMapping
+    from tracker.settings.models import Option
+
+    with app.app_context():
+        instagram = db.session.scalar(select(Option.id).where(Option.label == "Instagram"))
+        db.session.add(ImportValueMapping(kind="source", value_key="insta", target=f"option:{instagram}"))
+        db.session.commit()
+    path = tmp_path / "enquiries.csv"
+    path.write_bytes(csv_bytes([person(1, **{"How did you hear about us?": " Insta", "Enquiry date": "2024-03-05"})]))
+    result = cli.invoke(args=["import-enquiries", str(path), "--commit"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(select(Enquiry.source_id)) == instagram
+        assert db.session.scalar(select(Enquiry.next_follow_up_at)) is None  # older than 30 days: history
+        assert db.session.scalars(select(FollowUp.status)).all() == [FollowUpStatus.CANCELLED]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from tests.conftest import count_queries, sign_in
 from tests.imports.conftest import HEADER, csv_bytes, person, table_counts, upload
+from tracker.clock import clinic_today
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
@@ -104,7 +105,9 @@ def test_import_without_rejections_removes_the_upload(app, client, login_as):
 
 def test_imported_enquiries_appear_in_the_list_with_their_stage(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1), person(2, Status="Contacted")])))
+    with app.app_context():
+        recent = {"Enquiry date": f"{clinic_today() - timedelta(days=2):%d/%m/%Y} 10:30"}  # work, not history
+    token = _token(upload(client, csv_bytes([person(1, **recent), person(2, Status="Contacted", **recent)])))
     _import(client, token, GUESS)
     sign_in(client, login_as("reception"))
     page = client.get("/enquiries?stage=contacted").get_data(as_text=True)

@@ -16,10 +16,17 @@ from psycopg import sql
 from sqlalchemy import func, insert, select
 
 from tracker.audit.recorder import bulk_load
-from tracker.clock import clinic_today
+from tracker.clock import clinic_today, format_date, local_day_start, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries.milestones import milestones
-from tracker.enquiries.models import Enquiry, EnquiryConcern, MatchStrength, StageChange, enquiry_treatments
+from tracker.enquiries.models import (
+    Enquiry,
+    EnquiryConcern,
+    EnquiryNote,
+    MatchStrength,
+    StageChange,
+    enquiry_treatments,
+)
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups import rules
@@ -34,6 +41,8 @@ from tracker.patients.phones import reversed_digits
 from tracker.settings.hours import Week
 from tracker.settings.services import clinic_settings
 
+FIRST_CONTACT = "first_contact"
+
 
 @dataclass
 class Counts:
@@ -45,6 +54,8 @@ class Counts:
     follow_ups: int = 0
     strong_matches: int = 0
     weak_matches: int = 0
+    history: int = 0  # older than the history age: no first-contact call back, nothing overdue
+    notes: int = 0  # later stages kept as history notes
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -61,6 +72,7 @@ class Writer:
     hours: int = field(default_factory=lambda: clinic_settings().first_contact_hours)
     today: date = field(default_factory=clinic_today)
     counts: Counts = field(default_factory=Counts)
+    history_before: datetime | None = None  # enquiries received before this come in as history, not as work
 
     @property
     def note(self) -> str:
@@ -80,12 +92,12 @@ class Writer:
                 found.append(candidates.best(row, key))
                 candidates.add(patient_id, [row.phone], [row.email], key, row.date_of_birth)  # later rows see it
             changes = [self._history(row) for row in rows]
-            follow_ups = [self._follow_ups(row) for row in rows]
+            follow_ups = [self._follow_ups(row, now) for row in rows]
             enquiry_ids = _insert_returning(Enquiry.__table__, [
                 self._enquiry(row, patient_id, match, history, wanted, now)
                 for row, patient_id, match, history, wanted in zip(rows, patient_ids, found, changes, follow_ups,
                                                                      strict=True)])
-            _insert(StageChange.__table__, [dict(change, enquiry_id=enquiry_id, by_id=self.by_id, note=self.note)
+            _insert(StageChange.__table__, [dict(change, enquiry_id=enquiry_id, by_id=self.by_id)
                                             for history, enquiry_id in zip(changes, enquiry_ids, strict=True)
                                             for change in history])
             _insert(EnquiryConcern.__table__, [{"enquiry_id": enquiry_id, "concern": concern, "stage": row.stage}
@@ -97,6 +109,10 @@ class Writer:
             _insert(FollowUp.__table__, [dict(f, enquiry_id=enquiry_id, created_at=now, updated_at=now)
                                          for wanted, enquiry_id in zip(follow_ups, enquiry_ids, strict=True)
                                          for f in wanted])
+            _insert(EnquiryNote.__table__, [{"enquiry_id": enquiry_id, "body": history_note(row), "by_id": self.by_id,
+                                             "at": _history_at(row)}
+                                            for row, enquiry_id in zip(rows, enquiry_ids, strict=True)
+                                            if row.history_stage is not None])
             _insert(ImportedRow.__table__, [{"fingerprint": row.fingerprint, "import_run_id": self.run_id,
                                              "enquiry_id": enquiry_id}
                                             for row, enquiry_id in zip(rows, enquiry_ids, strict=True)])
@@ -106,28 +122,55 @@ class Writer:
         self.counts.patients += len(rows)
         self.counts.enquiries += len(rows)
         self.counts.stage_changes += sum(len(history) for history in changes)
-        self.counts.follow_ups += sum(len(wanted) for wanted in follow_ups)
+        self.counts.follow_ups += sum(f["status"] is FollowUpStatus.OPEN for wanted in follow_ups for f in wanted)
+        self.counts.history += sum(self._old(row) for row in rows)
+        self.counts.notes += sum(row.history_stage is not None for row in rows)
         self.counts.strong_matches += sum(1 for m in found if m and m.strength is MatchStrength.STRONG)
         self.counts.weak_matches += sum(1 for m in found if m and m.strength is MatchStrength.WEAK)
 
-    @staticmethod
-    def _history(row: Row) -> list[dict]:
+    def _old(self, row: Row) -> bool:
+        return self.history_before is not None and row.received_at < self.history_before
+
+    def _history(self, row: Row) -> list[dict]:
         """The stage changes: logged as new when received, then contacted or lost at the same time."""
         logged = {"from_stage": None, "to_stage": Stage.NEW, "at": row.received_at, "lost_reason_id": None}
+        note = f"{self.note} as history" if self._old(row) else self.note
         if row.stage is Stage.NEW:
-            return [logged]
-        return [logged, {"from_stage": Stage.NEW, "to_stage": row.stage, "at": row.received_at,
-                         "lost_reason_id": row.lost_reason_id}]
+            return [dict(logged, note=note)]
+        return [dict(logged, note=note), {"from_stage": Stage.NEW, "to_stage": row.stage, "at": row.received_at,
+                                          "lost_reason_id": row.lost_reason_id, "note": note}]
 
-    def _follow_ups(self, row: Row) -> list[dict]:
-        """The open follow-ups the enquiry starts with: what the rules want, or a next step for a contacted one."""
+    def _follow_ups(self, row: Row, now: datetime) -> list[dict]:
+        """The follow-ups the enquiry starts with: the file's follow-up date, nothing for an old one (history), what
+        the rules want, or a next step for a contacted one. Where the first-contact call back is not made, it is
+        written as cancelled with the reason, so the rules never make it later (a key made once is never remade)."""
         if row.stage is Stage.LOST:
             return []  # closed: the rules want nothing of a lost enquiry that was never booked
+        own = row.follow_up_on
+        if own is not None and (own[0] >= self.today or not self._old(row)):
+            note = f"Follow-up date from {self.file_name}"[:2000]
+            return [_follow_up(FollowUpKind.CALL_BACK, own[0], own[1], Priority.NORMAL, note, None, None, self.by_id),
+                    *self._not_made(row, now, "The spreadsheet gave the enquiry its own follow-up date")]
+        if self._old(row):
+            return self._not_made(row, now, f"Imported as history: received before {_day(self.history_before)}")
         if row.stage is Stage.CONTACTED:
             # No rule follows a contacted enquiry with nothing booked; the clinic's next step is to agree one.
+            step = (f"the spreadsheet says {row.history_stage.label.lower()}: put it in the diary or agree the next "
+                    "step." if row.history_stage is not None else "agree the next step.")
             return [_follow_up(FollowUpKind.CALL_BACK, self.today, None, Priority.NORMAL,
-                               f"{self.note} as contacted: agree the next step.", None, None, self.by_id)]
+                               f"{self.note} as contacted: {step}", None, None, self.by_id)]
         return self._by_rules(row)
+
+    def _not_made(self, row: Row, now: datetime, reason: str) -> list[dict]:
+        """The first-contact call back a new enquiry would get, written as cancelled with the reason."""
+        if row.stage is not Stage.NEW:
+            return []
+        first = next(rule for rule in rules.RULES if rule.name == FIRST_CONTACT)
+        enquiry = SimpleNamespace(stage=row.stage, first_contacted_at=None, received_at=row.received_at,
+                                  archived_at=None)
+        return [dict(_follow_up(due.kind, due.due_on, due.due_time, due.priority, due.note, first.name, due.key, None),
+                     status=FollowUpStatus.CANCELLED, closed_at=now, closed_by_id=self.by_id, cancel_reason=reason)
+                for due in first.wants(rules.Facts(enquiry, [], [], [], [], self.week, self.hours))]
 
     def _by_rules(self, row: Row) -> list[dict]:
         """What each rule wants for an enquiry as this one is when imported, asked of the rule itself."""
@@ -156,13 +199,35 @@ class Writer:
             "first_contact_open_seconds": 0 if contacted else None,
             "lost_from_stage": Stage.NEW if row.stage is Stage.LOST else None,
             "lost_reason_id": row.lost_reason_id, "lost_note": None, "archived_at": None,
-            "next_follow_up_at": min((f["overdue_at"] for f in wanted), default=None),
+            "next_follow_up_at": min((f["overdue_at"] for f in wanted if f["status"] is FollowUpStatus.OPEN),
+                                     default=None),
             "match_patient_id": match.patient_id if match else None,
             "match_strength": match.strength if match else None, "match_reason": match.reason if match else None,
             "created_at": now, "updated_at": now, "version": 1,
         }
         values.update(milestones((c["to_stage"], c["from_stage"], c["at"]) for c in history))
         return values
+
+
+def history_note(row: Row) -> str:
+    """The note kept for a stage an import cannot set: "Imported history: reached consulted on 05/03/2024"."""
+    stage = row.history_stage.label.lower()
+    said = f' (status "{row.status_text}")' if row.status_text else ""
+    if row.stage_on is not None:
+        return f"Imported history: reached {stage} on {format_date(row.stage_on)}{said}."
+    return (f"Imported history: reached {stage}{said}; the file gives no date for it (enquiry received "
+            f"{format_date(to_clinic(row.received_at).date())}). No appointment was made by the import.")
+
+
+def _history_at(row: Row) -> datetime:
+    """Where the note sits on the timeline: the day the stage was reached (its start, clinic time), else the enquiry."""
+    if row.stage_on is None:
+        return row.received_at
+    return max(row.received_at, local_day_start(row.stage_on))
+
+
+def _day(instant: datetime | None) -> str:
+    return format_date(to_clinic(instant).date()) if instant else ""
 
 
 def _follow_up(kind, due_on, due_time, priority, note, rule, key, by_id) -> dict:

@@ -1,11 +1,13 @@
 """The import's forms: the upload, the mapping of columns to fields, and the confirmed run."""
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, IntegerField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
 from tracker.forms import SelectField, TrackerForm
 from tracker.imports.mapping import FIELDS
+from tracker.imports.values import CHOOSE, Column, Lists
 
 NOT_IN_FILE = ""
 
@@ -13,9 +15,10 @@ NOT_IN_FILE = ""
 class UploadForm(TrackerForm):
     """A CSV file to import."""
 
-    file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file to upload.")],
-                     description="UTF-8 (Excel: \"CSV UTF-8\"), comma or semicolon separated, with a first line "
-                                 "naming the columns; up to 50 MB and 200,000 rows.")
+    file = FileField("CSV or Excel file", validators=[FileRequired(message="Choose a CSV or Excel file to upload.")],
+                     description="An Excel workbook (.xlsx: its first sheet), or a CSV file in UTF-8 (Excel: \"CSV "
+                                 "UTF-8\"), comma or semicolon separated; a first line naming the columns; up to 50 MB "
+                                 "and 200,000 rows.")
 
 
 class MappingForm(TrackerForm):
@@ -50,3 +53,31 @@ class ImportForm(MappingForm):
                                             "Skipped rows can be downloaded with the reasons.")
     confirm = BooleanField("I have checked the preview: import these rows",
                            validators=[DataRequired(message="Tick to confirm the import.")])
+
+
+def _chosen(_form, field) -> None:
+    if field.data == CHOOSE:
+        raise ValidationError("Choose what this value means.")
+
+
+class ValuesForm(TrackerForm):
+    """The value-mapping step: what each distinct value of a list column means, and the age of history."""
+
+    history_days = IntegerField(
+        "Import as history: enquiries older than (days)",
+        validators=[InputRequired(message="Enter a number of days (30 unless the clinic wants otherwise)."),
+                    NumberRange(min=1, max=36_500, message="Enter a number of days from 1 to 36,500.")],
+        description="Older enquiries come in as history, not as work: no first-contact call back and nothing "
+                    "overdue (a follow-up date from the file that is still ahead is kept).")
+
+
+def values_form(columns: list[Column], lists: Lists, data: dict, formdata) -> ValuesForm:
+    """The step's form: a select per listed value, named kind-index (the file's own values never round-trip)."""
+    selects = {}
+    for column in columns:
+        choices = [SelectChoice(CHOOSE, "— choose —"),
+                   *(SelectChoice(target, label) for target, label in lists.targets(column.kind))]
+        for index, value in enumerate(column.values):
+            selects[f"{column.kind}-{index}"] = SelectField(value.shown[:80], choices=choices, validators=[_chosen])
+    form_class = type("StepForm", (ValuesForm,), selects)
+    return form_class(formdata=formdata, data=data)

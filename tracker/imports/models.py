@@ -1,9 +1,10 @@
-"""CSV imports: each run, and which file rows became which enquiries (so a file imported again adds nothing)."""
+"""CSV imports: each run, which file rows became which enquiries (so a file imported again adds nothing), staged
+uploads, and the remembered meaning of list values."""
 
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.audit.models import Audited
@@ -58,3 +59,23 @@ class ImportUpload(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The value-mapping step's choices: {"history_days": 30, "values": {kind: {value key: target}}}; None: not yet.
+    choices: Mapped[Optional[dict]] = mapped_column(JSON)
+
+
+class ImportValueMapping(db.Model):
+    """What a value in a file's list column meant last time ("insta" → the source Instagram): prefills the next file.
+
+    A convenience kept by each real run (recorded in the run's audit event), not a record: a target that has since
+    been retired is simply not offered again.
+    """
+
+    __tablename__ = "import_value_mappings"
+    __table_args__ = (UniqueConstraint("kind", "value_key", name="uq_import_value_mappings_kind_value_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # status, source, lost_reason, treatment, channel
+    value_key: Mapped[str] = mapped_column(String(200))  # the value as tracker.imports.values.value_key leaves it
+    target: Mapped[str] = mapped_column(String(40))  # "option:12", "treatment:3", "stage:contacted", "" (ignore)...
+    by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""Reading an uploaded CSV: its encoding and header checked up front, then its rows streamed one at a time."""
+"""Reading an uploaded CSV: its encoding and header checked up front, then its rows streamed one at a time.
+An Excel workbook is first turned into the same CSV (its first sheet), so everything after reads one format."""
 
 import codecs
 import csv
@@ -6,6 +7,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000  # rows with something in them
@@ -119,3 +121,52 @@ def data_rows(content: bytes, layout: Layout) -> Iterator[tuple[int, list[str]]]
         if count > MAX_ROWS:
             raise FileError(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files.")
         yield reader.line_num, cells
+
+
+def is_workbook(content: bytes) -> bool:
+    """Whether the file is a zip (an .xlsx workbook), by its first bytes rather than its name."""
+    return content.startswith(b"PK\x03\x04")
+
+
+def _cell(value) -> str:
+    """A workbook cell as the CSV would hold it: dates as yyyy-mm-dd (unambiguous), whole numbers without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M" if value.time() != time.min else "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def from_workbook(content: bytes) -> bytes:
+    """The first sheet of an .xlsx workbook as a UTF-8 CSV, read in openpyxl's streaming mode; FileError if the
+    workbook cannot be read or is too large once unpacked."""
+    from openpyxl import load_workbook  # only when a workbook is uploaded: it is slow to import
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        try:
+            for count, row in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                if count > MAX_LINES or out.tell() > MAX_BYTES:
+                    raise FileError(f"The workbook's first sheet is larger than {MAX_BYTES // 2**20} MB or "
+                                    f"{MAX_ROWS:,} rows; split it into smaller files.")
+                cells = [_cell(value) for value in row]
+                if any(cell.strip() for cell in cells):
+                    writer.writerow(cells)
+        finally:
+            book.close()
+    except FileError:
+        raise
+    except Exception:  # a damaged or foreign zip fails in many ways inside openpyxl; each means this
+        raise FileError("This Excel file cannot be read. Open it in Excel and save it again as .xlsx, or as "
+                        '"CSV UTF-8", and upload that file.') from None
+    return out.getvalue().encode("utf-8")

@@ -14,16 +14,32 @@ from tracker.db import utcnow
 from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
 from tracker.imports.mapping import BY_KEY
+from tracker.imports.values import value_key
 from tracker.patients.names import name_key
 from tracker.patients.phones import normalise_phone
 from tracker.patients.services import normalise_email
 from tracker.settings.models import OptionKind
 from tracker.settings.services import options
 
-IMPORTABLE_STAGES = {"new": Stage.NEW, "contacted": Stage.CONTACTED, "lost": Stage.LOST}
+
+@dataclass(frozen=True)
+class Status:
+    """What a status value means: the stage an import can set, a lost reason, and a later stage kept as history."""
+
+    stage: Stage
+    lost_reason_id: int | None = None
+    history: Stage | None = None  # consulted, booked...: the enquiry comes in contacted, this stage as a note
+
+
+IMPORTABLE_STAGES = {"new": Status(Stage.NEW), "contacted": Status(Stage.CONTACTED), "lost": Status(Stage.LOST)}
+IGNORED = object()  # a value mapped to "leave empty" / "no treatment"
+NOT_YET_MADE = -1  # a dry run's id for a list entry "add as new" will make in the real run (never written)
 YES = frozenset({"yes", "y", "true", "1", "x", "opted in", "opt in"})
 NO = frozenset({"", "no", "n", "false", "0", "opted out", "opt out"})
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
+_NAMED = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?[\s-]+([A-Za-z]{3,9})\.?,?[\s-]+(\d{4}|\d{2})(?![\d:])")
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _SPLIT = re.compile(r"[;,]")
@@ -47,6 +63,8 @@ class Lookups:
     treatment_labels: list[str]
     today: date = field(default_factory=clinic_today)
     now: datetime = field(default_factory=utcnow)
+    # list kind → {value key: what it means} from the value-mapping step (IGNORED: leave empty); before the names
+    mapped: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Lookups":
@@ -87,6 +105,10 @@ class Row:
     stage: Stage
     lost_reason_id: int | None
     marketing_consent: bool
+    history_stage: Stage | None = None
+    status_text: str = ""
+    stage_on: date | None = None
+    follow_up_on: tuple[date, time | None] | None = None
     fingerprint: str = ""
 
     def compute_fingerprint(self) -> str:
@@ -101,13 +123,16 @@ def parse_date(text: str, *, today: date, short_year: bool = True) -> tuple[date
     """dd/mm/yyyy, d/m/yy (also with - or .; yy only with short_year), yyyy-mm-dd, each maybe followed by HH:MM or
     HH:MM:SS; ValueError."""
     text = text.strip()
-    match = _ISO.match(text) or _DAY_FIRST.match(text)
+    match = _ISO.match(text) or _DAY_FIRST.match(text) or _NAMED.match(text)
     if match is None:
-        raise ValueError("write dates as dd/mm/yyyy or yyyy-mm-dd")
+        raise ValueError("write dates as dd/mm/yyyy, yyyy-mm-dd or 5 Mar 2024")
     if match.re is _ISO:
         year, month, day = (int(g) for g in match.groups())
     else:
-        day, month, year = (int(g) for g in match.groups())
+        day, year = int(match[1]), int(match[3])
+        month = _MONTHS.get(match[2][:3].casefold(), 0) if match.re is _NAMED else int(match[2])
+        if match.re is _NAMED and (not month or not _month_name(match[2])):
+            raise ValueError(f'"{match[2][:12]}" is not a month')
         if len(match[3]) == 2 and not short_year:
             raise ValueError("write the year in full (e.g. 1985): two digits could be either century")
         if len(match[3]) == 2:  # a two-digit year is the latest one not after this year
@@ -122,6 +147,14 @@ def parse_date(text: str, *, today: date, short_year: bool = True) -> tuple[date
     except ValueError:
         raise ValueError("this date or time does not exist") from None
     return day_value, at
+
+
+def _month_name(word: str) -> bool:
+    """Jan, Janu, January, Sept: a month's name or its start (at least three letters)."""
+    word = word.casefold()
+    names = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december")
+    return any(name.startswith(word) for name in names)
 
 
 def month_first(text: str) -> bool:
@@ -217,10 +250,13 @@ class _Checker:
             return None
         return parsed[0] if parsed else None
 
-    def choice(self, key: str, known: dict, labels: list[str]):
+    def choice(self, key: str, known: dict, labels: list[str], kind: str | None = None):
         value = self.text(key)
         if not value:
             return None
+        mapped = self.lookups.mapped.get(kind or key, {}).get(value_key(value))
+        if mapped is not None:
+            return None if mapped is IGNORED else mapped
         found = known.get(value.casefold(), known.get(_key(value)))
         if found is None:
             self.fail(key, f'"{value[:40]}" is not one of {", ".join(labels)}')
@@ -228,8 +264,13 @@ class _Checker:
 
     def many(self, key: str, known: dict, labels: list[str]) -> list:
         found = []
+        mapped = self.lookups.mapped.get("treatment", {}) if key == "treatments" else {}
         for part in filter(None, (p.strip() for p in _SPLIT.split(self.text(key)))):
-            value = known.get(part.casefold(), known.get(_key(part)))
+            value = mapped.get(value_key(part))
+            if value is IGNORED:
+                continue
+            if value is None:
+                value = known.get(part.casefold(), known.get(_key(part)))
             if value is None:
                 self.fail(key, f'"{part[:40]}" is not one of {", ".join(labels)}')
             elif value not in found:
@@ -253,16 +294,57 @@ def check(line: int, cells: dict[str, str], lookups: Lookups) -> tuple[Row | Non
     concerns = c.many("concerns", CONCERNS, CONCERN_LABELS)
     treatments = c.many("treatments", lookups.treatments, lookups.treatment_labels)
     caller_words = c.text("caller_words", 10_000) or None
-    stage = c.choice("stage", IMPORTABLE_STAGES, STAGE_CHOICES) or Stage.NEW
-    lost_reason_id = None
-    if stage is Stage.LOST:
+    status = c.choice("stage", IMPORTABLE_STAGES, STAGE_CHOICES, "status") or IMPORTABLE_STAGES["new"]
+    lost_reason_id = status.lost_reason_id
+    if status.stage is Stage.LOST and lost_reason_id is None:
         lost_reason_id = c.choice("lost_reason", lookups.lost_reasons, lookups.lost_reason_labels)
         if lost_reason_id is None and not any(e.startswith("Lost reason") for e in c.errors):
             c.fail("lost_reason", f"a Lost row needs one of {', '.join(lookups.lost_reason_labels)}")
+    stage_on = c.day("stage_on")
+    follow_up_on = c.day("follow_up_on")
     consent = c.consent()
     if c.errors:
         return None, c.errors
     row = Row(line, first, last, phone, email, born, received, channel, source_id, concerns, treatments,
-              caller_words, stage, lost_reason_id, consent)
+              caller_words, status.stage, lost_reason_id, consent, history_stage=status.history,
+              status_text=c.text("stage")[:80], stage_on=stage_on[0] if stage_on else None, follow_up_on=follow_up_on)
     row.fingerprint = row.compute_fingerprint()
     return row, []
+
+
+def resolve(targets: dict[str, dict[str, str]], lookups: Lookups, created: dict[tuple[str, str], int]) -> dict:
+    """The value-mapping step's targets as check() reads them; a target no longer valid (a retired entry) is left
+    out, so the value is matched by name as if never mapped. created: (kind, key) → the entry made for "new"."""
+    ids = {"source": set(lookups.sources.values()), "lost_reason": set(lookups.lost_reasons.values()),
+           "treatment": set(lookups.treatments.values())}
+    resolved: dict[str, dict] = {}
+    for kind, values in targets.items():
+        for key, target in values.items():
+            meaning = _meaning(kind, target, ids, created.get((kind, key)))
+            if meaning is not None:
+                resolved.setdefault(kind, {})[key] = meaning
+    return resolved
+
+
+def _meaning(kind: str, target: str, ids: dict[str, set[int]], created: int | None):
+    what, _, ref = target.partition(":")
+    if target == "":
+        return IGNORED if kind in ("source", "lost_reason", "treatment") else None
+    if target == "new":
+        return created if created is not None else NOT_YET_MADE
+    number = int(ref) if re.fullmatch(r"[0-9]{1,9}", ref) else None
+    if kind == "status":
+        if what == "stage" and ref in IMPORTABLE_STAGES:
+            return IMPORTABLE_STAGES[ref]
+        if what == "lost" and number in ids["lost_reason"]:
+            return Status(Stage.LOST, number)
+        if what == "history" and ref in {s.value for s in Stage} and Stage(ref) not in (Stage.NEW, Stage.LOST):
+            return Status(Stage.CONTACTED, history=Stage(ref)) if Stage(ref) is not Stage.CONTACTED else None
+        return None
+    if kind == "channel":
+        return Channel(ref) if what == "channel" and ref in {c.value for c in Channel} else None
+    if kind in ("source", "lost_reason") and what == "option" and number in ids[kind]:
+        return number
+    if kind == "treatment" and what == "treatment" and number in ids["treatment"]:
+        return number
+    return None

@@ -14,15 +14,18 @@ from sqlalchemy.orm import joinedload
 
 from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
+from tracker.clock import local_day_start
 from tracker.db import utcnow
 from tracker.exports.writers import neutralise
 from tracker.extensions import db
 from tracker.imports import mapping as fields
 from tracker.imports import matching, parse
+from tracker.imports import values as value_lists
 from tracker.imports.bulk import Writer
 from tracker.imports.models import ImportedRow, ImportRun, ImportUpload
-from tracker.imports.rows import Lookups, Row, check, month_first
+from tracker.imports.rows import Lookups, Row, check, month_first, resolve
 from tracker.patients.names import name_key
+from tracker.settings.services import OptionLabelTaken, add_option
 
 BATCH = 2000  # rows per INSERT and per fingerprint look-up
 PREVIEW_ROWS = 20
@@ -30,7 +33,8 @@ UPLOAD_LIFETIME = timedelta(days=1)
 REJECTED = "rejected/"  # the name prefix of an upload that now holds a run's rejected rows (no upload name has "/")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 WIDER_THAN_HEADER = "Row: it has more cells than the first line has column names; check for a stray delimiter."
-DATE_KEYS = ("received_at", "date_of_birth")
+DATE_KEYS = ("received_at", "date_of_birth", "stage_on", "follow_up_on")
+HISTORY_DAYS = 30  # the value-mapping step's default: enquiries older than this come in as history
 
 
 class AlreadyRun(LookupError):
@@ -66,6 +70,7 @@ class Result:
     invalid: int = 0
     already_imported: int = 0
     imported: int = 0
+    history: int = 0  # valid new rows older than the history age
     preview: list[PreviewRow] = field(default_factory=list)
     run: ImportRun | None = None
     stopped: bool = False  # an all-or-nothing run met invalid rows: the caller must roll back
@@ -81,10 +86,10 @@ class _Reading:
     """One pass over the file: rows checked, fingerprints compared a batch at a time, batches written if asked."""
 
     def __init__(self, layout: parse.Layout, chosen: dict[str, str], writer: Writer | None, skip_invalid: bool,
-                 rejected: TextIO | None, preview_rows: int):
+                 rejected: TextIO | None, preview_rows: int, lookups: Lookups, history_before):
         self.width = len(layout.headers)
         self.positions = {key: layout.headers.index(column) for key, column in chosen.items()}
-        self.lookups = Lookups.load()
+        self.lookups, self.history_before = lookups, history_before
         self.writer, self.skip_invalid, self.preview_rows = writer, skip_invalid, preview_rows
         self.reject = _rejected_writer(rejected, layout.headers) if rejected is not None else None
         self.result = Result()
@@ -129,6 +134,8 @@ class _Reading:
             self.seen.add(digest)
             fresh.append(row)
         self.result.valid += len(fresh)
+        if self.history_before is not None:
+            self.result.history += sum(row.received_at < self.history_before for row in fresh)
         if self.writer is not None and not self.result.stopped:
             self.writer.write(fresh)
             self.result.imported += len(fresh)
@@ -156,20 +163,62 @@ def _start_run(file_name: str, content: bytes, chosen: dict[str, str], by_id: in
     return run
 
 
-def _finish_run(run: ImportRun, result: Result, writer: Writer) -> None:
+def _targets(values: dict | None) -> dict[str, dict[str, str]]:
+    """The remembered targets with the step's own over them (kind → {value key: target})."""
+    targets = value_lists.remembered(value_lists.KINDS)
+    for kind, chosen in (values or {}).items():
+        if kind in targets and isinstance(chosen, dict):
+            targets[kind].update({str(k): str(t) for k, t in chosen.items()})
+    return targets
+
+
+def _add_new_entries(targets: dict[str, dict[str, str]], labels: dict) -> dict[tuple[str, str], int]:
+    """Add each value mapped to "new" to its list (sources, lost reasons), audited with the run; MappingError if
+    the list already has that name (a retired entry, or one added meanwhile)."""
+    created, problems = {}, []
+    for kind, list_kind in value_lists.EDITABLE.items():
+        for key, target in targets.get(kind, {}).items():
+            if target != value_lists.NEW:
+                continue
+            label = str((labels.get(kind) or {}).get(key) or key)
+            try:
+                created[(kind, key)] = add_option(list_kind, value_lists.clean_label(label)).id
+            except OptionLabelTaken:
+                problems.append(f'{value_lists.KIND_LABELS[kind]} "{label}" is already in the list (perhaps retired): '
+                                "choose it, or reactivate it in Settings.")
+    if problems:
+        raise MappingError(problems)
+    db.session.flush()
+    return created
+
+
+def _made(targets: dict, created: dict[tuple[str, str], int]) -> dict[str, dict[str, str]]:
+    """The targets to remember: each "new" as the entry it made."""
+    return {kind: {key: f"option:{created[(kind, key)]}" if (kind, key) in created else target
+                   for key, target in chosen.items()}
+            for kind, chosen in targets.items() if kind in value_lists.KINDS}
+
+
+def _finish_run(run: ImportRun, result: Result, writer: Writer, extra: dict) -> None:
     run.rows_read, run.rows_imported = result.rows_read, result.imported
     run.rows_rejected, run.rows_already_imported = result.invalid, result.already_imported
     run.finished_at = utcnow()
     audit.record(AuditAction.BULK_LOAD, entity=run, changes={
         "what": "enquiries import", "file_name": run.file_name, "rows_read": result.rows_read,
         "imported": result.imported, "rejected": result.invalid, "already_imported": result.already_imported,
-        "skip_invalid": run.skip_invalid, **writer.counts.as_dict()})
+        "skip_invalid": run.skip_invalid, **writer.counts.as_dict(), **extra})
 
 
 def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: bool = False,
             skip_invalid: bool = False, by_id: int | None = None, rejected: TextIO | None = None,
-            preview_rows: int = 0) -> Result:
+            preview_rows: int = 0, values: dict[str, dict[str, str]] | None = None,
+            labels: dict[str, dict[str, str]] | None = None, history_days: int | None = None) -> Result:
     """Read every row of the file through the mapping; with commit, import the valid new ones.
+
+    values: the value-mapping step's targets (kind → {value key: target}), over the remembered ones; a real run
+    first adds the entries mapped to "new" to the clinic's lists, named as `labels` (kind → {value key: the value as
+    written}) has them. history_days: enquiries received more than this
+    many days before today come in as history (no first-contact call back, nothing overdue); None: none do.
 
     Dry (the default): nothing is written. A real run writes in the caller's transaction; when a row is invalid and
     skip_invalid is not set, it stops writing, counts the rest and returns stopped=True, and the caller rolls
@@ -181,16 +230,24 @@ def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: b
     problems = fields.problems(chosen, layout.headers)
     if problems:
         raise MappingError(problems)
+    targets = _targets(values)
+    created = _add_new_entries(targets, labels or {}) if commit else {}
+    lookups = Lookups.load()
+    lookups.mapped = resolve(targets, lookups, created)
+    history_before = (local_day_start(lookups.today - timedelta(days=history_days))
+                      if history_days is not None else None)
     run = _start_run(file_name, content, chosen, by_id, skip_invalid) if commit else None
-    writer = Writer(run.id, run.file_name, by_id) if run else None
-    reading = _Reading(layout, chosen, writer, skip_invalid, rejected, preview_rows)
+    writer = Writer(run.id, run.file_name, by_id, history_before=history_before) if run else None
+    reading = _Reading(layout, chosen, writer, skip_invalid, rejected, preview_rows, lookups, history_before)
     for line, cells in parse.data_rows(content, layout):
         reading.take(line, cells)
     if reading.batch:
         reading.flush()
     result = reading.result
     if run is not None and not result.stopped:
-        _finish_run(run, result, writer)
+        remembered = value_lists.remember(_made(targets, created), by_id) if values else 0
+        _finish_run(run, result, writer, {"history_days": history_days, "value_mappings_remembered": remembered,
+                                          "list_entries_added": len(created)})
         result.run = run
     _add_matches(result.preview)
     return result
@@ -215,6 +272,8 @@ def store_upload(file_name: str, content: bytes, *, by_id: int) -> ImportUpload:
     """
     if len(content) > parse.MAX_BYTES:
         raise parse.FileError(f"The file is larger than {parse.MAX_BYTES // 2**20} MB; split it into smaller files.")
+    if parse.is_workbook(content):
+        content = parse.from_workbook(content)
     parse.check_encoding(content)
     parse.read_layout(content)
     purge_old_uploads()
@@ -252,6 +311,19 @@ def get_rejected(token: str, user_id: int) -> ImportUpload | None:
     return upload if upload is not None and upload.file_name.startswith(REJECTED) else None
 
 
+def step_choices(upload: ImportUpload) -> dict:
+    """process()'s values, labels and history_days from the upload's value-mapping step (its defaults before)."""
+    choices = upload.choices if isinstance(upload.choices, dict) else {}
+    days = choices.get("history_days", HISTORY_DAYS)
+    return {"values": choices.get("values") or None, "labels": choices.get("labels") or None,
+            "history_days": days if isinstance(days, int) else HISTORY_DAYS}
+
+
+def save_choices(upload: ImportUpload, values: dict, labels: dict, history_days: int) -> None:
+    """Keep the value-mapping step's choices on the staged upload, for its preview and run."""
+    upload.choices = {"history_days": history_days, "values": values, "labels": labels}
+
+
 def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bool, by_id: int) -> Result:
     """The real import of a staged upload. Afterwards the upload is removed, or, if rows were rejected, its
     content is replaced by the rejected rows' CSV for the importer to download (removed after a day).
@@ -266,10 +338,11 @@ def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bo
     sink = io.StringIO()
     sink.write("\ufeff")  # Excel reads the file as UTF-8
     result = process(upload.content, upload.file_name, chosen, commit=True, skip_invalid=skip_invalid,
-                     by_id=by_id, rejected=sink)
+                     by_id=by_id, rejected=sink, **step_choices(upload))
     if result.stopped:
         return result
     if result.invalid:
+        upload.choices = None
         upload.content = sink.getvalue().encode("utf-8")
         upload.file_name = f"{REJECTED}{upload.file_name}"[:255]
         upload.file_sha256 = hashlib.sha256(upload.content).hexdigest()

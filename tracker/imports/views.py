@@ -5,8 +5,9 @@ from flask_login import current_user
 
 from tracker.exports.writers import download_name
 from tracker.extensions import db
-from tracker.imports import bp, mapping, parse, services
-from tracker.imports.forms import ImportForm, MappingForm, UploadForm
+from tracker.imports import bp, mapping, parse, services, step
+from tracker.imports import values as value_lists
+from tracker.imports.forms import ImportForm, MappingForm, UploadForm, values_form
 from tracker.imports.models import ImportRun
 from tracker.permissions import require
 
@@ -85,11 +86,35 @@ def mapping_page(token: str):
     if "preview" in request.args and form.validate():
         try:
             result = services.process(upload.content, upload.file_name, form.chosen(),
-                                      preview_rows=services.PREVIEW_ROWS)
+                                      preview_rows=services.PREVIEW_ROWS, **services.step_choices(upload))
         except (services.MappingError, parse.FileError) as error:
             problems = getattr(error, "problems", [str(error)])
     return render_template("imports/mapping.html", upload=upload, layout=layout, form=form, run_form=run_form,
-                           result=result, problems=problems, fields=mapping.FIELDS)
+                           result=result, problems=problems, fields=mapping.FIELDS,
+                           history_days=services.step_choices(upload)["history_days"])
+
+
+@bp.route("/admin/import/<token>/values", methods=["GET", "POST"])
+@require(RUN)
+def values_page(token: str):
+    """Match each distinct value of the list columns to the clinic's lists, and choose the age of history."""
+    upload = _upload_or_404(token)
+    layout = parse.read_layout(upload.content)
+    columns_form = MappingForm(request.args)
+    columns_form.set_columns(layout.headers)
+    chosen = columns_form.chosen()
+    if not columns_form.validate() or mapping.problems(chosen, layout.headers):
+        return redirect(url_for("imports.mapping_page", token=token, preview=1, **chosen))
+    columns = value_lists.distinct(upload.content, layout, chosen)
+    lists = value_lists.Lists.load()
+    offered = step.offer(columns, lists, upload.choices, services.HISTORY_DAYS)
+    form = values_form(columns, lists, offered.data, request.form if request.method == "POST" else None)
+    if request.method == "POST" and form.validate() and not step.new_name_problems(form, columns):
+        services.save_choices(upload, *step.read(form, columns), form.history_days.data)
+        db.session.commit()
+        return redirect(url_for("imports.mapping_page", token=token, preview=1, **chosen))
+    return render_template("imports/values.html", upload=upload, form=form, offered=offered, chosen=chosen,
+                           kinds=value_lists.KIND_LABELS), 400 if request.method == "POST" else 200
 
 
 def _back_to_preview(token: str, form: ImportForm, message: str):
