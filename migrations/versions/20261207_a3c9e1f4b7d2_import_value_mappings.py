@@ -1,7 +1,7 @@
 """The import's value-mapping step: remembered value mappings, and the step's choices on a staged upload.
 
 Revision ID: a3c9e1f4b7d2
-Revises: e5a7c3d1b9f2
+Revises: c47b2e9a0d15
 Create Date: 2026-12-07 20:00:00
 
 - import_value_mappings: what a value in a file's status, source, treatment, lost reason or channel column
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a3c9e1f4b7d2"
-down_revision = "e5a7c3d1b9f2"
+down_revision = "c47b2e9a0d15"
 branch_labels = None
 depends_on = None
 
