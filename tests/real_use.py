@@ -5,8 +5,7 @@ drives, mostly through the test client, every kind of record the pages must show
 exports, a report table export, a CSV import, a merge, a confirmed, a rejected and an open patient match, an
 archived and a restored enquiry, a lost and a reopened one, refused access, a failed sign-in, a calendar feed
 fetch, a public form and an API submission. Each step checks that it worked, so a page test on this data knows
-what it is looking at. Needs demo enquiries (assessments and plans among them); never commits by itself outside
-a request or a step.
+what it is looking at. Needs demo enquiries (assessments and plans among them).
 """
 
 import io
@@ -49,7 +48,7 @@ class RealUse:
     """The ids of what the day touched, for tests that want to open those pages."""
 
     assessment_id: int = 0
-    clinical_enquiry_id: int = 0  # the assessment's enquiry
+    clinical_enquiry_id: int = 0  # the assessment's enquiry (one in treatment where there is one)
     plan_id: int = 0
     archived_enquiry_id: int = 0
     restored_enquiry_id: int = 0
@@ -111,9 +110,14 @@ def _open_enquiries(app, stage: Stage, count: int) -> list[int]:
 
 def _clinical_views(app, users, done: RealUse) -> None:
     """A specialist and a manager open an assessment and a plan (view events); a receptionist is refused."""
-    done.assessment_id = _first(app, select(Assessment.id).order_by(Assessment.id))
-    done.plan_id = _first(app, select(TreatmentPlan.id).order_by(TreatmentPlan.id))
+    with app.app_context():  # an enquiry in treatment, if there is one: its page shows the most
+        busy = db.session.scalar(select(Assessment.id).join(Enquiry, Enquiry.id == Assessment.enquiry_id)
+                                 .where(Enquiry.stage.in_((Stage.IN_TREATMENT, Stage.TREATMENT_BOOKED)),
+                                        Enquiry.archived_at.is_(None)).order_by(Assessment.id).limit(1))
+    done.assessment_id = busy or _first(app, select(Assessment.id).order_by(Assessment.id))
     done.clinical_enquiry_id = _first(app, select(Assessment.enquiry_id).where(Assessment.id == done.assessment_id))
+    done.plan_id = _first(app, select(TreatmentPlan.id).order_by(TreatmentPlan.enquiry_id != done.clinical_enquiry_id,
+                                                                 TreatmentPlan.id))
     for role in (Role.SPECIALIST, Role.MANAGER):
         client = _client(app, users[role])
         _ok(client.get(f"/assessments/{done.assessment_id}"), f"{role} viewing an assessment")
