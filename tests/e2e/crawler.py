@@ -25,9 +25,11 @@ try:  # axe-core as the package ships it: nothing is downloaded
 except ImportError:  # the browser fixture then skips, or fails under CI, with the reason
     AXE_SCRIPT = ""
 HOST = "localhost"
+NAVIGATION_TIMEOUT_MS = 120_000  # a loaded CI machine is slow, not broken
 
 # The widest element past the right edge, to say what overflows.
-OVERFLOW_JS = """() => {
+OVERFLOW_JS = """async () => {
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));  // the resize painted
   const width = window.innerWidth, scroll = document.documentElement.scrollWidth;
   if (scroll <= width) return null;
   let worst = null, right = width;
@@ -267,6 +269,7 @@ class Lanes:
                     if role not in pages:
                         width, height = SIZES[0]
                         context = browser.new_context(viewport={"width": width, "height": height})
+                        context.set_default_timeout(NAVIGATION_TIMEOUT_MS)
                         if cookie:
                             context.add_cookies([{**cookie, "url": base}])
                         pages[role] = context.new_page()
