@@ -214,19 +214,21 @@ def status_problems(role: str, found: Crawl) -> list[Problem]:
             for visit in found.visits.values() if visit.status >= 400]
 
 
-def check_page(page, role: str, base: str, url: str) -> list[Problem]:
+def check_page(page, role: str, base: str, url: str, axe: bool = True) -> list[Problem]:
     """Open the page and check it at each size: fits the screen, unique ids (once), no serious axe violation."""
     response = page.goto(base + url)
     if response is None or response.status >= 400:
         return [Problem(role, "-", url, f"answers {response.status if response else 'nothing'} in the browser")]
     problems = [Problem(role, "any", url, f"duplicate {dup}") for dup in page.evaluate(DUPLICATE_IDS_JS)]
-    page.evaluate(AXE_SCRIPT)
+    if axe:
+        page.evaluate(AXE_SCRIPT)
     for width, height in SIZES:
         size = f"{width}x{height}"
         page.set_viewport_size({"width": width, "height": height})
         if overflow := page.evaluate(OVERFLOW_JS):
             problems.append(Problem(role, size, url, f"overflow: {overflow}"))
-        problems.extend(Problem(role, size, url, found) for found in page.evaluate(AXE_JS))
+        if axe:
+            problems.extend(Problem(role, size, url, found) for found in page.evaluate(AXE_JS))
     return problems
 
 
@@ -241,11 +243,11 @@ class Lanes:
         for thread in self.threads:
             thread.start()
 
-    def check(self, role: str, base: str, cookie: dict | None, urls: list[str]) -> list[Problem]:
-        """Every page checked (in any order); the problems of all of them."""
+    def check(self, role: str, base: str, cookie: dict | None, urls: list[str], axe: set[str]) -> list[Problem]:
+        """Every page checked (in any order), axe-core run on those in `axe`; the problems of all of them."""
         replies: queue.Queue = queue.Queue()
         for url in urls:
-            self.jobs.put((role, base, cookie, url, replies))
+            self.jobs.put((role, base, cookie, url, url in axe, replies))
         problems = []
         for _ in urls:
             problems.extend(replies.get(timeout=300))
@@ -264,7 +266,7 @@ class Lanes:
             browser = playwright.chromium.launch(**launch)
             pages: dict = {}
             while (job := self.jobs.get()) is not None:
-                role, base, cookie, url, replies = job
+                role, base, cookie, url, axe, replies = job
                 try:
                     if role not in pages:
                         width, height = SIZES[0]
@@ -273,7 +275,7 @@ class Lanes:
                         if cookie:
                             context.add_cookies([{**cookie, "url": base}])
                         pages[role] = context.new_page()
-                    replies.put(check_page(pages[role], role, base, url))
+                    replies.put(check_page(pages[role], role, base, url, axe))
                 except Exception as error:  # a lane reports what broke and goes on
                     replies.put([Problem(role, "-", url, f"the browser check failed: {error!r}")])
             browser.close()
