@@ -2,8 +2,10 @@
 
 import os
 import re
+import shutil
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from werkzeug.serving import make_server
@@ -75,3 +77,75 @@ def page(browser, request):
         name = re.sub(r"[^\w.-]", "_", request.node.name)  # parametrised ids may hold / or spaces
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     context.close()
+
+
+DEMO_PASSWORD = "quartz-harbour-meadow-58"
+
+
+@dataclass
+class DemoSite:
+    """A demo database after a working day's real use, served live; its demo account per role."""
+
+    app: object
+    base: str
+    users: dict
+    used: object  # tests.real_use.RealUse
+
+
+@pytest.fixture(scope="module")
+def demo_site(database_template, tmp_path_factory) -> Iterator[DemoSite]:
+    """`flask seed-demo --enquiries 300` then tests.real_use, once per module, served from a thread.
+
+    SQLite: a copy of the template of the module's own. PostgreSQL: the test database, emptied afterwards as the
+    per-test fixture does, so the tests around the module still start empty.
+    """
+    from tests.conftest import PG_URL, _truncate_all, make_test_app
+    from tests.real_use import demo_accounts, leave_real_use
+    from tracker.extensions import db
+
+    if PG_URL:
+        uri = PG_URL
+    else:
+        target = tmp_path_factory.mktemp("demo") / "demo.db"
+        shutil.copyfile(database_template, target)
+        uri = f"sqlite:///{target}"
+    app = make_test_app(uri)
+    server = None
+    try:
+        seeded = app.test_cli_runner().invoke(args=["seed-demo", "--enquiries", "300", "--seed", "7"])
+        assert seeded.exit_code == 0, seeded.output
+        users = demo_accounts(app, DEMO_PASSWORD)
+        used = leave_real_use(app, users)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield DemoSite(app, f"http://127.0.0.1:{server.server_port}", users, used)
+    finally:
+        if server is not None:
+            server.shutdown()
+            thread.join()
+            server.server_close()
+        if PG_URL:
+            _truncate_all(app)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def session_cookie(site: DemoSite, role: str) -> dict | None:
+    """The session cookie of the demo account of `role` signed in (None for a visitor), for a browser context."""
+    from tests.conftest import sign_in
+
+    if role not in site.users:
+        return None
+    client = site.app.test_client()
+    sign_in(client, site.users[role])
+    cookie = client.get_cookie(site.app.config["SESSION_COOKIE_NAME"])
+    return {"name": cookie.key, "value": cookie.value}
+
+
+def signed_in_context(browser, site: DemoSite, role: str, **options):
+    """A browser context signed in as the demo account of `role`, as after signing in."""
+    context = browser.new_context(**options)
+    if cookie := session_cookie(site, role):
+        context.add_cookies([{**cookie, "url": site.base}])
+    return context
