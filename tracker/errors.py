@@ -3,14 +3,26 @@
 import logging
 from datetime import datetime
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from tracker.extensions import db
+from tracker.extensions import db, login_manager
 
 log = logging.getLogger("tracker.errors")
+BUSY_RETRY_SECONDS = 5
+BUSY_PAGE = """<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Busy</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; padding: 0 1rem">
+<main><h1>The tracker is busy</h1>
+<p>Too many requests are being served at this moment and nothing of yours was done. Wait a few seconds, then try
+again.</p><p>Reference for support: <code data-testid="request-id">{request_id}</code></p></main>
+</body></html>
+"""
 
 
 class ConflictError(Exception):
@@ -65,6 +77,22 @@ def register_errorhandlers(app: Flask) -> None:
                 response.headers["Allow"] = ", ".join(error.valid_methods or [])
             return response, status
         return error
+
+    @app.errorhandler(PoolTimeout)
+    def busy(_error):
+        # Every database connection stayed in use for the pool's whole timeout: too many requests at once, not a
+        # fault. 503 with Retry-After, and a page that needs no database (not even for the signed-in account).
+        db.session.rollback()
+        log.warning("no database connection free request_id=%s", g.get("request_id"))
+        if "_login_user" not in g:  # not loaded yet: the access log must not wait for a connection to read it
+            g._login_user = login_manager.anonymous_user()
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+            response = jsonify(error="Busy", status=503)
+        else:  # not a template: rendering one reads the signed-in account, from the database
+            response = Response(BUSY_PAGE.format(request_id=escape(g.get("request_id") or "")), mimetype="text/html")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def server_error(error):

@@ -23,7 +23,7 @@ SMALL, LARGE = 2_000, 10_000
 # Peak bytes 8,000 more rows may add: caches that stop growing, such as the phone formats'. Holding the rows
 # in memory would add about 8 MB.
 ALLOWED_GROWTH = 2 * 1024 * 1024
-MAX_STATEMENTS = 12  # sign-in bookkeeping, the list's choices, the catalogue's names, the rows, the audit row
+MAX_STATEMENTS = 12  # sign-in bookkeeping, the list's choices, the catalogue's names, the rows, two audit rows
 
 
 @contextmanager
@@ -61,9 +61,9 @@ def manager_client(large):
 
 
 def _exported_rows(app) -> int:
-    """The row count of the latest export event."""
+    """The row count of the latest export's end event."""
     with app.app_context():
-        return db.session.scalars(select(AuditEvent.changes).where(AuditEvent.action == AuditAction.EXPORT)
+        return db.session.scalars(select(AuditEvent.changes).where(AuditEvent.action == AuditAction.EXPORT_ENDED)
                                   .order_by(AuditEvent.id.desc()).limit(1)).one()["rows"]
 
 

@@ -89,8 +89,10 @@ def test_each_table_downloads_for_a_manager_and_is_audited(client, people, audit
         assert status == 200, key
         assert f"pipeline-{key}-" in headers["Content-Disposition"] and body, key
     exports = [row for row in audit_rows() if row["action"].value == "export"]
-    assert len(exports) == len(TABLES)
-    assert all(row["changes"]["format"] == fmt and row["changes"]["completed"] for row in exports)
+    ends = [row for row in audit_rows() if row["action"].value == "export_ended"]
+    assert len(exports) == len(ends) == len(TABLES)
+    assert all(row["changes"]["format"] == fmt for row in exports)
+    assert all(row["changes"]["completed"] for row in ends)
 
 
 @pytest.mark.parametrize("key", ["nope", "funnel2", "..", "FUNNEL", "%3Cscript%3E", "9" * 300])

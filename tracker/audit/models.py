@@ -31,10 +31,17 @@ class AuditAction(enum.StrEnum):
     BULK_LOAD = "bulk_load"  # many rows loaded at once (demo data, imports): one event for the whole load
     MERGE = "merge"  # two patients made one: both ids, and what moved
     REVOKE = "revoke"  # an API key withdrawn
+    EXPORT_ENDED = "export_ended"  # an export's stream ended: rows sent, completed or cut short (after its EXPORT)
+    ACCESS_DENIED = "access_denied"  # a signed-in user was refused a page (403): which, and the permission needed
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return _LABELS.get(self.value) or self.value.replace("_", " ").capitalize()
+
+
+_LABELS = {"access_denied": "Access refused"}
+# The events whose changes are [before, after] pairs of a record's columns.
+ROW_CHANGES = frozenset({AuditAction.CREATE, AuditAction.UPDATE, AuditAction.ARCHIVE, AuditAction.RESTORE})
 
 
 # The record's own id is in entity_id; bookkeeping columns say nothing a person changed.
@@ -111,7 +118,3 @@ class AuditEvent(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id], lazy="raise")
 
-    @property
-    def is_creation(self) -> bool:
-        """A create event: its changes have no "before" worth showing."""
-        return self.action == AuditAction.CREATE

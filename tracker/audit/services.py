@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import joinedload
 
-from tracker.audit.models import AuditAction, AuditEvent, audited_tables, clinical_columns
+from tracker.audit.models import ROW_CHANGES, AuditAction, AuditEvent, audited_tables, clinical_columns
 from tracker.audit.recorder import request_context
 from tracker.errors import ConflictError
 from tracker.extensions import db
@@ -101,30 +101,38 @@ def entity_types() -> list[str]:
     return sorted(audited_tables() - {AuditEvent.__tablename__})
 
 
-ROW_CHANGES = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.ARCHIVE, AuditAction.RESTORE)
-
-
 def clinical_records(events: list[AuditEvent]) -> list[str]:
     """The records ("table id") whose clinical values these events show: changes to a clinical column."""
     clinical, found = clinical_columns(), []
     for event in events:
         columns = clinical.get(event.entity_type)
-        if (event.action in ROW_CHANGES and columns and event.changes
+        if (event.action in ROW_CHANGES and columns and isinstance(event.changes, dict)
                 and ("*" in columns or columns & event.changes.keys())):
             found.append(f"{event.entity_type} {event.entity_id}")
     return list(dict.fromkeys(found))
 
 
-def record_view_after_reading(entity: Any, what: str, **details: Any) -> None:
-    """Write a VIEW event once a page is rendered, in a transaction of its own that starts with the write.
+def record_committed(action: AuditAction, *, entity: Any = None, changes: dict | None = None) -> int:
+    """Write one event in a transaction of its own that starts with the write, commit it, and return its id.
 
-    Closing the read transaction first (which leaves the loaded objects as they were) means SQLite never
-    has to turn a reading transaction into a writing one, which fails at once if another worker wrote in
-    between; so pages read by everyone, which audit only some readers, need not take the write lock for
-    all of them. Commits; refuses to run with changes pending, which closing would throw away.
+    The request's reading transaction is closed first (which leaves the loaded objects as they were and gives its
+    connection back to the pool), so the request never holds two connections, and SQLite never has to turn a
+    reading transaction into a writing one, which fails at once if another worker wrote in between. Refuses to
+    run with changes pending, which closing would throw away.
     """
     if db.session.new or db.session.dirty or db.session.deleted:
-        raise RuntimeError("record_view_after_reading would discard pending changes; commit or roll back first")
+        raise RuntimeError("record_committed would discard pending changes; commit or roll back first")
     db.session.close()
-    record(AuditAction.VIEW, entity=entity, changes={"viewed": what, **details})
+    event = record(action, entity=entity, changes=changes)
+    db.session.flush()
+    event_id = event.id
     db.session.commit()
+    return event_id
+
+
+def record_view_after_reading(entity: Any, what: str, **details: Any) -> None:
+    """Write a VIEW event once a page is rendered, committed in a transaction of its own (record_committed).
+
+    Pages read by everyone, which audit only some readers, so need not take the write lock for all of them.
+    """
+    record_committed(AuditAction.VIEW, entity=entity, changes={"viewed": what, **details})

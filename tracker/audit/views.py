@@ -4,7 +4,7 @@ from flask import render_template, request
 from sqlalchemy import false, select
 from wtforms.fields.choices import SelectChoice
 
-from tracker.audit import bp, services
+from tracker.audit import bp, display, services
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditAction
 from tracker.auth.models import User
@@ -38,7 +38,8 @@ def index():
         stmt = services.events_query().where(false())
     page = paginate(stmt, PER_PAGE)
     filters = {k: v for k, v in request.args.items() if k != "page"}
-    html = render_template("audit/index.html", form=form, page=page, filters=filters)
+    html = render_template("audit/index.html", form=form, page=page, filters=filters,
+                           details=display.details)
     if records := services.clinical_records(page.items):  # clinical values shown: whose, is audited
         services.record_view_after_reading(None, "audit trail with clinical detail", records=records)
     return html

@@ -27,7 +27,7 @@ class WeekForm(TrackerForm):
     class Meta:
         csrf = False
 
-    who = SelectField("Whose calendar", validate_choice=False)
+    who = SelectField("Whose calendar", default=ME, validate_choice=False)  # no query string: my own
     week = WeekDateField("Week of", format=["%Y-%m-%d", "%d/%m/%Y"],
                          validators=[Optional(), DateWithinYears(1900, 2200)])
 

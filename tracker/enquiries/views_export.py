@@ -7,7 +7,7 @@ from tracker.clock import clinic_today
 from tracker.enquiries import bp, choices, export
 from tracker.enquiries.forms import ListFilterForm
 from tracker.enquiries.views_list import _filters
-from tracker.exports.audit import export_recorder
+from tracker.exports.audit import record_export
 from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
 
@@ -25,7 +25,7 @@ def _download(file_format: str) -> Response:
     # What the export was narrowed by, as asked: the list's own parameters that were used (not refused).
     used = {name: request.args[name] for name, field in form._fields.items()
             if request.args.get(name) and not field.errors}
-    on_done = export_recorder("enquiries", file_format, used, clinical=any(c.clinical for c in columns))
+    on_done = record_export("enquiries", file_format, used, clinical=any(c.clinical for c in columns))
     rows = export.rows(export.statement(filters, sort, columns), columns)
     return WRITERS[file_format](f"enquiries-{clinic_today().isoformat()}", [c.header for c in columns], rows,
                                on_done=on_done)

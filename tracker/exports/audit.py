@@ -1,27 +1,43 @@
-"""The audit row of an export: who, what, with which filters and how many rows, written once the download ends."""
+"""Recording an export: committed before its first byte leaves, and its end (rows sent, completed) afterwards."""
 
-from sqlalchemy.orm import Session
+import logging
 
-from tracker.audit.models import AuditAction, AuditEvent
-from tracker.audit.recorder import request_context
+from flask import request
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.audit import services as audit
+from tracker.audit.models import AuditAction
 from tracker.exports.writers import OnDone
 from tracker.extensions import db
 
+log = logging.getLogger("tracker.exports")
 
-def export_recorder(what: str, file_format: str, filters: dict, *, clinical: bool) -> OnDone:
-    """A writer's on_done that records the export as one AuditAction.EXPORT event.
 
-    Who and from where are read now, before the body streams. The row count is known only when the
-    stream ends, after the view has returned, so the event is written then in a short transaction of
-    its own (a session on the engine, not the request's, which is busy reading the rows). A download the
-    client gave up on is recorded too, with the rows written so far and "completed": false.
+def _nothing(_rows: int, _completed: bool) -> None:
+    """A HEAD request sends no rows: nothing to record."""
+
+
+def record_export(what: str, file_format: str, filters: dict, *, clinical: bool) -> OnDone:
+    """Commit an AuditAction.EXPORT event (who, what, format, filters, clinical or not) now, before the response
+    is made; return the writer's on_done, which records an EXPORT_ENDED event when the stream ends.
+
+    If the EXPORT event cannot be written the export does not start (the error propagates). Both events go through
+    the request's own session, one after the other (audit.record_committed), so an export holds one database
+    connection at a time: with many exports at once, none waits for a second connection while holding a first.
+    The end event says how many rows were handed over and whether the client received everything; an end that
+    cannot be recorded is logged, and the export stays recorded by its EXPORT event.
     """
-    context, engine = request_context(), db.engine
+    if request.method == "HEAD":
+        return _nothing
+    started = audit.record_committed(AuditAction.EXPORT, changes={
+        "what": what, "format": file_format, "filters": filters, "clinical": clinical})
 
     def done(rows: int, completed: bool) -> None:
-        changes = {"what": what, "format": file_format, "filters": filters, "rows": rows, "clinical": clinical,
-                   "completed": completed}
-        with Session(engine) as session, session.begin():
-            session.add(AuditEvent(action=AuditAction.EXPORT, changes=changes, **context))
+        try:
+            audit.record_committed(AuditAction.EXPORT_ENDED,
+                                   changes={"export": started, "rows": rows, "completed": completed})
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("the end of export %s (%s rows, completed: %s) was not recorded", started, rows, completed)
 
     return done

@@ -5,7 +5,7 @@ from flask import abort, render_template, request
 from tracker.clock import clinic_today
 from tracker.db import utcnow
 from tracker.enquiries import choices
-from tracker.exports.audit import export_recorder
+from tracker.exports.audit import record_export
 from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
 from tracker.reports import bp, tables
@@ -48,7 +48,7 @@ def pipeline_table(key: str, fmt: str):
     used = {name: request.args[name] for name, field in form._fields.items()
             if request.args.get(name) and not field.errors}
     used |= {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
-    on_done = export_recorder(f"pipeline report: {table.title}", fmt, used, clinical=False)
+    on_done = record_export(f"pipeline report: {table.title}", fmt, used, clinical=False)
     rows = (tuple(cell.value for cell in row) for row in table.rows)
     write = csv_response if fmt == "csv" else xlsx_response
     return write(f"pipeline-{key}-{filters.start.isoformat()}-to-{filters.end.isoformat()}", table.header, rows,
