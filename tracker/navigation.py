@@ -34,6 +34,7 @@ NAVIGATION = [
     NavItem("Enquiries", "enquiries.index", "enquiry.view"),
     NavItem("Board", "board.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
+    NavItem("Diary", "diary.index", "booking.view"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
     NavItem("Duplicates", "patients.duplicates", "patient.merge"),
     NavItem("Reports", "reports.pipeline", "reports.view"),
