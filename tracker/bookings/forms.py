@@ -105,12 +105,12 @@ class FinderForm(TrackerForm):
     class Meta:
         csrf = False
 
-    specialist = SelectField("Specialist", coerce=optional_int, validate_choice=False)
+    specialist = SelectField("Free slots with", coerce=optional_int, validate_choice=False)
     minutes = IntegerField("Length (minutes)", render_kw={"min": MIN_MINUTES, "max": MAX_MINUTES},
                            validators=[InputRequired(message="Enter how many minutes it needs."),
                                        NumberRange(MIN_MINUTES, MAX_MINUTES, message="Enter between %(min)s and "
                                                    "%(max)s minutes.")])
-    after = DateField("From", format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message="Enter a real date, such as "
+    after = DateField("From the day", format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message="Enter a real date, such as "
                       "23/11/2026.", validators=[Optional(), DateWithinYears(2000, 2200)])
 
     def validate_specialist(self, field) -> None:

@@ -102,9 +102,10 @@ def _page_of(appointment: Appointment) -> str:
 
 def _finder(lists: dict, minutes: int) -> tuple[FinderForm, list]:
     """The next-free-slots finder (a GET form on the booking page) and, when asked, the slots it found."""
-    finder = FinderForm(request.args if "find" in request.args else None, minutes=minutes)
+    asked = "find-minutes" in request.args
+    finder = FinderForm(request.args if asked else None, minutes=minutes, prefix="find")
     finder.specialist.choices = [("", "Any specialist")] + [(u.id, u.full_name) for u in lists["staff"].values()]
-    if "find" not in request.args or not finder.validate():
+    if not asked or not finder.validate():
         return finder, []
     chosen = [lists["staff"][finder.specialist.data]] if finder.specialist.data else list(lists["staff"].values())
     after = utcnow()
@@ -123,7 +124,7 @@ def book(enquiry_id: int):
     enquiry = _enquiry_or_404(enquiry_id)
     minutes = clinic_settings().consultation_minutes
     filled = request.method == "GET" and "date" in request.args
-    form = SlotForm(request.args if filled else None, minutes=minutes)
+    form = SlotForm(request.args, minutes=minutes) if filled else SlotForm(minutes=minutes)
     lists = _fill_choices(form)
     finder, found = _finder(lists, minutes)
     if form.validate_on_submit():

@@ -22,9 +22,11 @@ from tracker.settings.services import clinic_settings
 from tracker.web import CONTENT_SECURITY_POLICY
 
 # FullCalendar keeps its styles in its script and adds them through an empty <style> element's CSSOM; the policy
-# allows exactly that empty element (the hash of no text), never inline style text.
+# allows exactly that empty element (the hash of no text), never inline style text. Its small icon font is a
+# data: URL inside those styles.
 EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
-DIARY_POLICY = CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {EMPTY_STYLE}")
+DIARY_POLICY = (CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' {EMPTY_STYLE}")
+                .replace("font-src 'self'", "font-src 'self' data:"))
 
 
 def _event(appointment: Appointment, editable: bool) -> dict:

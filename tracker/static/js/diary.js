@@ -93,7 +93,9 @@
     headerToolbar: phone
       ? { left: "prev,next", center: "title", right: "today resourceTimeGridDay,resourceTimeGridWeek" }
       : { left: "prev,next today", center: "title", right: "resourceTimeGridDay,resourceTimeGridWeek" },
-    buttonText: { today: "Today", resourceTimeGridDay: "Day", resourceTimeGridWeek: "Week" },
+    buttonIcons: false,  // its icon font is a data: URL the page's policy does not load; words read better anyway
+    buttonText: { prev: "Previous", next: "Next", today: "Today", resourceTimeGridDay: "Day",
+                  resourceTimeGridWeek: "Week" },
     titleFormat: { weekday: phone ? "short" : "long", day: "numeric", month: "short", year: "numeric" },
     views: {
       resourceTimeGridWeek: { datesAboveResources: true, dayMinWidth: 90,
