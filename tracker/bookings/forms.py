@@ -110,8 +110,9 @@ class FinderForm(TrackerForm):
                            validators=[InputRequired(message="Enter how many minutes it needs."),
                                        NumberRange(MIN_MINUTES, MAX_MINUTES, message="Enter between %(min)s and "
                                                    "%(max)s minutes.")])
-    after = DateField("From the day", format=["%Y-%m-%d", "%d/%m/%Y"], invalid_value_message="Enter a real date, such as "
-                      "23/11/2026.", validators=[Optional(), DateWithinYears(2000, 2200)])
+    after = DateField("From the day", format=["%Y-%m-%d", "%d/%m/%Y"],
+                      invalid_value_message="Enter a real date, such as 23/11/2026.",
+                      validators=[Optional(), DateWithinYears(2000, 2200)])
 
     def validate_specialist(self, field) -> None:
         if field.data is not None and field.data not in {value for value, _ in field.choices}:

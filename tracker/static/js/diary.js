@@ -87,6 +87,7 @@
   var calendar = new FullCalendar.Calendar(el, {
     schedulerLicenseKey: "GPL-My-Project-Is-Open-Source",
     timeZone: "UTC",
+    locale: "en-gb",
     initialView: "resourceTimeGridDay",
     initialDate: settings.date,
     firstDay: 1,
