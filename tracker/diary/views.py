@@ -1,16 +1,19 @@
 """The diary page (a server-drawn day list that FullCalendar enhances), its events feed, and moving a block."""
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 
 from flask import jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from tracker.bookings import free
 from tracker.bookings import services as bookings
+from tracker.bookings.forms import FinderForm
 from tracker.bookings.models import Appointment, AppointmentKind
-from tracker.clock import clinic_today, to_clinic
+from tracker.clock import clinic_today, local_to_utc, to_clinic
+from tracker.db import utcnow
 from tracker.diary import FULLCALENDAR_VERSION, bp, queries
 from tracker.diary.forms import DayForm, MoveForm
 from tracker.enquiries.services import get_enquiry
@@ -127,3 +130,23 @@ def move(appointment_id: int):
     message = f"{what} moved to {to_clinic(new.starts_at):%d/%m/%Y %H:%M} with {staff[practitioner_id].full_name}."
     db.session.commit()
     return jsonify(ok=True, message=message, id=str(new.id))
+
+
+@bp.route("/diary/free")
+@require("booking.view")
+def free_slots():
+    """The next free slots for a specialist (or any) and a length: a page, or the quick log's panel (fragment=1)."""
+    staff = bookings.specialists()
+    asked = "find-minutes" in request.args  # else the defaults: any specialist, a consultation's length, from now
+    finder = FinderForm(request.args if asked else None, minutes=clinic_settings().consultation_minutes,
+                        prefix="find")
+    finder.specialist.choices = [("", "Any specialist")] + [(u.id, u.full_name) for u in staff]
+    found = []
+    if finder.validate() if asked else True:
+        chosen = [u for u in staff if u.id == finder.specialist.data] if finder.specialist.data else staff
+        after = utcnow()
+        if finder.after.data:
+            after = max(after, local_to_utc(datetime.combine(finder.after.data, time.min)))
+        found = free.next_free(chosen, finder.minutes.data, after, count=8)
+    template = "diary/_free_slots.html" if request.args.get("fragment") == "1" else "diary/free.html"
+    return render_template(template, finder=finder, found=found, can_log=current_user.can("enquiry.edit"))
