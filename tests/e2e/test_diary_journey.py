@@ -157,6 +157,9 @@ def _screens(page: Page, base: str) -> None:
         right = page.get_by_test_id("diary-calendar").evaluate("e => e.getBoundingClientRect().right")
         assert right <= width, f"the diary is wider than a {width} px screen"
     page.set_viewport_size({"width": 1366, "height": 800})
+    page.get_by_role("button", name="Week").click()
+    expect(page.locator(".fc-resourceTimeGridWeek-view .fc-event").first).to_be_visible()
+    page.screenshot(path=folder / "diary-week-1366x800.png", full_page=True)
 
 
 def test_without_javascript_the_diary_lists_the_day(app, live_server, browser, make_user, make_patient,
