@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.calendar import bp as calendar_bp
     from tracker.catalogue import bp as catalogue_bp
     from tracker.consultations import bp as consultations_bp
+    from tracker.diary import bp as diary_bp
     from tracker.enquiries import bp as enquiries_bp
     from tracker.extensions import csrf
     from tracker.followups import bp as followups_bp
@@ -94,7 +95,7 @@ def register_blueprints(app: Flask) -> None:
     register_user_loader()
     for blueprint in (main_bp, auth_bp, audit_bp, patients_bp, enquiries_bp, bookings_bp, consultations_bp, plans_bp,
                       catalogue_bp, settings_bp, followups_bp, calendar_bp, reports_bp, board_bp, intake_bp,
-                      imports_bp, api_bp):
+                      imports_bp, diary_bp, api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # authenticated by a bearer key, never by a cookie a browser could send for another site
 

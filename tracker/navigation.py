@@ -47,6 +47,7 @@ NAVIGATION = [
     NavItem("Enquiries", "enquiries.index", "enquiry.view"),
     NavItem("Board", "board.index", "enquiry.view"),
     NavItem("Log an enquiry", "enquiries.new", "enquiry.edit"),
+    NavItem("Diary", "diary.index", "booking.view"),
     NavItem("Consultations", "bookings.upcoming", "booking.view"),
     NavItem("Duplicates", "patients.duplicates", "patient.merge", group="Records"),
     NavItem("Archived", "enquiries.archived", "record.restore", group="Records"),

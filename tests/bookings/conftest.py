@@ -16,7 +16,14 @@ from tracker.enquiries.models import Channel, Enquiry, StageChange
 from tracker.extensions import db
 
 ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone
-DAY = date.today() + timedelta(days=14)  # far enough ahead to be bookable whatever the time of day
+
+def _weekday_ahead(days: int) -> date:
+    """The first Monday-to-Friday date at least `days` ahead (a fresh clinic opens Monday to Friday, 09:00-18:00)."""
+    day = date.today() + timedelta(days=days)
+    return day + timedelta(days=max(0, 7 - day.weekday()))
+
+
+DAY = _weekday_ahead(14)  # far enough ahead to be bookable whatever the time of day, on a day the clinic opens
 
 
 def render_enquiry_bookings(enquiry_id: int, user=None) -> str:
@@ -37,14 +44,26 @@ def local(day: date, at: str) -> datetime:
 
 
 def nth_slot(n: int) -> datetime:
-    """The n-th of distinct hourly slots from 09:00 on DAY, eight a day."""
-    return local(DAY + timedelta(days=n // 8), f"{9 + n % 8:02d}:00")
+    """The n-th of distinct hourly slots from 09:00 on DAY, eight a day, on the days the clinic opens."""
+    day = DAY
+    for _ in range(n // 8):
+        day = _weekday_ahead_of(day)
+    return local(day, f"{9 + n % 8:02d}:00")
 
 
-def slot_form(specialist_id: int, day: date = DAY, at: str = "10:00", minutes: int | str = 30, room="") -> dict:
-    """The booking form's fields as a browser posts them."""
-    return {"date": day.isoformat(), "time": at, "minutes": str(minutes), "specialist": str(specialist_id),
-            "room": str(room)}
+def _weekday_ahead_of(day: date) -> date:
+    day += timedelta(days=1)
+    return day + timedelta(days=max(0, 7 - day.weekday()))
+
+
+def slot_form(specialist_id: int, day: date = DAY, at: str = "10:00", minutes: int | str = 30, room="",
+              outside_hours: str | None = None) -> dict:
+    """The booking form's fields as a browser posts them; outside_hours: the override ticked with this reason."""
+    fields = {"date": day.isoformat(), "time": at, "minutes": str(minutes), "specialist": str(specialist_id),
+              "room": str(room)}
+    if outside_hours is not None:
+        fields |= {"outside_hours": "y", "outside_hours_reason": outside_hours}
+    return fields
 
 
 @pytest.fixture

@@ -192,7 +192,8 @@ def test_a_time_that_happens_twice_when_the_clocks_go_back_means_the_first(app, 
     specialist = make_user("specialist")
     enquiry_id = make_enquiry()
     autumn = _last_sunday(date.today().year + 1, 10)  # Europe/London: 02:00 BST becomes 01:00 GMT
-    assert client.post(_url(enquiry_id), data=slot_form(specialist.id, day=autumn, at="01:30")).status_code == 302
+    assert client.post(_url(enquiry_id), data=slot_form(specialist.id, day=autumn, at="01:30",
+                                                        outside_hours="Night clinic")).status_code == 302
     assert appointment_rows(app)[0]["starts_at"] == datetime(autumn.year, autumn.month, autumn.day, 0, 30, tzinfo=UTC)
 
 

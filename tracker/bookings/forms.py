@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from wtforms import DateField, IntegerField, TextAreaField, TimeField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tracker.clock import NonexistentLocalTime, local_to_utc
 from tracker.forms import DateWithinYears, SelectField, TrackerForm, optional_int, version_field
@@ -34,6 +34,19 @@ class SlotForm(TrackerForm):
     specialist = SelectField("Specialist", coerce=optional_int,
                              validators=[InputRequired(message="Choose a specialist.")])
     room = SelectField("Site or room", coerce=optional_int)
+    outside_hours = BooleanField("Book outside opening hours",
+                                 description="Only when the clinic agrees to see the patient while it is closed.")
+    outside_hours_reason = StringField("Reason for booking outside opening hours", render_kw={"maxlength": 500},
+                                       validators=[Length(max=500, message="Keep the reason under %(max)d "
+                                                                           "characters.")])
+
+    def validate_outside_hours_reason(self, field) -> None:
+        if self.outside_hours.data and not (field.data or "").strip():
+            raise ValidationError("Say why it is booked outside opening hours.")
+
+    def override_reason(self) -> str | None:
+        """The reason for booking outside opening hours, when the override is ticked (after validation)."""
+        return (self.outside_hours_reason.data or "").strip() or None if self.outside_hours.data else None
 
     def validate_time(self, field) -> None:
         if self.date.data and field.data and not self.date.errors and self._local_gap():
@@ -84,3 +97,23 @@ class UpcomingFilterForm(TrackerForm):
         csrf = False
 
     specialist = SelectField("Specialist")
+
+
+class FinderForm(TrackerForm):
+    """Whose next free slots to find, for how long and from which day (a GET form: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    specialist = SelectField("Free slots with", coerce=optional_int, validate_choice=False)
+    minutes = IntegerField("Length (minutes)", render_kw={"min": MIN_MINUTES, "max": MAX_MINUTES},
+                           validators=[InputRequired(message="Enter how many minutes it needs."),
+                                       NumberRange(MIN_MINUTES, MAX_MINUTES, message="Enter between %(min)s and "
+                                                   "%(max)s minutes.")])
+    after = DateField("From the day", format=["%Y-%m-%d", "%d/%m/%Y"],
+                      invalid_value_message="Enter a real date, such as 23/11/2026.",
+                      validators=[Optional(), DateWithinYears(2000, 2200)])
+
+    def validate_specialist(self, field) -> None:
+        if field.data is not None and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose a specialist from the list, or any specialist.")

@@ -73,6 +73,8 @@ class Appointment(Audited, TimestampMixin, VersionedMixin, db.Model):
     status_changed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     cancel_reason: Mapped[Optional[str]] = mapped_column(Text)
     rebooked_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("appointments.id"))
+    # Booked while the clinic is closed: the reason given with the explicit override (None within opening hours).
+    outside_hours_reason: Mapped[Optional[str]] = mapped_column(Text)
     # A treatment session: which plan item and which of its sessions; who performed it and how.
     plan_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("plan_items.id"), index=True)
     session_number: Mapped[Optional[int]] = mapped_column(Integer)

@@ -16,7 +16,10 @@ from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage, can_move
 from tracker.extensions import db
 from tracker.permissions import Role
+from tracker.settings.hours import Week
 from tracker.settings.models import Option
+
+OUTSIDE_HOURS_MAX = 500
 
 
 class BookingError(ValueError):
@@ -36,6 +39,7 @@ class Slot:
     minutes: int
     practitioner: User
     room: Option | None = None
+    outside_hours_reason: str | None = None  # the explicit override: why it is booked while the clinic is closed
 
     @property
     def ends_at(self) -> datetime:
@@ -62,12 +66,29 @@ def lock_practitioner(practitioner: User) -> None:
     db.session.execute(select(User.id).where(User.id == practitioner.id).with_for_update(key_share=True))
 
 
-def check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
-    """Refuse a slot with anyone but an active specialist, in the past, or overlapping their diary."""
+def outside_hours_reason(slot: Slot, week: Week | None = None) -> str | None:
+    """None for a slot within opening hours; outside them, the override's reason (refused without one)."""
+    week = week or Week.load()
+    if week.is_open_between(slot.starts_at, slot.ends_at):
+        return None
+    reason = " ".join((slot.outside_hours_reason or "").split())
+    if not reason:
+        raise BookingError(f"The clinic is closed then ({week.hours_on(to_clinic(slot.starts_at).date())}). "
+                           "Choose a time within opening hours, or tick \"Book outside opening hours\" and say why.",
+                           "outside_hours")
+    if len(reason) > OUTSIDE_HOURS_MAX:
+        raise BookingError(f"Keep the reason under {OUTSIDE_HOURS_MAX} characters.", "outside_hours_reason")
+    return reason
+
+
+def check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> str | None:
+    """Refuse a slot with anyone but an active specialist, in the past, outside opening hours without a reason,
+    or overlapping their diary; returns the outside-hours reason to keep with the booking (None within hours)."""
     if slot.practitioner.role != Role.SPECIALIST or not slot.practitioner.active:
         raise BookingError("Choose an active specialist.", "practitioner")
     if slot.starts_at <= utcnow():
         raise BookingError("This time has passed; choose a time in the future.", "starts_at")
+    reason = outside_hours_reason(slot)
     lock_practitioner(slot.practitioner)
     stmt = select(Appointment).where(
         Appointment.practitioner_id == slot.practitioner.id,
@@ -82,13 +103,15 @@ def check_slot(slot: Slot, *, ignoring: Appointment | None = None) -> None:
         start, end = to_clinic(clash.starts_at), to_clinic(clash.ends_at)
         raise BookingError(f"{slot.practitioner.full_name} is already booked from {start:%H:%M} to {end:%H:%M} "
                            f"on {start:%d/%m/%Y}; choose another time or specialist.", "starts_at")
+    return reason
 
 
 def _new_appointment(enquiry_id: int, kind: AppointmentKind, slot: Slot, *, by_id: int | None,
-                     **session) -> Appointment:
+                     outside_hours: str | None, **session) -> Appointment:
     appointment = Appointment(enquiry_id=enquiry_id, kind=kind, practitioner_id=slot.practitioner.id,
                               room_id=slot.room.id if slot.room else None, starts_at=slot.starts_at,
-                              ends_at=slot.ends_at, status=AppointmentStatus.BOOKED, booked_by_id=by_id, **session)
+                              ends_at=slot.ends_at, status=AppointmentStatus.BOOKED, booked_by_id=by_id,
+                              outside_hours_reason=outside_hours, **session)
     db.session.add(appointment)
     db.session.flush()
     return appointment
@@ -102,8 +125,8 @@ def _refuse_closed(enquiry: Enquiry) -> None:
 def book_consultation(enquiry: Enquiry, slot: Slot, *, by_id: int | None) -> Appointment:
     """Book a consultation; the enquiry moves to consultation booked (a booking means we spoke to them)."""
     _refuse_closed(enquiry)
-    check_slot(slot)
-    appointment = _new_appointment(enquiry.id, AppointmentKind.CONSULTATION, slot, by_id=by_id)
+    reason = check_slot(slot)
+    appointment = _new_appointment(enquiry.id, AppointmentKind.CONSULTATION, slot, by_id=by_id, outside_hours=reason)
     enquiries.note_first_contact(enquiry, utcnow())
     if can_move(enquiry.stage, Stage.CONSULTATION_BOOKED):
         # Later stages (a plan proposed, treatment under way) keep their place: a review
@@ -116,8 +139,8 @@ def book_session(enquiry: Enquiry, slot: Slot, *, plan_item_id: int, session_num
                  by_id: int | None) -> Appointment:
     """Book one treatment session of a plan item; the plan's own rules and the stage are tracker.plans.sessions'."""
     _refuse_closed(enquiry)
-    check_slot(slot)
-    return _new_appointment(enquiry.id, AppointmentKind.TREATMENT_SESSION, slot, by_id=by_id,
+    reason = check_slot(slot)
+    return _new_appointment(enquiry.id, AppointmentKind.TREATMENT_SESSION, slot, by_id=by_id, outside_hours=reason,
                             plan_item_id=plan_item_id, session_number=session_number)
 
 
@@ -139,8 +162,8 @@ def rebook(appointment: Appointment, slot: Slot, *, by_id: int | None, version: 
     db.session.flush()  # the old slot is free before the new one is checked
     if appointment.kind is AppointmentKind.TREATMENT_SESSION:
         _plan_sessions().check_moved_session(appointment, slot)
-    check_slot(slot)
-    new = _new_appointment(appointment.enquiry_id, appointment.kind, slot, by_id=by_id,
+    reason = check_slot(slot)
+    new = _new_appointment(appointment.enquiry_id, appointment.kind, slot, by_id=by_id, outside_hours=reason,
                            plan_item_id=appointment.plan_item_id, session_number=appointment.session_number)
     appointment.rebooked_to_id = new.id
     return new

@@ -1,5 +1,6 @@
 """Booking a consultation; moving, cancelling and marking any booking (sessions too); the upcoming list."""
 
+from datetime import datetime, time
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -7,10 +8,10 @@ from flask_login import current_user
 from sqlalchemy import false
 from sqlalchemy.orm import joinedload
 
-from tracker.bookings import bp, services
-from tracker.bookings.forms import AppointmentStepForm, CancelForm, RebookForm, SlotForm, UpcomingFilterForm
+from tracker.bookings import bp, free, services
+from tracker.bookings.forms import AppointmentStepForm, CancelForm, FinderForm, RebookForm, SlotForm, UpcomingFilterForm
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
-from tracker.clock import local_day_end, local_day_start, to_clinic
+from tracker.clock import local_day_end, local_day_start, local_to_utc, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.services import get_enquiry
@@ -23,7 +24,8 @@ from tracker.settings.services import clinic_settings, options
 
 PER_PAGE = 50
 UPCOMING_DEPTH = 500  # the next 500 are counted and paged through; a specialist filter narrows them
-_FIELD_FOR = {"starts_at": "time", "practitioner": "specialist", "reason": "reason"}
+_FIELD_FOR = {"starts_at": "time", "practitioner": "specialist", "reason": "reason", "outside_hours": "time",
+              "outside_hours_reason": "outside_hours_reason"}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -56,7 +58,8 @@ def _fill_choices(form: SlotForm, appointment: Appointment | None = None) -> dic
 
 def _slot(form: SlotForm, lists: dict) -> services.Slot:
     return services.Slot(starts_at=form.starts_at(), minutes=form.minutes.data,
-                         practitioner=lists["staff"][form.specialist.data], room=lists["rooms"].get(form.room.data))
+                         practitioner=lists["staff"][form.specialist.data], room=lists["rooms"].get(form.room.data),
+                         outside_hours_reason=form.override_reason())
 
 
 def _refused(form, error: Exception) -> int:
@@ -97,15 +100,33 @@ def _page_of(appointment: Appointment) -> str:
     return url_for("enquiries.detail", enquiry_id=appointment.enquiry_id)
 
 
+def _finder(lists: dict, minutes: int) -> tuple[FinderForm, list]:
+    """The next-free-slots finder (a GET form on the booking page) and, when asked, the slots it found."""
+    asked = "find-minutes" in request.args
+    finder = FinderForm(request.args if asked else None, minutes=minutes, prefix="find")
+    finder.specialist.choices = [("", "Any specialist")] + [(u.id, u.full_name) for u in lists["staff"].values()]
+    if not asked or not finder.validate():
+        return finder, []
+    chosen = [lists["staff"][finder.specialist.data]] if finder.specialist.data else list(lists["staff"].values())
+    after = utcnow()
+    if finder.after.data:
+        after = max(after, local_to_utc(datetime.combine(finder.after.data, time.min)))
+    return finder, free.next_free(chosen, finder.minutes.data, after, count=8)
+
+
 # --- booking, re-booking and cancelling ---------------------------------------------------
 
 @bp.route("/enquiries/<id:enquiry_id>/consultations/new", methods=["GET", "POST"])
 @require("booking.edit")
 def book(enquiry_id: int):
-    """Book a consultation for an enquiry; it moves to consultation booked."""
+    """Book a consultation for an enquiry; it moves to consultation booked. A GET may fill the form (a diary
+    slot, a free slot found) and find the next free slots."""
     enquiry = _enquiry_or_404(enquiry_id)
-    form = SlotForm(minutes=clinic_settings().consultation_minutes)
+    minutes = clinic_settings().consultation_minutes
+    filled = request.method == "GET" and "date" in request.args
+    form = SlotForm(request.args, minutes=minutes) if filled else SlotForm(minutes=minutes)
     lists = _fill_choices(form)
+    finder, found = _finder(lists, minutes)
     if form.validate_on_submit():
         try:
             new = services.book_consultation(enquiry, _slot(form, lists), by_id=current_user.id)
@@ -119,7 +140,7 @@ def book(enquiry_id: int):
             flash(done, "success")
             return _back_to(enquiry_id)
     return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=None,
-                           diary=_day_diary(form))
+                           diary=_day_diary(form), finder=finder, found=found)
 
 
 @bp.route("/bookings/<id:appointment_id>/rebook", methods=["GET", "POST"])

@@ -1,5 +1,7 @@
 """Logging a new enquiry, the enquiry page and editing an enquiry."""
 
+from urllib.parse import parse_qs
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -62,6 +64,12 @@ def _quick_log_matches(form) -> list:
                                  date_of_birth=form.date_of_birth.data if not form.date_of_birth.errors else None)
 
 
+def _chosen_slot() -> dict:
+    """The free slot picked on the quick log (date, time, minutes, specialist), as the booking form's arguments."""
+    chosen = parse_qs(request.form.get("book_slot", "")[:200])
+    return {key: chosen[key][0][:20] for key in ("date", "time", "minutes", "specialist") if key in chosen}
+
+
 @bp.route("/enquiries/new", methods=["GET", "POST"])
 @require("enquiry.edit")
 def new():
@@ -90,6 +98,9 @@ def new():
                                            spoken_to=form.spoken_to.data)
             db.session.commit()
             flash(f"Enquiry logged for {patient.full_name}.", "success")
+            slot = _chosen_slot()
+            if slot and current_user.can("booking.edit"):  # a free slot chosen: its booking form, filled
+                return redirect(url_for("bookings.book", enquiry_id=enquiry.id, **slot))
             return redirect(url_for("enquiries.detail", enquiry_id=enquiry.id))
     return render_template("enquiries/new.html", form=form, patient=patient, matches=matches)
 

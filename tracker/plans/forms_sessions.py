@@ -2,7 +2,7 @@
 
 from datetime import datetime, time
 
-from wtforms import BooleanField, DateField, IntegerField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 
 from tracker.bookings.forms import on_five_minutes
@@ -47,7 +47,20 @@ class CourseForm(TrackerForm):
                                        NumberRange(MIN_MINUTES, MAX_MINUTES,
                                                    message="Enter between %(min)s and %(max)s minutes.")])
     room = SelectField("Site or room", coerce=optional_int)
+    outside_hours = BooleanField("Book outside opening hours",
+                                 description="Only when the clinic agrees to see the patient while it is closed.")
+    outside_hours_reason = StringField("Reason for booking outside opening hours", render_kw={"maxlength": 500},
+                                       validators=[Length(max=500, message="Keep the reason under %(max)d "
+                                                                           "characters.")])
     keys: tuple[str, ...] = ()
+
+    def validate_outside_hours_reason(self, field) -> None:
+        if self.outside_hours.data and not (field.data or "").strip():
+            raise ValidationError("Say why it is booked outside opening hours.")
+
+    def override_reason(self) -> str | None:
+        """The reason for booking outside opening hours, when the override is ticked (after validation)."""
+        return (self.outside_hours_reason.data or "").strip() or None if self.outside_hours.data else None
 
     def row(self, key: str) -> tuple:
         """(tick box, date, time) of one session's row."""

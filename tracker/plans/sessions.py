@@ -137,7 +137,7 @@ def _check_row(row: CourseRow, plan: TreatmentPlan, limit: Reflection, taken: se
 
 
 def book_course(plan: TreatmentPlan, rows: list[CourseRow], *, minutes: int, room: Option | None,
-                by_id: int | None) -> list[Appointment]:
+                by_id: int | None, outside_hours_reason: str | None = None) -> list[Appointment]:
     """Book sessions of an accepted plan with its practitioner; all rows or none (the caller rolls back on error).
 
     Every row's clinic-local date must be on or after the reflection date; the first booking moves
@@ -164,8 +164,9 @@ def book_course(plan: TreatmentPlan, rows: list[CourseRow], *, minutes: int, roo
     for index, row in enumerate(rows):
         try:
             _check_row(row, plan, limit, taken)
-            booked.append(bookings.book_session(enquiry, bookings.Slot(row.starts_at, minutes, practitioner, room),
-                                                plan_item_id=row.item.id, session_number=row.number, by_id=by_id))
+            slot = bookings.Slot(row.starts_at, minutes, practitioner, room, outside_hours_reason)
+            booked.append(bookings.book_session(enquiry, slot, plan_item_id=row.item.id, session_number=row.number,
+                                                by_id=by_id))
         except bookings.BookingError as error:
             label = session_label(row.item, row.number) if row.item.id in {i.id for i in plan.items} else "A session"
             raise _refused(f"{label}: {error}", error.field or "starts_at", row=index) from error

@@ -74,7 +74,7 @@ def book_sessions(plan_id: int):
         keys = [f"{row.item.id}_{row.number}" for row in rows]
         try:
             booked = sessions.book_course(plan, rows, minutes=form.minutes.data, room=rooms.get(form.room.data),
-                                          by_id=current_user.id)
+                                          by_id=current_user.id, outside_hours_reason=form.override_reason())
         except bookings.BookingError as error:
             plan, enquiry, suggestions = _refused_course(form, error, keys, plan_id)
         else:

@@ -34,6 +34,27 @@ class Week:
         """Whether the clinic opens on this date."""
         return day.weekday() in self.days
 
+    def is_open_between(self, start: datetime, end: datetime) -> bool:
+        """Whether the clinic is open for the whole of start..end (UTC): one day, from opening to closing.
+
+        With no opening hours set at all, every time counts as open (as add_opening_hours counts it).
+        """
+        if not self.days:
+            return True
+        local_start, local_end = to_clinic(start), to_clinic(end)
+        hours = self.days.get(local_start.date().weekday())
+        if hours is None or local_end.date() != local_start.date() or end < start:
+            return False
+        return hours[0] <= local_start.time() and local_end.time() <= hours[1]
+
+    def hours_on(self, day: date) -> str:
+        """The day's opening hours as reception reads them: "Monday 09:00–18:00" or "Sunday closed"."""
+        name = day.strftime("%A")
+        if day.weekday() not in self.days:
+            return f"{name} closed"
+        opens, closes = self.days[day.weekday()]
+        return f"{name} {opens:%H:%M}–{closes:%H:%M}"
+
     def working_day_before(self, day: date) -> date:
         """The last day the clinic opens before this one (the day before, with no open day at all)."""
         for back in range(1, 8):
