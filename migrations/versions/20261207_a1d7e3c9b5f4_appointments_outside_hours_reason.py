@@ -1,7 +1,7 @@
 """Appointments keep the reason given for booking outside the clinic's opening hours.
 
 Revision ID: a1d7e3c9b5f4
-Revises: e5a7c3d1b9f2
+Revises: a3c9e1f4b7d2
 Create Date: 2026-12-07 19:45:00
 
 - appointments.outside_hours_reason: nullable text; NULL for every existing row (they were booked before
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a1d7e3c9b5f4"
-down_revision = "e5a7c3d1b9f2"
+down_revision = "a3c9e1f4b7d2"
 branch_labels = None
 depends_on = None
 
