@@ -119,7 +119,7 @@ def test_bars_link_to_their_list_only_when_given_an_href(charts):
 
 
 def test_chart_links_leave_the_keyboard_to_the_table(charts):
-    # Inside role="img" a link has no name to announce; the table beside the chart carries the same links.
+    # The links are a shortcut for the mouse; the table beside the chart carries the same links for the keyboard.
     svg = svg_of(parse(charts.bar_chart("funnel", "Funnel", FUNNEL, "Enquiries", "Stage")))
     assert all(a.get("tabindex") == "-1" for a in svg.iter(f"{SVG}a"))
 

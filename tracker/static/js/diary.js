@@ -128,6 +128,20 @@
     eventDrop: move,
     eventResize: move
   });
+  // FullCalendar marks its layout tables as an ARIA grid but nests scrolling boxes between the grid and its rows,
+  // which leaves the grid without rows for assistive technology. Its tables are laid out, not navigated as a
+  // grid (each appointment is a link with its own words, and the day's list says the same), so they are
+  // presented as layout; done again whenever the calendar draws new parts.
+  var GRID_ROLES = "[role=grid], [role=rowgroup], [role=row], [role=gridcell], [role=columnheader]";
+  function asLayout() {
+    el.querySelectorAll("table").forEach(function (table) { table.setAttribute("role", "presentation"); });
+    el.querySelectorAll(GRID_ROLES).forEach(function (node) {
+      if (node.tagName !== "TABLE") { node.removeAttribute("role"); }
+    });
+    if (window.trackerReachable) { window.trackerReachable(el); }  // its scrolling panes, for the keyboard
+  }
+  new MutationObserver(asLayout).observe(el, { childList: true, subtree: true });
   calendar.render();
+  asLayout();
   if (list) { list.hidden = true; }  // the calendar shows the day (and more); the list is for browsers without JS
 })();
