@@ -9,7 +9,9 @@ what it is looking at. Needs demo enquiries (assessments and plans among them).
 """
 
 import io
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
@@ -145,6 +147,15 @@ def _import(app, users, done: RealUse) -> None:
                             content_type="multipart/form-data")
     _ok(response, "uploading a CSV", 302)
     token = response.headers["Location"].rsplit("/", 1)[-1]
+    # The value step, as a manager leaves it: each list value on its suggestion, or the first of the clinic's values.
+    columns = urlencode(IMPORT_MAPPING)
+    page = manager.get(f"/admin/import/{token}/values?{columns}").get_data(as_text=True)
+    choices = {}
+    for name, body in re.findall(r'<select[^>]*name="([a-z_]+-\d+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option selected value="([^"]+)"', body) or re.search(r'<option value="([^"]+)"', body)
+        choices[name] = chosen[1] if chosen else ""
+    response = manager.post(f"/admin/import/{token}/values?{columns}", data={**choices, "history_days": "30"})
+    _ok(response, "mapping the CSV's values", 302)
     response = manager.post(f"/admin/import/{token}/run", data={**IMPORT_MAPPING, "skip_invalid": "y",
                                                                  "confirm": "y"})
     _ok(response, "importing the CSV", 302)

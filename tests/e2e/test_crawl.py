@@ -22,8 +22,9 @@ VISITOR_STARTS = ("/login", "/enquire")
 MUST_REACH = {
     "visitor": {"/login", "/enquire"},
     "reception": {"/", "/follow-ups", "/calendar", "/enquiries", "/enquiries/{id}", "/enquiries/new",
-                  "/patients/{id}", "/patients/duplicates", "/pipeline/board", "/consultations"},
-    "specialist": {"/", "/follow-ups", "/enquiries/{id}", "/assessments/{id}", "/plans/{id}", "/consultations"},
+                  "/patients/{id}", "/patients/duplicates", "/pipeline/board", "/consultations", "/diary"},
+    "specialist": {"/", "/follow-ups", "/diary", "/enquiries/{id}", "/assessments/{id}", "/plans/{id}",
+                   "/consultations"},
     "manager": {"/", "/audit", "/reports/pipeline", "/archived", "/admin/import", "/admin/import/runs/{id}",
                 "/assessments/{id}", "/plans/{id}"},
     "admin": {"/", "/audit", "/admin/users", "/admin/settings", "/admin/treatments", "/admin/api-keys",
