@@ -156,6 +156,8 @@ def _screens(page: Page, base: str) -> None:
         expect(page.locator(".fc-event").first).to_be_visible()
         right = page.get_by_test_id("diary-calendar").evaluate("e => e.getBoundingClientRect().right")
         assert right <= width, f"the diary is wider than a {width} px screen"
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wider <= 0, f"the diary's page scrolls sideways by {wider} px on a {width} px screen"
     page.set_viewport_size({"width": 1366, "height": 800})
     page.get_by_role("button", name="Week").click()
     expect(page.locator(".fc-resourceTimeGridWeek-view .fc-event").first).to_be_visible()

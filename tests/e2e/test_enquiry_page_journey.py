@@ -25,13 +25,8 @@ SIZES = {"desktop": (1366, 800), "tablet": (820, 1180), "phone": (390, 844)}
 
 
 def _overflow(page: Page) -> int:
-    """How far the enquiry page's content reaches past the window (0: no sideways scrolling); the shell's
-    navigation around it is the shell's own to measure."""
-    return page.evaluate("""() => {
-        const right = Math.max(...[...document.querySelectorAll('.enquiry-page, .enquiry-page *')]
-            .map(element => element.getBoundingClientRect().right));
-        return Math.max(0, Math.ceil(right - document.documentElement.clientWidth));
-    }""")
+    """How far the page reaches past the window (0: no sideways scrolling), shell included."""
+    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
 
 
 def _box(page: Page, selector: str) -> dict:

@@ -49,7 +49,7 @@ def test_first_run_setup_then_reception_sees_only_reception_navigation(live_serv
     expect(page.get_by_text("Rita Desk · Reception")).to_be_visible()
     nav = page.get_by_test_id("main-nav")
     expect(nav.get_by_role("link")).to_have_text(["Home", "My day", "Calendar", "Enquiries", "Board",
-                                                      "Log an enquiry", "Consultations", "Duplicates"])
+                                                      "Log an enquiry", "Diary", "Consultations", "Duplicates"])
     expect(nav.get_by_role("link", name="Reports")).to_have_count(0)
     expect(nav.get_by_role("link", name="Users")).to_have_count(0)
     expect(nav.get_by_role("link", name="Audit trail")).to_have_count(0)

@@ -185,12 +185,13 @@ def busy_morning(app, make_user, make_patient, make_enquiry) -> dict:
 
 
 def _overflow(page: Page) -> int:
-    """How far My day's content reaches past the window or its own box, in CSS pixels (0: no sideways
-    scrolling). The shell's navigation around it is the shell's own to measure."""
+    """How far My day's content reaches past the window or its own box, or the page past the window, in CSS
+    pixels (0: no sideways scrolling)."""
     return page.evaluate("""() => {
         const content = document.querySelector('.my-day');
         return Math.max(content.scrollWidth - content.clientWidth,
-                        Math.ceil(content.getBoundingClientRect().right - document.documentElement.clientWidth));
+                        Math.ceil(content.getBoundingClientRect().right - document.documentElement.clientWidth),
+                        document.documentElement.scrollWidth - window.innerWidth);
     }""")
 
 

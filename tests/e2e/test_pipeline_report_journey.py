@@ -62,7 +62,7 @@ def test_manager_follows_a_funnel_number_to_its_enquiries_and_downloads_them(liv
     # The last 90 days by default: received 2, 10, 45 and 60 days ago; three of them contacted.
     expect(_funnel_cell(page, "Received")).to_have_text("4")
     expect(_funnel_cell(page, "Contacted")).to_have_text("3")
-    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.locator("svg[role=group]").first).to_be_visible()
 
     page.get_by_label("Range", exact=True).select_option(label="Last 30 days")
     page.get_by_role("button", name="Show").click()
