@@ -55,7 +55,7 @@ def test_bar_chart_is_a_figure_with_caption_title_description_and_axis_labels(ch
     assert figure.tag == "figure" and figure.get("id") == "funnel"
     assert figure.find("figcaption").text == "Funnel"
     svg = svg_of(figure)
-    assert svg.get("role") == "img"
+    assert svg.get("role") == "group"  # a group, not an image: its bars are links
     title, desc = svg.find(f"{SVG}title"), svg.find(f"{SVG}desc")
     assert svg.get("aria-labelledby") == title.get("id") == "funnel-title"
     assert svg.get("aria-describedby") == desc.get("id") == "funnel-desc"

@@ -253,12 +253,12 @@ def test_every_table_has_a_caption_and_csv_and_xlsx_links_for_a_manager_carrying
                 "preset": "custom", "start": "2026-10-01", "end": "2026-10-31", "channel": "phone"}
 
 
-def test_the_charts_render_as_labelled_images(client, clinic, manager):
+def test_the_charts_render_as_labelled_groups(client, clinic, manager):
     parsed = parse(page_of(client, OCTOBER))
     page = page_of(client, OCTOBER)
     charts = re.findall(r'<figure class="report-chart" id="(chart-[\w-]+)"', page)
     assert charts == ["chart-funnel", "chart-lost", "chart-channels", "chart-trend"]
-    assert [svg["role"] for svg in parsed.svgs] == ["img"] * 4
+    assert [svg["role"] for svg in parsed.svgs] == ["group"] * 4
     assert [svg["title"] for svg in parsed.svgs] == ["Funnel: enquiries reaching each stage", "Lost, by reason",
                                                      "Enquiries received by channel", "Trend by week"]
 
