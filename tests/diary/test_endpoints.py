@@ -158,3 +158,32 @@ def test_bad_input_to_the_feed_and_the_move_never_answers_500(app, client, login
         assert response.get_json()["message"]
 
     check()
+
+
+def test_the_room_view_has_a_column_per_room_and_one_for_no_room_and_moves_nothing(
+        app, client, login_as, make_user, make_enquiry, make_appointment):
+    import json
+    import re
+
+    from tracker.settings.models import OptionKind
+    from tracker.settings.services import options
+
+    login_as("reception")
+    sam = make_user("specialist")
+    with app.app_context():
+        room = options(OptionKind.ROOM)[0]
+        room_id, room_label = room.id, room.label
+    in_room = make_appointment(make_enquiry(), sam.id, local(DAY, "10:00"), room_id=room_id)
+    no_room = make_appointment(make_enquiry(), sam.id, local(DAY, "11:00"))
+    by_room = {e["id"]: e for e in client.get(f"{FEED}&by=room").get_json()}
+    assert by_room[str(in_room)]["resourceId"] == str(room_id)
+    assert by_room[str(no_room)]["resourceId"] == "none"
+    assert not any(e["editable"] or e["extendedProps"]["move"] for e in by_room.values())
+    by_specialist = client.get(FEED).get_json()
+    assert {e["resourceId"] for e in by_specialist} == {str(sam.id)}
+    assert all(e["editable"] for e in by_specialist)
+    page = client.get(f"/diary?date={DAY.isoformat()}&by=room").get_data(as_text=True)
+    settings = json.loads(re.search(r'data-settings="([^"]*)"', page)[1].replace("&#34;", '"').replace("&quot;", '"'))
+    assert settings["resources"] == [{"id": str(room_id), "title": room_label}, {"id": "none", "title": "No room"}]
+    assert settings["editable"] is False and settings["events"].endswith("by=room")
+    assert re.search(r'<a[^>]*aria-current="page"[^>]*>By room</a>', page)

@@ -21,7 +21,8 @@ from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import require
 from tracker.settings.hours import Week
-from tracker.settings.services import clinic_settings
+from tracker.settings.models import OptionKind
+from tracker.settings.services import clinic_settings, options
 from tracker.web import CONTENT_SECURITY_POLICY
 
 # FullCalendar keeps its styles in its script and adds them through an empty <style> element's CSSOM; the policy
@@ -32,10 +33,22 @@ DIARY_POLICY = (CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 
                 .replace("font-src 'self'", "font-src 'self' data:"))
 
 
-def _event(appointment: Appointment, editable: bool) -> dict:
+NO_ROOM = "none"  # the room view's column for bookings without a room
+
+
+def _by_room() -> bool:
+    """Whether the diary is asked for a column per room (?by=room) instead of one per specialist."""
+    return request.args.get("by") == "room"
+
+
+def _event(appointment: Appointment, editable: bool, by_room: bool = False) -> dict:
     """One block: who (first name and initial), what kind, when (clinic wall clock); never clinical detail."""
     movable = editable and queries.movable(appointment)
-    return {"id": str(appointment.id), "resourceId": str(appointment.practitioner_id),
+    if by_room:
+        column = str(appointment.room_id) if appointment.room_id else NO_ROOM
+    else:
+        column = str(appointment.practitioner_id)
+    return {"id": str(appointment.id), "resourceId": column,
             "title": f"{queries.short_name(appointment)} · {appointment.kind.label}",
             "start": queries.wall_clock(appointment.starts_at), "end": queries.wall_clock(appointment.ends_at),
             "url": url_for("enquiries.detail", enquiry_id=appointment.enquiry_id),
@@ -64,11 +77,16 @@ def events():
     days = _range()
     if days is None:
         return jsonify(error=f"Give start and end dates at most {queries.MAX_DAYS} days apart."), 400
-    editable = current_user.can("booking.edit")
-    return jsonify([_event(a, editable) for a in queries.in_range(*days)])
+    by_room = _by_room()
+    editable = current_user.can("booking.edit") and not by_room  # blocks move between specialists' columns
+    return jsonify([_event(a, editable, by_room) for a in queries.in_range(*days)])
 
 
-def _resources() -> list[dict]:
+def _resources(by_room: bool) -> list[dict]:
+    """The diary's columns: each active specialist, or each active room and one for bookings without a room."""
+    if by_room:
+        rooms = [{"id": str(o.id), "title": o.label} for o in options(OptionKind.ROOM)]
+        return [*rooms, {"id": NO_ROOM, "title": "No room"}]
     return [{"id": str(u.id), "title": u.full_name} for u in bookings.specialists()]
 
 
@@ -86,15 +104,18 @@ def index():
                      groupby(sorted(rows, key=lambda a: (a.practitioner.full_name, a.starts_at)),
                              key=lambda a: a.practitioner.full_name)]
     first, last = queries.visible_hours(week)
-    can_book = current_user.can("booking.edit")
+    by_room = _by_room()
+    can_book = current_user.can("booking.edit") and not by_room  # rooms are for seeing; booking is per specialist
     settings = {
-        "events": url_for("diary.events"), "resources": _resources(), "date": day.isoformat(),
+        "events": url_for("diary.events", by="room" if by_room else None), "resources": _resources(by_room),
+        "date": day.isoformat(),
         "businessHours": queries.business_hours(week), "slotMinTime": first, "slotMaxTime": last,
         "minutes": clinic_settings().consultation_minutes, "editable": can_book,
         "book": url_for("bookings.book", enquiry_id=enquiry.id) if enquiry and can_book else None,
         "quickLog": url_for("enquiries.new") if can_book and current_user.can("enquiry.edit") else None,
     }
     page = render_template("diary/index.html", day=day, enquiry=enquiry, by_specialist=by_specialist, form=form,
+                           by_room=by_room,
                            hours=week.hours_on(day), settings=json.dumps(settings), version=FULLCALENDAR_VERSION,
                            links={"previous": day - timedelta(days=1), "today": clinic_today(),
                                   "next": day + timedelta(days=1)})
