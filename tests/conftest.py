@@ -176,6 +176,22 @@ def sign_in(client: TrackerClient, user) -> None:
         sess["seen_at"] = now
 
 
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app served by werkzeug's threaded server from a thread on 127.0.0.1: its base URL, while open."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
 def race_posts(app, attempts: list[tuple]) -> list:
     """POST (user, url, data) at the same moment, each from its own signed-in browser; the responses in order."""
     start = threading.Barrier(len(attempts))

@@ -16,6 +16,7 @@ from tracker.clock import clinic_today, local_day_start
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.forms import TrackerForm
+from tracker.intake.public_form import contrast
 
 APP_CSS = (ROOT / "tracker" / "static" / "css" / "app.css").read_text()
 
@@ -102,15 +103,6 @@ def test_the_sign_in_form_marks_its_required_fields_and_the_form_has_the_legend(
 
 # --- stage colours ------------------------------------------------------------------------
 
-def _luminance(hex_colour: str) -> float:
-    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def _contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def _stage_rules() -> dict[str, dict[str, str]]:
@@ -131,7 +123,7 @@ def test_each_stage_has_one_colour_of_its_own_with_readable_text_and_new_is_not_
     assert len(set(fills)) == len(fills)
     for stage in Stage:
         fill, text = rules[stage.value]["background-color"], rules[stage.value].get("color", base_text)
-        assert _contrast(fill, text) >= 4.5, stage
+        assert contrast(fill, text) >= 4.5, stage
     red, green, blue = (int(fills[0][i:i + 2], 16) for i in (1, 3, 5))
     assert not (red > green + 40 and red > blue + 40), "new must not look like an error"
 
@@ -139,7 +131,7 @@ def test_each_stage_has_one_colour_of_its_own_with_readable_text_and_new_is_not_
 def test_the_scale_darkens_from_new_to_completed_and_lost_is_a_neutral_grey():
     rules = _stage_rules()
     pipeline = [s for s in Stage if s is not Stage.LOST]
-    lightness = [_luminance(rules[s.value]["background-color"]) for s in pipeline]
+    lightness = [contrast(rules[s.value]["background-color"], "#000000") for s in pipeline]  # grows with luminance
     assert lightness == sorted(lightness, reverse=True)
     lost = rules["lost"]["background-color"]
     assert len({lost[1:3], lost[3:5], lost[5:7]}) <= 3 and max(

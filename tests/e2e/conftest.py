@@ -3,13 +3,12 @@
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.conftest import served
 from tracker import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,13 +40,8 @@ def _unavailable(reason: str):
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The base URL of the app (make_test_app on this test's empty database) served from a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with served(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -110,21 +104,14 @@ def demo_site(database_template, tmp_path_factory) -> Iterator[DemoSite]:
         shutil.copyfile(database_template, target)
         uri = f"sqlite:///{target}"
     app = make_test_app(uri)
-    server = None
     try:
         seeded = app.test_cli_runner().invoke(args=["seed-demo", "--enquiries", "300", "--seed", "7"])
         assert seeded.exit_code == 0, seeded.output
         users = demo_accounts(app, DEMO_PASSWORD)
         used = leave_real_use(app, users)
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield DemoSite(app, f"http://127.0.0.1:{server.server_port}", users, used)
+        with served(app) as base:
+            yield DemoSite(app, base, users, used)
     finally:
-        if server is not None:
-            server.shutdown()
-            thread.join()
-            server.server_close()
         if PG_URL:
             _truncate_all(app)
         with app.app_context():

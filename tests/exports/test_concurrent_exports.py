@@ -11,8 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
+from tests.conftest import served as serve
 from tests.conftest import sign_in
 from tests.exports.conftest import csv_rows
 from tracker.audit.models import AuditAction
@@ -25,13 +25,8 @@ ENQUIRIES = 5
 @pytest.fixture
 def served(app) -> Iterator[str]:
     """The app served from a thread by werkzeug's threaded server on 127.0.0.1; its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serve(app) as base:
+        yield base
 
 
 def _hold_streams_together(monkeypatch, parties: int, seconds: float) -> None:
