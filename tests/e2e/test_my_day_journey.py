@@ -112,7 +112,7 @@ def test_reception_completes_an_overdue_call_back_schedules_the_next_and_the_cou
     expect(page.locator(f"#follow-up-{morning['ann']}")).to_have_count(0)
     expect(overdue.get_by_role("heading")).to_have_text(re.compile(r"Overdue\s+1"))
     week = page.get_by_test_id("section-week")
-    expect(week.get_by_role("row").filter(has_text="Ann Example")).to_contain_text(f"{in_two_days:%d/%m/%Y} all day")
+    expect(week.locator("tr.my-day-row", has_text="Ann Example")).to_contain_text(f"{in_two_days:%d/%m/%Y} all day")
     expect(_badge(page)).to_have_text("1 overdue follow-ups")
     with app.app_context():
         done = db.session.get(FollowUp, morning["ann"])
