@@ -4,11 +4,11 @@ import enum
 from collections.abc import Callable
 from functools import wraps
 
-from blinker import Namespace
-from flask import abort, current_app
+from flask import abort
 from flask_login import current_user
 
 from tracker.extensions import login_manager
+from tracker.hooks import Hook
 
 
 class Role(enum.StrEnum):
@@ -45,8 +45,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: ALL_PERMISSIONS,
 }
 
-# Sent (with the permission) when a signed-in user is refused a page, before the 403: the audit trail records it.
-access_refused = Namespace().signal("access-refused")
+# Asked (with the permission) when a signed-in user is refused a page, before the 403: the audit trail records it.
+access_refused: Hook[None] = Hook("access refused")
 
 SIGNED_IN = "signed-in"  # any active account
 PUBLIC = "public"  # no account needed
@@ -70,7 +70,7 @@ def require(permission: str = SIGNED_IN) -> Callable:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not role_can(current_user.role, permission):
-                access_refused.send(current_app._get_current_object(), permission=permission)
+                access_refused.ask(permission=permission)
                 abort(403)
             return view(*args, **kwargs)
 

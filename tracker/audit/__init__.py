@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-from tracker.audit import refusals, views  # noqa: E402,F401
+from tracker.audit import refusals  # noqa: E402,F401  (models and providers register on import)

@@ -28,8 +28,8 @@ def _page() -> str:
     return request.path
 
 
-@access_refused.connect
-def record_refusal(_app, permission: str) -> None:
+@access_refused.provider()
+def record_refusal(permission: str) -> None:
     """Commit an ACCESS_DENIED event for the current request."""
     try:
         db.session.close()

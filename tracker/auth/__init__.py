@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
-
-from tracker.auth import admin_views, views  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("board", __name__)
-
-from tracker.board import views  # noqa: E402,F401  (routes register on import)

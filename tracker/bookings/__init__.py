@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bookings", __name__)
 
-from tracker.bookings import models, views  # noqa: E402,F401  (models and routes register on import)
+from tracker.bookings import models  # noqa: E402,F401  (models and providers register on import)

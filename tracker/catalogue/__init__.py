@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalogue", __name__)
 
-from tracker.catalogue import models, views  # noqa: E402,F401  (models and routes register on import)
+from tracker.catalogue import models  # noqa: E402,F401  (models and providers register on import)

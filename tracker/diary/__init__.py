@@ -4,5 +4,3 @@ from flask import Blueprint
 
 bp = Blueprint("diary", __name__)
 FULLCALENDAR_VERSION = "6.1.21"  # tracker/static/vendor/fullcalendar/<version>/, see its README.md
-
-from tracker.diary import views  # noqa: E402,F401  (routes register on import)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("enquiries", __name__)
 
-from tracker.enquiries import models, views, views_actions, views_export, views_list  # noqa: E402,F401  (models, routes)
+from tracker.enquiries import models  # noqa: E402,F401  (models and providers register on import)

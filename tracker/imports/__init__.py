@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("imports", __name__)
 
-from tracker.imports import models, views  # noqa: E402,F401  (the views register their routes on import)
+from tracker.imports import models  # noqa: E402,F401  (models and providers register on import)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("intake", __name__)
 
-from tracker.intake import models, views_keys, views_public, views_settings  # noqa: E402,F401  (models and routes register on import)
+from tracker.intake import models  # noqa: E402,F401  (models and providers register on import)
