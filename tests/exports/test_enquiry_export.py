@@ -7,14 +7,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+import tracker.app  # noqa: F401  (every feature's export columns registered)
 from tests.exports.conftest import column, csv_rows, seed_demo, sign_in_demo, xlsx_rows, xlsx_sheet
 from tracker.consultations.models import Assessment
-from tracker.enquiries.export import COLUMNS
+from tracker.enquiries.export import all_columns
 from tracker.enquiries.models import Channel, Concern, Enquiry
 from tracker.enquiries.services import EnquiryDetails, log_enquiry, mark_lost, stamp_first_contact
 from tracker.extensions import db
 from tracker.patients.services import PatientDetails, create_patient
 from tracker.settings.models import Option, OptionKind
+
+COLUMNS = all_columns()
 
 LONDON = ZoneInfo("Europe/London")
 BASE = {c.header for c in COLUMNS if not c.clinical}

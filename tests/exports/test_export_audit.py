@@ -4,11 +4,14 @@
 import pytest
 from sqlalchemy import select
 
+import tracker.app  # noqa: F401  (every feature's export columns registered)
 from tests.exports.conftest import csv_rows, seed_demo, sign_in_demo, xlsx_rows
 from tracker.audit.models import AuditAction, AuditEvent
-from tracker.enquiries.export import COLUMNS, columns_for
+from tracker.enquiries.export import all_columns, columns_for
 from tracker.extensions import db
 from tracker.permissions import ROLE_PERMISSIONS, Role
+
+COLUMNS = all_columns()
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -85,11 +85,8 @@ def _account_step(user_id: int, step, done: str):
 @require("users.manage")
 def user_deactivate(user_id: int):
     """Stop an account signing in; its sessions end at once and its open follow-ups go to the reception team."""
-    from tracker.followups import services as followups  # a feature built on accounts: imported when used
-
     def deactivate(user: User, version: int) -> None:
         services.deactivate(user, version=version, by=signed_in_user())
-        followups.hand_to_team(user, by_id=signed_in_user().id)
 
     return _account_step(user_id, deactivate,
                          "{name} is deactivated and signed out everywhere; their open follow-ups are the team's.")

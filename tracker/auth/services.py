@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 
 from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
-from tracker.auth import throttle
+from tracker.auth import hooks, throttle
 from tracker.auth.models import User, new_session_token
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.db import utcnow
@@ -201,7 +201,8 @@ def update_user(user: User, *, version: int, full_name: str, email: str, role: R
 
 
 def deactivate(user: User, *, version: int, by: User) -> None:
-    """Deactivate an account: its sessions end at once; its records keep pointing at it."""
+    """Deactivate an account: its sessions end at once; its records keep pointing at it; its open work is handed on
+    (hooks.deactivated)."""
     audit.check_version(user, version)
     if user.id == by.id:
         raise AccountRuleError("You cannot deactivate your own account.")
@@ -209,6 +210,7 @@ def deactivate(user: User, *, version: int, by: User) -> None:
         raise AccountRuleError("This is the only active administrator.")
     user.active = False
     end_all_sessions(user)
+    hooks.deactivated.ask(user, by_id=by.id)
 
 
 def reactivate(user: User, *, version: int) -> None:

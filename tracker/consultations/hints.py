@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from tracker.catalogue.models import Treatment, TreatmentCategory
 from tracker.consultations.models import Answer, Assessment, HerpesStatus, HintAcknowledgement, ScarType, SkinType
 from tracker.db import utcnow
+from tracker.enquiries.hooks import Entry
 from tracker.extensions import db
 from tracker.plans.models import PlanItem, TreatmentPlan
 
@@ -276,8 +277,6 @@ def acknowledgements(*, assessment_ids: Iterable[int] = (),
 
 def timeline_entries(enquiry_id: int, *, clinical: bool) -> list:
     """The enquiry's acknowledgements as timeline entries, newest first; the hint and note only when clinical."""
-    from tracker.enquiries.timeline import Entry
-
     stmt = (select(HintAcknowledgement).where(HintAcknowledgement.enquiry_id == enquiry_id)
             .options(joinedload(HintAcknowledgement.by))
             .order_by(HintAcknowledgement.at.desc(), HintAcknowledgement.id.desc()).limit(LIMIT))

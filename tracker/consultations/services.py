@@ -25,6 +25,7 @@ from tracker.consultations.models import (
 )
 from tracker.consultations.scoring import COUNT_COLUMNS, MAX_SCORE, SUBTYPES, score
 from tracker.db import utcnow
+from tracker.enquiries.hooks import Entry
 from tracker.extensions import db
 
 HISTORY_LIMIT = 200  # audit events read for an assessment's history: far beyond any real amending
@@ -262,8 +263,6 @@ def summary(assessment: Assessment) -> str:
 
 def timeline_entries(enquiry_id: int, *, clinical: bool) -> list:
     """The enquiry's assessments recorded and amended, as timeline entries; findings only when clinical."""
-    from tracker.enquiries.timeline import Entry
-
     stmt = (select(Assessment).where(Assessment.enquiry_id == enquiry_id).options(joinedload(Assessment.assessed_by))
             .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(LIMIT))
     if clinical:

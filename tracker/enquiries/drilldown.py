@@ -9,11 +9,12 @@ count, and the milestones against the stage history.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false
+from sqlalchemy import ColumnElement, exists
 
 from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
 from tracker.db import utcnow
+from tracker.enquiries import hooks
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.extensions import db
@@ -52,18 +53,18 @@ def target_seconds() -> int:
     return int(clinic_settings().first_contact_hours * 3600)
 
 
-def _between(column, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+def clinic_days(column, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
     """`column` (a UTC datetime) within clinic days start..end, both included; either may be open."""
     return [*([column >= local_day_start(start)] if start else []), *([column < local_day_end(end)] if end else [])]
 
 
-def _days(column, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+def days_between(column, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
     """`column` (a date) within start..end, both included."""
     return [*([column >= start] if start else []), *([column <= end] if end else [])]
 
 
 def conditions(drill: DrillDown, now: datetime | None = None) -> list[ColumnElement[bool]]:
-    """The drill-down filters as conditions on enquiries (features a report reads are imported when used)."""
+    """The drill-down filters as conditions on enquiries; the features built on enquiries add their own (hooks)."""
     out: list[ColumnElement[bool]] = []
     if drill.reached is Stage.LOST:
         out.append(exists().where(StageChange.enquiry_id == Enquiry.id, StageChange.to_stage == Stage.LOST))
@@ -71,7 +72,7 @@ def conditions(drill: DrillDown, now: datetime | None = None) -> list[ColumnElem
         out.append(Enquiry.furthest_stage.in_(reached_stages(drill.reached)))
     if drill.entered:
         out.append(exists().where(StageChange.enquiry_id == Enquiry.id, StageChange.to_stage == drill.entered,
-                                  *_between(StageChange.at, drill.entered_from, drill.entered_to)))
+                                  *clinic_days(StageChange.at, drill.entered_from, drill.entered_to)))
     if drill.decided:
         out.append(Enquiry.plan_decided_at.is_not(None))
     if drill.lost_reason or drill.lost_from:
@@ -83,12 +84,8 @@ def conditions(drill: DrillDown, now: datetime | None = None) -> list[ColumnElem
     if drill.lost_from:
         out.append(Enquiry.lost_from_stage == drill.lost_from)
     out.extend(_contact(drill.contact))
-    if drill.specialist_id:
-        out.append(_consulted_by(drill.specialist_id))
-    if drill.overdue:
-        out.append(_overdue_with(drill.overdue, now or utcnow()))
-    if drill.plan:
-        out.append(_plan(drill))
+    for contributed in hooks.drill_conditions.ask(drill, now or utcnow()):  # specialist, overdue, plan
+        out.extend(contributed)
     return out
 
 
@@ -103,49 +100,6 @@ def _contact(contact: str) -> list[ColumnElement[bool]]:
     if contact == "late":
         return [Enquiry.first_contacted_at.is_not(None), waited > target_seconds()]
     return []
-
-
-def _consulted_by(practitioner_id: int) -> ColumnElement[bool]:
-    from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
-
-    return exists().where(Appointment.enquiry_id == Enquiry.id, Appointment.kind == AppointmentKind.CONSULTATION,
-                          Appointment.status == AppointmentStatus.ATTENDED,
-                          Appointment.practitioner_id == practitioner_id)
-
-
-def _overdue_with(owner: str, now: datetime) -> ColumnElement[bool]:
-    from tracker.followups.models import FollowUp, FollowUpStatus
-
-    if owner == "team":
-        who = FollowUp.assigned_to_id.is_(None)
-    elif owner.isascii() and owner.isdigit():
-        who = FollowUp.assigned_to_id == int(owner)
-    else:  # not a filter the form lets through: matches nothing rather than everything
-        return false()
-    return exists().where(FollowUp.enquiry_id == Enquiry.id, FollowUp.status == FollowUpStatus.OPEN,
-                          FollowUp.overdue_at < now, who)
-
-
-def plan_condition(plan, status: str, start: date | None, end: date | None) -> ColumnElement[bool]:
-    """A plan (the TreatmentPlan entity or an alias) counted as `status` in start..end.
-
-    Proposed: proposed in the range, and not since replaced by a revision (nor back to draft); accepted or
-    declined: decided so in the range.
-    """
-    from tracker.plans.models import PlanStatus
-
-    if status == "proposed":
-        return and_(plan.proposed_at.is_not(None), plan.status.not_in((PlanStatus.SUPERSEDED, PlanStatus.DRAFT)),
-                    *_between(plan.proposed_at, start, end))
-    wanted = PlanStatus.ACCEPTED if status == "accepted" else PlanStatus.DECLINED
-    return and_(plan.status == wanted, plan.decided_on.is_not(None), *_days(plan.decided_on, start, end))
-
-
-def _plan(drill: DrillDown) -> ColumnElement[bool]:
-    from tracker.plans.models import TreatmentPlan
-
-    return exists().where(TreatmentPlan.enquiry_id == Enquiry.id,
-                          plan_condition(TreatmentPlan, drill.plan, drill.plan_from, drill.plan_to))
 
 
 def describe(drill: DrillDown) -> list[str]:

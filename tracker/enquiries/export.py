@@ -8,7 +8,7 @@ in the same statement, and are named here.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, cast, func, select
@@ -16,11 +16,10 @@ from sqlalchemy.orm import aliased
 
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
-from tracker.consultations.models import Assessment, ScarFinding, ScarType, SkinType
 from tracker.enquiries import queries
 from tracker.enquiries.models import Concern, Enquiry, EnquiryConcern, enquiry_treatments
 from tracker.extensions import db
-from tracker.followups.models import FollowUp, FollowUpStatus
+from tracker.hooks import Hook
 from tracker.patients.models import Patient
 from tracker.patients.phones import display_phone
 from tracker.settings.models import Option
@@ -30,7 +29,6 @@ CLINICAL_PERMISSION = "assessment.view"
 
 Source, LostReason, Assignee = aliased(Option, name="source"), aliased(Option, name="lost_reason"), \
     aliased(User, name="assignee")
-Latest = aliased(Assessment, name="latest_assessment")  # the enquiry's most recent assessment, if any
 
 
 @dataclass(frozen=True)
@@ -42,20 +40,26 @@ class Lookups:
 
 @dataclass(frozen=True)
 class Column:
-    """One column of the export: its heading, what it reads, and how that value is written (None: as read)."""
+    """One column of the export: its heading, what it reads, and how that value is written (None: as read).
+
+    rank: where it stands (the enquiry's own columns are 10, 20, ...; a feature's column picks a rank between);
+    join: an (entity, on) outer join the column reads through, made once whoever asks for it.
+    """
 
     header: str
     sql: ColumnElement
     show: Callable[[Any, Lookups], Any] | None = None
-    clinical: bool = False  # read from the assessment: only for users who may see clinical detail
+    clinical: bool = False  # clinical detail (an assessment's): only for users who may see it
+    rank: int = 0
+    join: tuple | None = None
 
 
-def _listed(column: ColumnElement, *where: ColumnElement[bool]) -> ColumnElement:
+def listed(column: ColumnElement, *where: ColumnElement[bool]) -> ColumnElement:
     """The column's values in the rows matching `where`, comma-joined (string_agg / group_concat by dialect)."""
     return select(func.aggregate_strings(cast(column, String), ",")).where(*where).scalar_subquery()
 
 
-def _label(value) -> str | None:
+def label(value) -> str | None:
     """An enum's label (None stays empty)."""
     return value.label if value is not None else None
 
@@ -72,51 +76,41 @@ def _treatments(ids: str | None, lookups: Lookups) -> str:
     return ", ".join(name for _position, name in named)
 
 
-def _scar_types(codes: str | None, _lookups: Lookups) -> str:
-    """Scar type codes named, in the assessment form's order."""
-    found = set((codes or "").split(","))
-    return ", ".join(t.label for t in ScarType if t.value in found)
-
-
-_next_follow_up_due = (select(FollowUp.due_on)
-                       .where(FollowUp.enquiry_id == Enquiry.id, FollowUp.status == FollowUpStatus.OPEN)
-                       .order_by(FollowUp.overdue_at, FollowUp.id).limit(1).scalar_subquery())
-_latest_assessment_id = (select(Assessment.id).where(Assessment.enquiry_id == Enquiry.id)
-                         .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(1)
-                         .correlate(Enquiry).scalar_subquery())
-
-COLUMNS: tuple[Column, ...] = (
+_OWN: tuple[Column, ...] = (
     Column("Enquiry", Enquiry.id),
     Column("Received", Enquiry.received_at),
-    Column("Channel", Enquiry.channel, lambda v, _: _label(v)),
+    Column("Channel", Enquiry.channel, lambda v, _: label(v)),
     Column("How they heard of us", Source.label),
     Column("First name", Patient.first_name),
     Column("Last name", Patient.last_name),
     Column("Phone", Patient.phone, lambda v, _: display_phone(v)),
     Column("E-mail", Patient.email),
-    Column("Stage", Enquiry.stage, lambda v, _: _label(v)),
+    Column("Stage", Enquiry.stage, lambda v, _: label(v)),
     Column("Assigned to", Assignee.full_name),
-    Column("Concerns", _listed(EnquiryConcern.concern, EnquiryConcern.enquiry_id == Enquiry.id), _concerns),
-    Column("Treatments asked about", _listed(enquiry_treatments.c.treatment_id,
-                                             enquiry_treatments.c.enquiry_id == Enquiry.id), _treatments),
+    Column("Concerns", listed(EnquiryConcern.concern, EnquiryConcern.enquiry_id == Enquiry.id), _concerns),
+    Column("Treatments asked about", listed(enquiry_treatments.c.treatment_id,
+                                            enquiry_treatments.c.enquiry_id == Enquiry.id), _treatments),
     # Reception takes these down and every enquiry reader sees them on the enquiry page: not clinical.
     Column("In their own words", Enquiry.caller_words),
     Column("First contacted", Enquiry.first_contacted_at),
-    Column("Next follow-up due", _next_follow_up_due),
-    Column("Lost from stage", Enquiry.lost_from_stage, lambda v, _: _label(v)),
+    Column("Lost from stage", Enquiry.lost_from_stage, lambda v, _: label(v)),
     Column("Lost reason", LostReason.label),
-    Column("Skin type (Fitzpatrick)", Latest.skin_type, lambda v, _: v.value if isinstance(v, SkinType) else None,
-           clinical=True),
-    Column("Scar types seen", _listed(ScarFinding.scar_type, ScarFinding.assessment_id == Latest.id,
-                                      ScarFinding.present.is_(True)), _scar_types, clinical=True),
-    Column("Severity grade (Goodman & Baron)", Latest.gb_grade, clinical=True),
 )
+OWN_COLUMNS = tuple(replace(column, rank=10 * n) for n, column in enumerate(_OWN, start=1))
+
+# () -> list[Column]. Columns that read a feature's own tables (the next follow-up, the latest assessment).
+columns: Hook[list[Column]] = Hook("enquiry export columns")
+
+
+def all_columns() -> tuple[Column, ...]:
+    """The enquiry's own columns and every feature's, by rank."""
+    return tuple(sorted([*OWN_COLUMNS, *(c for found in columns.ask() for c in found)], key=lambda c: c.rank))
 
 
 def columns_for(can: Callable[[str], bool]) -> tuple[Column, ...]:
     """The columns a reader with these permissions gets: the clinical ones only with assessment.view."""
     clinical = can(CLINICAL_PERMISSION)
-    return tuple(column for column in COLUMNS if clinical or not column.clinical)
+    return tuple(column for column in all_columns() if clinical or not column.clinical)
 
 
 def statement(filters: queries.ListFilters, sort: str, columns: tuple[Column, ...]) -> Select:
@@ -126,8 +120,8 @@ def statement(filters: queries.ListFilters, sort: str, columns: tuple[Column, ..
             .outerjoin(Source, Enquiry.source_id == Source.id)
             .outerjoin(Assignee, Enquiry.assigned_to_id == Assignee.id)
             .outerjoin(LostReason, Enquiry.lost_reason_id == LostReason.id))
-    if any(column.clinical for column in columns):
-        stmt = stmt.outerjoin(Latest, Latest.id == _latest_assessment_id)
+    for join in dict.fromkeys(column.join for column in columns if column.join is not None):
+        stmt = stmt.outerjoin(*join)
     stmt = queries.with_stage(stmt.where(*queries.filter_conditions(filters)), filters.stage)
     return stmt.order_by(*queries.SORTS.get(sort, queries.SORTS["newest"]))
 

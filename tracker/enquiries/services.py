@@ -10,6 +10,7 @@ from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
 from tracker.catalogue.models import Treatment
 from tracker.db import utcnow
+from tracker.enquiries import hooks
 from tracker.enquiries.models import (
     Channel,
     Concern,
@@ -130,19 +131,12 @@ def mark_lost(enquiry: Enquiry, reason: Option | None, *, by_id: int | None, not
     enquiry.lost_from_stage = enquiry.stage
     enquiry.lost_reason_id = reason.id
     enquiry.lost_note = note or None
-    _bookings().cancel_future_for(enquiry, f"Enquiry lost: {reason.label}", by_id=by_id)
+    hooks.closing.ask(enquiry, f"Enquiry lost: {reason.label}", by_id=by_id)
     return _record_move(enquiry, Stage.LOST, by_id=by_id, note=note, lost_reason=reason)
 
 
-def _bookings():
-    # Bookings drive this feature's stages and so import it; it is imported here, when first needed.
-    from tracker.bookings import services
-
-    return services
-
-
 def _consulted_before_loss(enquiry: Enquiry) -> bool:
-    return enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED and _bookings().was_consulted(enquiry)
+    return enquiry.lost_from_stage is Stage.CONSULTATION_BOOKED and any(hooks.consulted.ask(enquiry))
 
 
 def reopen_target(enquiry: Enquiry) -> Stage | None:
@@ -238,7 +232,7 @@ def archive(enquiry: Enquiry, *, version: int) -> None:
     """Take an enquiry out of lists, search and counts (a duplicate, spam); a manager can restore it."""
     audit.check_version(enquiry, version)
     enquiry.archived_at = utcnow()
-    _bookings().cancel_future_for(enquiry, "Enquiry archived", by_id=None)
+    hooks.closing.ask(enquiry, "Enquiry archived", by_id=None)
 
 
 def restore(enquiry: Enquiry, *, version: int) -> None:
@@ -254,7 +248,7 @@ def archive_for_patient(patient: Patient, at: datetime) -> None:
     stmt = select(Enquiry).where(Enquiry.patient_id == patient.id, Enquiry.archived_at.is_(None))
     for enquiry in db.session.scalars(stmt):
         enquiry.archived_at = at
-        _bookings().cancel_future_for(enquiry, "Patient archived", by_id=None)
+        hooks.closing.ask(enquiry, "Patient archived", by_id=None)
 
 
 def restore_for_patient(patient: Patient, archived_at: datetime | None) -> None:

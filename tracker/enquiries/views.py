@@ -6,22 +6,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.audit import services as audit
-from tracker.bookings import services as bookings
 from tracker.catalogue.services import treatments_by_id
 from tracker.clock import local_to_utc, to_clinic
-from tracker.consultations import services as consultations
-from tracker.enquiries import bp, choices, services, timeline
+from tracker.enquiries import bp, choices, hooks, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
 from tracker.enquiries.models import Channel, Concern
 from tracker.errors import ConflictError
 from tracker.extensions import db
-from tracker.followups import services as followups
 from tracker.forms import conflict_differences, take_current_version
 from tracker.patients import merge as patient_merge
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
 from tracker.permissions import require
-from tracker.plans import services as treatment_plans
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
 
@@ -114,34 +110,26 @@ def _own_ids(form, prefix: str):
     return form
 
 
-def _session_items(plans) -> dict:
-    """Each plan item of the page's plans by id, for the sessions panel (already loaded: no query)."""
-    return {item.id: item for plan in plans for item in plan.items}
-
-
 @bp.route("/enquiries/<id:enquiry_id>")
 @require("enquiry.view")
 def detail(enquiry_id: int):
     """The enquiry: a header that stays in view, follow-ups, stage and next steps, consultations, plans and their
-    sessions, and the timeline (people's actions; everything with ?timeline=all)."""
+    sessions (each feature's panel, hooks.page_parts), and the timeline (people's actions; all with ?timeline=all)."""
     enquiry = enquiry_or_404(enquiry_id)
-    appointments = bookings.for_enquiry(enquiry.id)
-    assessments, plans = consultations.for_enquiry(enquiry.id), treatment_plans.for_enquiry(enquiry.id)
-    follow_ups = followups.for_enquiry(enquiry.id)
     clinical = current_user.can("assessment.view")
+    parts = hooks.page_parts.ask(enquiry, clinical=clinical)
+    panels = {key: value for part in parts for key, value in part.values.items()}
     stage_form = _own_ids(StageForm(version=enquiry.version), "lost")
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
-    entries = timeline.timeline(enquiry.id, appointments, clinical=clinical, assessments=assessments, plans=plans,
-                                follow_ups=follow_ups)
+    entries = timeline.timeline(enquiry.id, clinical=clinical, loaded=panels)
     all_entries = request.args.get("timeline") == "all"
-    page = render_template("enquiries/detail.html", enquiry=enquiry, appointments=appointments,
-                           assessments=assessments, plans=plans, follow_ups=follow_ups, entries=entries,
+    page = render_template("enquiries/detail.html", enquiry=enquiry, **panels, entries=entries,
                            shown_entries=entries if all_entries else timeline.people_only(entries),
-                           all_entries=all_entries, session_items=_session_items(plans),
-                           next_stages=services.stage_buttons(enquiry), stage_form=stage_form,
-                           contact_form=_own_ids(ContactForm(), "contact"), note_form=_own_ids(NoteForm(), "note"),
-                           version_form=VersionForm(), match=patient_merge.possible_match(enquiry))
-    if clinical and (assessments or plans):  # the timeline showed clinical detail: the view is audited
+                           all_entries=all_entries, next_stages=services.stage_buttons(enquiry),
+                           stage_form=stage_form, contact_form=_own_ids(ContactForm(), "contact"),
+                           note_form=_own_ids(NoteForm(), "note"), version_form=VersionForm(),
+                           match=patient_merge.possible_match(enquiry))
+    if any(part.clinical for part in parts):  # the page showed this reader clinical detail: the view is audited
         audit.record_view_after_reading(enquiry, "clinical timeline")
     return page
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from tracker.auth.models import User
 from tracker.clock import format_date
-from tracker.enquiries.timeline import AUTOMATICALLY, LIMIT, Entry
+from tracker.enquiries.hooks import AUTOMATICALLY, LIMIT, Entry
 from tracker.extensions import db
 from tracker.followups import rules
 from tracker.followups.models import FollowUp, FollowUpStatus, Reschedule

@@ -14,6 +14,7 @@ from tracker.catalogue.models import Treatment
 from tracker.clock import clinic_today, format_date, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
+from tracker.enquiries.hooks import Entry
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.extensions import db
@@ -301,8 +302,6 @@ def _proposal_text(plan: TreatmentPlan, clinical: bool) -> str:
 
 def timeline_entries(enquiry_id: int, *, clinical: bool, plans: list[TreatmentPlan] | None = None) -> list:
     """The enquiry's plan versions and decisions as timeline entries; notes only when `clinical`."""
-    from tracker.enquiries.timeline import Entry
-
     entries = []
     for plan in for_enquiry(enquiry_id) if plans is None else plans:
         drafted = f"{plan.title} drafted" if plan.revision == 1 else f"Plan {plan.number} revised ({plan.title})"

@@ -8,12 +8,12 @@ from sqlalchemy import and_, func, select
 
 from tracker.auth.models import User
 from tracker.clock import format_date, local_day_end, local_day_start
-from tracker.enquiries.drilldown import plan_condition
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.queries import ListFilters, filter_conditions
 from tracker.enquiries.stages import Stage
 from tracker.followups.models import FollowUp, FollowUpStatus
 from tracker.plans.models import PlanItem, TreatmentPlan
+from tracker.plans.provides import plan_condition
 from tracker.reports.pipeline import Count, Row, Trend, TrendRow, ValueRow
 from tracker.reports.sql import part, period_of
 
