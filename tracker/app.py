@@ -5,20 +5,30 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# Each feature package holds its blueprint; importing its views modules registers their routes on it.
+# Every table first: relationships name each other by string, and a module that makes an alias when imported
+# (the export's) configures the mappers, which needs every class.
+import tracker.models  # isort: skip
+
+# Each feature's providers answer the extension points of the features below it once imported (docs/architecture.md);
+# each feature package holds its blueprint, and importing its views modules registers their routes on it.
 import tracker.audit.views
 import tracker.auth.admin_views
 import tracker.auth.views
 import tracker.board.views
+import tracker.bookings.provides
 import tracker.bookings.views
 import tracker.calendar.views
 import tracker.catalogue.views
+import tracker.consultations.provides
 import tracker.consultations.views
 import tracker.diary.views
+import tracker.enquiries.provides
 import tracker.enquiries.views
 import tracker.enquiries.views_actions
 import tracker.enquiries.views_export
 import tracker.enquiries.views_list
+import tracker.enquiries.views_match
+import tracker.followups.provides
 import tracker.followups.views
 import tracker.followups.views_myday
 import tracker.imports.views
@@ -28,8 +38,8 @@ import tracker.intake.views_settings
 import tracker.main.favicon
 import tracker.main.views
 import tracker.patients.views
-import tracker.patients.views_match
 import tracker.patients.views_merge
+import tracker.plans.provides
 import tracker.plans.views
 import tracker.plans.views_sessions
 import tracker.reports.views

@@ -12,6 +12,7 @@ from flask_login import current_user
 from tracker.auth.sessions import enforce_session_limits
 from tracker.extensions import csrf
 from tracker.permissions import declared_permission
+from tracker.policy import CONTENT_SECURITY_POLICY, framed_policy
 
 access_log = logging.getLogger("tracker.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -21,16 +22,6 @@ CACHEABLE_ENDPOINTS = {"intake.public.logo", "main.favicon"}  # public, no perso
 # rule, each part in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
 SECRET_PATH_ENDPOINTS = {"calendar.feed_ics", "imports.mapping_page", "imports.run", "imports.rejected"}
 _RULE_PART = re.compile(r"<[^<>]*>")
-
-_POLICY = ["default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-           "object-src 'none'", "base-uri 'self'", "form-action 'self'"]
-CONTENT_SECURITY_POLICY = "; ".join([*_POLICY, "frame-ancestors 'none'"])
-
-
-def framed_policy(origins: list[str]) -> str:
-    """The policy for a page other sites may show in a frame: only the given (already validated) origins."""
-    return "; ".join([*_POLICY, "frame-ancestors " + " ".join(origins)])
-
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, with the record's extra fields."""

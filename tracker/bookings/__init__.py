@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("bookings", __name__)
 
-from tracker.bookings import models, provides  # noqa: E402,F401  (models and providers register on import)
+from tracker.bookings import models  # noqa: E402,F401  (models register on import)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from tracker.audit import services as audit
 from tracker.auth.models import User
+from tracker.bookings import hooks
 from tracker.bookings.models import HOLDS_TIME, Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import to_clinic
 from tracker.db import utcnow
@@ -161,19 +162,12 @@ def rebook(appointment: Appointment, slot: Slot, *, by_id: int | None, version: 
     _close(appointment, AppointmentStatus.REBOOKED, by_id=by_id, version=version)
     db.session.flush()  # the old slot is free before the new one is checked
     if appointment.kind is AppointmentKind.TREATMENT_SESSION:
-        _plan_sessions().check_moved_session(appointment, slot)
+        hooks.session_moving.ask(appointment, slot)
     reason = check_slot(slot)
     new = _new_appointment(appointment.enquiry_id, appointment.kind, slot, by_id=by_id, outside_hours=reason,
                            plan_item_id=appointment.plan_item_id, session_number=appointment.session_number)
     appointment.rebooked_to_id = new.id
     return new
-
-
-def _plan_sessions():
-    # The plans feature books its sessions through this module, so it is imported when first needed.
-    from tracker.plans import sessions
-
-    return sessions
 
 
 def _still_booked(enquiry: Enquiry) -> bool:
@@ -260,7 +254,7 @@ def mark_session_done(appointment: Appointment, *, performed_by: User, notes: st
     if appointment.starts_at > utcnow():
         raise BookingError("A session can be recorded as done once it has started.")
     # Only the plan's practitioner (check_performer); one who has since left can still record what they did.
-    _plan_sessions().check_performer(appointment, performed_by)
+    hooks.session_performing.ask(appointment, performed_by)
     _close(appointment, AppointmentStatus.ATTENDED, by_id=by_id, version=version)
     appointment.performed_by_id = performed_by.id
     appointment.session_notes = (notes or "").strip() or None

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("consultations", __name__)
 
-from tracker.consultations import models, provides  # noqa: E402,F401  (models and providers register on import)
+from tracker.consultations import models  # noqa: E402,F401  (models register on import)

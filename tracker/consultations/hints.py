@@ -20,7 +20,6 @@ from tracker.consultations.models import Answer, Assessment, HerpesStatus, HintA
 from tracker.db import utcnow
 from tracker.enquiries.hooks import Entry
 from tracker.extensions import db
-from tracker.plans.models import PlanItem, TreatmentPlan
 
 LABEL = "Decision support — the clinician decides"
 NOTE_MAX = 1000
@@ -224,13 +223,11 @@ def for_item(assessment: Assessment | None, treatment: Treatment, *, plan_treatm
     return _fired(ITEM, Facts.of(assessment, on=on, treatment=treatment, plan_treatments=plan_treatments))
 
 
-def _check_target(enquiry_id: int, assessment_id: int | None, plan_item_id: int | None) -> None:
-    if assessment_id is not None:
-        stmt = select(Assessment.enquiry_id).where(Assessment.id == assessment_id)
-    else:
-        stmt = (select(TreatmentPlan.enquiry_id).join(PlanItem, PlanItem.plan_id == TreatmentPlan.id)
-                .where(PlanItem.id == plan_item_id))
-    if db.session.scalar(stmt) != enquiry_id:
+def _check_target(enquiry_id: int, assessment_id: int | None) -> None:
+    """An assessment must be the enquiry's; a plan item's enquiry is the one its plan gives (the caller's)."""
+    if assessment_id is None:
+        return
+    if db.session.scalar(select(Assessment.enquiry_id).where(Assessment.id == assessment_id)) != enquiry_id:
         raise HintError("That record is not part of this enquiry.")
 
 
@@ -249,7 +246,7 @@ def acknowledge(*, enquiry_id: int, rule: str, note: str | None, by_id: int, ass
         raise HintError(f"Keep the note to {NOTE_MAX} characters or fewer.", "note")
     if note is not None and _CONTROL.search(note):
         raise HintError("This contains characters that cannot be stored; please retype it.", "note")
-    _check_target(enquiry_id, assessment_id, plan_item_id)
+    _check_target(enquiry_id, assessment_id)
     acknowledgement = HintAcknowledgement(enquiry_id=enquiry_id, assessment_id=assessment_id,
                                           plan_item_id=plan_item_id, rule=rule, note=note, at=utcnow(), by_id=by_id)
     db.session.add(acknowledgement)

@@ -20,10 +20,10 @@ from tracker.enquiries.services import get_enquiry
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.permissions import require
+from tracker.policy import CONTENT_SECURITY_POLICY
 from tracker.settings.hours import Week
 from tracker.settings.models import OptionKind
 from tracker.settings.services import clinic_settings, options
-from tracker.web import CONTENT_SECURITY_POLICY
 
 # FullCalendar keeps its styles in its script and adds them through an empty <style> element's CSSOM; the policy
 # allows exactly that empty element (the hash of no text), never inline style text. Its small icon font is a

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("enquiries", __name__)
 
-from tracker.enquiries import models  # noqa: E402,F401  (models and providers register on import)
+from tracker.enquiries import models  # noqa: E402,F401  (models register on import)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("followups", __name__)
 
-from tracker.followups import models, provides  # noqa: E402,F401  (models and providers register on import)
+from tracker.followups import models  # noqa: E402,F401  (models register on import)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("patients", __name__)
 
-from tracker.patients import models  # noqa: E402,F401  (models and providers register on import)
+from tracker.patients import models  # noqa: E402,F401  (models register on import)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from tracker.extensions import db
+from tracker.patients import hooks
 from tracker.patients.models import ContactKind, DistinctPair, Patient, PatientContact
 
 PER_PAGE = 25
@@ -161,15 +162,12 @@ def read_pairs(offset: int, limit: int) -> list[Pair]:
 
 
 def enquiry_counts(patient_ids: set[int]) -> dict[int, int]:
-    """Live enquiries per patient, for these patients (one statement)."""
-    from tracker.enquiries.models import Enquiry  # enquiries belong to their own feature
-
-    if not patient_ids:
-        return {}
-    stmt = (select(Enquiry.patient_id, func.count()).where(Enquiry.patient_id.in_(patient_ids),
-                                                            Enquiry.archived_at.is_(None))
-            .group_by(Enquiry.patient_id))
-    return dict(db.session.execute(stmt).all())
+    """Live enquiries per patient, for these patients (hooks.record_counts: one statement)."""
+    counts: dict[int, int] = {}
+    for answer in hooks.record_counts.ask(patient_ids):
+        for patient_id, count in answer.items():
+            counts[patient_id] = counts.get(patient_id, 0) + count
+    return counts
 
 
 def further_contacts(patient_ids: set[int]) -> dict[int, list[PatientContact]]:

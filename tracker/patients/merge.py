@@ -7,6 +7,7 @@ from tracker.audit.models import AuditAction
 from tracker.clock import format_date
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.patients import hooks
 from tracker.patients.duplicates import mark_distinct
 from tracker.patients.models import ContactKind, ContactMethod, DistinctPair, Patient, PatientContact
 
@@ -39,8 +40,6 @@ def merge(keep: Patient, other: Patient, *, by_id: int | None, keep_version: int
     MergeError if the two cannot be merged; ConflictError if either changed since the given versions.
     Returns what moved, as recorded in the audit trail.
     """
-    from tracker.enquiries import services as enquiries  # enquiries belong to their own feature
-
     if keep.id != other.id:
         _lock(keep, other)
     problem = refusal(keep, other)
@@ -56,15 +55,14 @@ def merge(keep: Patient, other: Patient, *, by_id: int | None, keep_version: int
     filled = _fill(keep, other, stamp)
     contacts = _keep_contacts(keep, other, stamp)
     consent = _consent(keep, other)
-    moved, rematched = enquiries.reassign_patient(other, keep)
+    moved = {key: ids for answer in hooks.merging.ask(other, keep) for key, ids in answer.items()}
     distinct = _move_distinct_pairs(keep, other)
     # Records merged into `other` before now lead straight to `keep`: a merged record's link is one step.
     earlier = list(db.session.scalars(select(Patient).where(Patient.merged_into_id == other.id)))
     for patient in earlier:
         patient.merged_into_id = keep.id
     other.archived_at, other.merged_into_id = now, keep.id
-    summary = {"kept": keep.id, "merged": other.id, "enquiries": moved, "matches": rematched,
-               "contacts": contacts, "filled": filled, "consent": consent,
+    summary = {"kept": keep.id, "merged": other.id, **moved, "contacts": contacts, "filled": filled, "consent": consent,
                "previously_merged": [p.id for p in earlier], "distinct_pairs": distinct}
     audit.record(AuditAction.MERGE, entity=keep, actor_id=by_id, changes=summary)
     db.session.flush()

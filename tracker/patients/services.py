@@ -5,11 +5,11 @@ from datetime import date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, cast, func, literal, or_, select, union
-from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.patients import hooks
 from tracker.patients.models import ConsentMethod, ContactKind, ContactMethod, Patient, PatientContact
 from tracker.patients.name_search import part_candidates
 from tracker.patients.names import name_key, prefix_match
@@ -243,12 +243,10 @@ def search_statement(text: str, limit: int = SEARCH_LIMIT) -> Select | None:
 
 def search(text: str, limit: int = SEARCH_LIMIT) -> tuple[list[Patient], bool]:
     """Up to `limit` patients matching a search, with their live enquiries; and whether there are more."""
-    from tracker.enquiries.models import Enquiry  # enquiries belong to their own feature
-
     stmt = search_statement(text, limit) if text.strip() else None
     if stmt is None:
         return [], False
-    stmt = stmt.options(selectinload(Patient.enquiries.and_(Enquiry.archived_at.is_(None)))).limit(limit + 1)
+    stmt = stmt.options(*(option for options in hooks.search_loads.ask() for option in options)).limit(limit + 1)
     found = list(db.session.scalars(stmt))
     return found[:limit], len(found) > limit
 
@@ -257,11 +255,9 @@ def search(text: str, limit: int = SEARCH_LIMIT) -> tuple[list[Patient], bool]:
 
 def archive(patient: Patient, *, version: int) -> None:
     """Archive a patient and their enquiries: they leave lists, search and counts, and stay restorable."""
-    from tracker.enquiries import services as enquiries  # enquiries belong to their own feature
-
     audit.check_version(patient, version)
     patient.archived_at = utcnow()
-    enquiries.archive_for_patient(patient, patient.archived_at)
+    hooks.archiving.ask(patient, patient.archived_at)
 
 
 class RestoreError(ValueError):
@@ -271,13 +267,11 @@ class RestoreError(ValueError):
 def restore(patient: Patient, *, version: int) -> None:
     """Bring an archived patient back, with the enquiries that were archived with them; RestoreError for a record
     merged into another (its enquiries live on that one, so restoring it would make an empty second record)."""
-    from tracker.enquiries import services as enquiries
-
     audit.check_version(patient, version)
     if patient.merged_into_id is not None:
         raise RestoreError(f"{patient.full_name} (patient #{patient.id}) was merged into patient "
                            f"#{patient.merged_into_id}, where their enquiries are now: it cannot be restored.")
-    enquiries.restore_for_patient(patient, patient.archived_at)
+    hooks.restoring.ask(patient, patient.archived_at)
     patient.archived_at = None
 
 

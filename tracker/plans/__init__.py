@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("plans", __name__)
 
-from tracker.plans import models, provides  # noqa: E402,F401  (models and providers register on import)
+from tracker.plans import models  # noqa: E402,F401  (models register on import)

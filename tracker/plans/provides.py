@@ -1,15 +1,20 @@
-"""What plans give the features below them: the enquiry's plans panel, timeline lines and the plan drill-down."""
+"""What plans give the features below them: the enquiry's plans panel, timeline lines and the plan drill-down,
+and the rules of a treatment session moved or done."""
 
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, exists
 
+from tracker.bookings import hooks as booking_hooks
 from tracker.enquiries import hooks
 from tracker.enquiries.drilldown import clinic_days, days_between
 from tracker.enquiries.hooks import Entry, PagePart
 from tracker.enquiries.models import Enquiry
-from tracker.plans import services
+from tracker.plans import services, sessions
 from tracker.plans.models import PlanStatus, TreatmentPlan
+
+booking_hooks.session_moving.provider(rank=10)(sessions.check_moved_session)
+booking_hooks.session_performing.provider(rank=10)(sessions.check_performer)
 
 
 @hooks.page_parts.provider(rank=30)

@@ -1,11 +1,11 @@
-"""Confirming or rejecting an arrived enquiry's possible match with an existing patient."""
+"""Confirming or rejecting an arrived enquiry's possible match with an existing patient (the enquiry page's banner)."""
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
+from tracker.enquiries import bp
 from tracker.enquiries import services as enquiries
 from tracker.extensions import db
-from tracker.patients import bp
 from tracker.patients import merge as merging
 from tracker.patients.forms import VersionForm
 from tracker.patients.models import Patient
