@@ -1,6 +1,7 @@
 """The application factory: configuration, extensions, session listeners, every feature's blueprint, helpers."""
 
 import os
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -46,7 +47,6 @@ import tracker.reports.views
 import tracker.settings.views  # noqa: F401  (the block above: routes register on import)
 from config import CONFIGS
 from tracker import (
-    ROOT,
     audit,
     auth,
     board,
@@ -87,6 +87,7 @@ from tracker.patients.phones import display_phone
 from tracker.settings.services import clinic_name
 from tracker.web import configure_logging, register_request_hooks
 
+ROOT = Path(__file__).resolve().parent.parent  # templates/ and instance/ sit beside tracker/
 BLUEPRINTS = (main.bp, auth.bp, audit.bp, patients.bp, enquiries.bp, bookings.bp, consultations.bp, plans.bp,
               catalogue.bp, settings.bp, followups.bp, calendar.bp, reports.bp, board.bp, intake.bp, imports.bp,
               diary.bp, api_bp)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from tracker.clock import format_datetime
 from tracker.extensions import db, login_manager
 
 log = logging.getLogger("tracker.errors")
@@ -35,8 +36,6 @@ class ConflictError(Exception):
 
     @property
     def message(self) -> str:
-        from tracker.clock import format_datetime
-
         who = self.changed_by or "someone else"
         when = f" at {format_datetime(self.changed_at)}" if self.changed_at else ""
         return (

@@ -6,6 +6,7 @@ from typing import NamedTuple
 from flask import g
 from flask_login import current_user
 
+from tracker.followups import queries
 from tracker.permissions import SIGNED_IN
 
 # The side bar's groups, in order; an entry names its group (Work when it names none).
@@ -33,8 +34,6 @@ class NavGroup(NamedTuple):
 def overdue_badge():
     """The signed-in user's overdue follow-ups (their own, and the team's for reception): one capped count."""
     if "overdue_badge" not in g:
-        from tracker.followups import queries
-
         g.overdue_badge = queries.overdue_count(queries.own_owners(current_user))
     return g.overdue_badge
 

@@ -9,6 +9,7 @@ import uuid
 from flask import Flask, abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 
+from tracker.auth.services import any_user_exists
 from tracker.auth.sessions import enforce_session_limits
 from tracker.extensions import csrf
 from tracker.permissions import declared_permission
@@ -56,8 +57,6 @@ def _first_run():
         return None
     if current_app.extensions.get("tracker_has_users"):
         return None
-    from tracker.auth.services import any_user_exists
-
     if any_user_exists():
         # Accounts are never deleted, so once true this stays true for the process.
         current_app.extensions["tracker_has_users"] = True

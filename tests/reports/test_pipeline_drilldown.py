@@ -30,8 +30,9 @@ from tracker.followups.models import FollowUpKind
 from tracker.patients import services as patients
 from tracker.patients.services import PatientDetails
 from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
+from tracker.reports.dashboard import dashboard
 from tracker.reports.filters import ReportFilters
-from tracker.reports.pipeline import Count, dashboard
+from tracker.reports.pipeline import Count
 from tracker.settings.models import Option, OptionKind
 
 

@@ -26,8 +26,8 @@ from tests.reports.conftest import list_total
 from tracker.db import utcnow
 from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
+from tracker.reports.dashboard import dashboard
 from tracker.reports.filters import ReportFilters
-from tracker.reports.pipeline import dashboard
 
 OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))

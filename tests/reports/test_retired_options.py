@@ -10,8 +10,8 @@ from tracker.enquiries import services
 from tracker.enquiries.models import Channel
 from tracker.extensions import db
 from tracker.patients.models import Patient
+from tracker.reports.dashboard import dashboard
 from tracker.reports.filters import ReportFilters, preset_range
-from tracker.reports.pipeline import dashboard
 from tracker.settings.models import Option, OptionKind
 
 

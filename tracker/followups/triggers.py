@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from tracker.bookings.models import Appointment
 from tracker.enquiries.models import ContactAttempt, Enquiry
 from tracker.extensions import db
+from tracker.followups import rules
 from tracker.followups.models import FollowUp
 from tracker.plans.models import TreatmentPlan
 
@@ -52,8 +53,6 @@ def _note_touched(session: Session, _flush_context) -> None:
 def _run_rules(session: Session) -> None:
     if not has_app_context() or session is not db.session():
         return
-    from tracker.followups import rules
-
     for _ in range(3):  # the rules' own changes are noted too; a second pass finds nothing more to do
         session.flush()
         pending = session.info.pop(_PENDING, set())

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from tracker.db import utcnow
 from tracker.enquiries.models import Channel, Enquiry
 from tracker.extensions import db, limiter
-from tracker.intake import api_openapi, api_payload, api_submissions, keys, services
+from tracker.intake import api_openapi, api_payload, api_submissions, keys, notify, services
 from tracker.intake.forms import IntakeForm
 from tracker.intake.models import ApiKey
 from tracker.permissions import public
@@ -150,8 +150,6 @@ def _create(key: ApiKey, details, digest: str, idempotency_key: str | None):
     keys.mark_used(key, now)
     body = api_submissions.answer(enquiry)
     db.session.commit()
-    from tracker.intake import notify  # the e-mail is the public form's; imported when first needed
-
     notify.announce(body["id"])
     return _created(body, 201)
 

@@ -1,4 +1,4 @@
-"""The pipeline dashboard: what it shows, and dashboard() which gathers it (a handful of aggregate statements).
+"""The pipeline dashboard: what it shows (tracker.reports.dashboard gathers it in a handful of aggregate statements).
 
 Every number is a Count: its value and the enquiry list's query arguments that list exactly the enquiries
 it counts (tracker/enquiries/drilldown.py holds the definitions the list applies; the tests hold the two
@@ -6,7 +6,7 @@ together number by number).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from tracker.enquiries.stages import Stage
 
@@ -130,23 +130,3 @@ class Dashboard:
     @property
     def empty(self) -> bool:
         return self.received.n == 0
-
-
-def dashboard(filters, now: datetime) -> Dashboard:
-    """The dashboard for `filters` (a ReportFilters) as of `now` (UTC): one statement, then its rows are read."""
-    from tracker.reports import activity, breakdowns, cohort, sql
-
-    cte = cohort.facts(filters)
-    kind, spans = activity.periods(filters.start, filters.end)
-    rows = sql.run([*cohort.parts(cte), *breakdowns.lost_parts(cte), *breakdowns.dimension_parts(cte, filters),
-                    *activity.trend_parts(cte, filters, activity.bounds(spans)), *activity.work_parts(filters, now),
-                    *activity.value_parts(filters)])
-    funnel, speed, intervals = cohort.summary(rows, filters)
-    lost_by_reason, lost_by_stage = breakdowns.lost(rows, filters)
-    dimensions = breakdowns.dimensions(rows, filters)
-    overdue, no_next_step = activity.work(rows, filters)
-    return Dashboard(received=funnel[0].count, funnel=funnel, speed=speed, intervals=intervals,
-                     lost_by_reason=lost_by_reason, lost_by_stage=lost_by_stage, by_channel=dimensions["channel"],
-                     by_source=dimensions["source"], by_specialist=dimensions["specialist"],
-                     by_treatment=dimensions["treatment"], trend=activity.trend(rows, filters, kind, spans),
-                     overdue_by_assignee=overdue, no_next_step=no_next_step, value=activity.value(rows, filters))

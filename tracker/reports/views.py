@@ -9,8 +9,8 @@ from tracker.exports.audit import record_export
 from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
 from tracker.reports import bp, tables
+from tracker.reports.dashboard import dashboard
 from tracker.reports.forms import PipelineForm
-from tracker.reports.pipeline import dashboard
 from tracker.reports.scale import nice_ticks
 
 bp.add_app_template_global(nice_ticks, "nice_ticks")  # the charts' round axis ticks
