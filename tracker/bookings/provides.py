@@ -1,5 +1,5 @@
 """What bookings give the features below them: the enquiry's stage questions, its page panel and timeline lines,
-a drill-down filter, and the patient's bookings on a merge."""
+and a drill-down filter."""
 
 from datetime import datetime
 
@@ -19,7 +19,8 @@ hooks.consulted.provider(rank=10)(services.was_consulted)
 @hooks.page_parts.provider(rank=10)
 def appointments_panel(enquiry, *, clinical: bool) -> PagePart:
     """The enquiry's appointments, newest first."""
-    return PagePart({"appointments": services.for_enquiry(enquiry.id)})
+    return PagePart({"appointments": services.for_enquiry(enquiry.id)},
+                    panels=((hooks.RECORDS, "bookings/_enquiry_bookings.html"),))
 
 
 @hooks.timeline_entries.provider(rank=10)

@@ -32,13 +32,17 @@ class Entry:
         return self.origin or (self.by is not None and self.by != AUTOMATICALLY)
 
 
+WORK, RECORDS = "work", "records"  # the enquiry page's slots: above the next-step form, and below it
+
+
 @dataclass
 class PagePart:
-    """What a feature adds to the enquiry page: values its panel's template reads, and whether they show this
-    reader clinical detail (then the page's view is audited)."""
+    """What a feature adds to the enquiry page: the values its panels' templates read, the panels themselves as
+    (slot, template) in order, and whether they show this reader clinical detail (then the view is audited)."""
 
     values: dict = field(default_factory=dict)
     clinical: bool = False
+    panels: tuple[tuple[str, str], ...] = ()
 
 
 # (enquiry, reason, by_id) -> None. The enquiry stops (lost, archived, its patient archived): what was still to

@@ -118,12 +118,14 @@ def detail(enquiry_id: int):
     enquiry = enquiry_or_404(enquiry_id)
     clinical = current_user.can("assessment.view")
     parts = hooks.page_parts.ask(enquiry, clinical=clinical)
-    panels = {key: value for part in parts for key, value in part.values.items()}
+    values = {key: value for part in parts for key, value in part.values.items()}
+    panels = {slot: [template for part in parts for at, template in part.panels if at == slot]
+              for slot in (hooks.WORK, hooks.RECORDS)}
     stage_form = _own_ids(StageForm(version=enquiry.version), "lost")
     stage_form.set_reasons(settings.options(OptionKind.LOST_REASON))
-    entries = timeline.timeline(enquiry.id, clinical=clinical, loaded=panels)
+    entries = timeline.timeline(enquiry.id, clinical=clinical, loaded=values)
     all_entries = request.args.get("timeline") == "all"
-    page = render_template("enquiries/detail.html", enquiry=enquiry, **panels, entries=entries,
+    page = render_template("enquiries/detail.html", enquiry=enquiry, **values, panels=panels, entries=entries,
                            shown_entries=entries if all_entries else timeline.people_only(entries),
                            all_entries=all_entries, next_stages=services.stage_buttons(enquiry),
                            stage_form=stage_form, contact_form=_own_ids(ContactForm(), "contact"),

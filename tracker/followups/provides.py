@@ -18,7 +18,8 @@ account_hooks.deactivated.provider(rank=10)(services.hand_to_team)
 @hooks.page_parts.provider(rank=40)
 def follow_ups_panel(enquiry, *, clinical: bool) -> PagePart:
     """The enquiry's follow-ups: open ones soonest first, then closed ones."""
-    return PagePart({"follow_ups": services.for_enquiry(enquiry.id)})
+    return PagePart({"follow_ups": services.for_enquiry(enquiry.id)},
+                    panels=((hooks.WORK, "followups/_enquiry_followups.html"),))
 
 
 @hooks.timeline_entries.provider(rank=50)

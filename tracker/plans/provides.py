@@ -22,7 +22,8 @@ def plans_panel(enquiry, *, clinical: bool) -> PagePart:
     """The enquiry's plans, and each plan item by id for the sessions panel (already loaded: no query)."""
     plans = services.for_enquiry(enquiry.id)
     session_items = {item.id: item for plan in plans for item in plan.items}
-    return PagePart({"plans": plans, "session_items": session_items}, clinical=clinical and bool(plans))
+    panels = ((hooks.RECORDS, "plans/_enquiry_plans.html"), (hooks.RECORDS, "plans/_enquiry_sessions.html"))
+    return PagePart({"plans": plans, "session_items": session_items}, clinical=clinical and bool(plans), panels=panels)
 
 
 @hooks.timeline_entries.provider(rank=30)
