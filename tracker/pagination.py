@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import request
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, select
 
 from tracker.extensions import db
 
@@ -15,6 +15,11 @@ def page_number() -> int:
     """The requested page, 1 when missing or unreadable, never beyond MAX_PAGE."""
     page = request.args.get("page", 1, type=int)
     return min(max(page, 1), MAX_PAGE)
+
+
+def none_of(stmt: Select) -> Select:
+    """The statement matching no row: a list whose filter was refused shows nothing, not everything."""
+    return stmt.where(false())
 
 
 def paginate(stmt: Select, per_page: int, total: int | None = None, *, depth: int | None = None) -> Pagination:

@@ -1,16 +1,14 @@
 """Browsing the audit trail (read-only: nothing here changes or deletes a row)."""
 
 from flask import render_template, request
-from sqlalchemy import false, select
 from wtforms.fields.choices import SelectChoice
 
 from tracker.audit import bp, display, services
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditAction
-from tracker.auth.models import User
+from tracker.auth import queries as staff_accounts
 from tracker.clock import local_day_end, local_day_start
-from tracker.extensions import db
-from tracker.pagination import paginate
+from tracker.pagination import none_of, paginate
 from tracker.permissions import require
 
 PER_PAGE = 50
@@ -21,7 +19,7 @@ PER_PAGE = 50
 def index():
     """The trail, newest first, filtered by user, record, action and dates."""
     form = AuditFilterForm(request.args)
-    staff = db.session.execute(select(User.id, User.full_name).order_by(User.full_name)).all()
+    staff = staff_accounts.names()
     form.user.choices = [SelectChoice("", "Anyone")] + [SelectChoice(uid, name) for uid, name in staff]
     form.record_type.choices = [SelectChoice("", "Any record")] + [SelectChoice(t) for t in services.entity_types()]
     valid = form.validate() if request.args else True
@@ -35,7 +33,7 @@ def index():
             until=local_day_end(form.date_to.data) if form.date_to.data else None,
         )
     else:
-        stmt = services.events_query().where(false())
+        stmt = none_of(services.events_query())
     page = paginate(stmt, PER_PAGE)
     filters = {k: v for k, v in request.args.items() if k != "page"}
     html = render_template("audit/index.html", form=form, page=page, filters=filters,

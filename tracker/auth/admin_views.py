@@ -1,9 +1,8 @@
 """User administration: list, add, edit, deactivate and reactivate, set a password."""
 
 from flask import flash, redirect, render_template, url_for
-from sqlalchemy import select
 
-from tracker.auth import bp, services
+from tracker.auth import bp, queries, services
 from tracker.auth.forms import SetPasswordForm, UserCreateForm, UserEditForm, VersionForm
 from tracker.auth.models import User
 from tracker.auth.sessions import signed_in_user
@@ -17,7 +16,7 @@ from tracker.permissions import Role, require
 @require("users.manage")
 def users():
     """Every account, active ones first."""
-    accounts = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)).all()
+    accounts = queries.accounts()
     counts = {role: sum(1 for u in accounts if u.active and u.role == role) for role in Role}
     return render_template("auth/users.html", users=accounts, counts=counts, action_form=VersionForm())
 

@@ -13,10 +13,9 @@ from tracker.db import utcnow
 from tracker.enquiries import choices, drilldown
 from tracker.enquiries.drilldown import DrillDown
 from tracker.enquiries.forms import REPORT_FILTERS, ListFilterForm
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.services import StageError
 from tracker.enquiries.stages import Stage
-from tracker.enquiries.views import enquiry_or_404
-from tracker.enquiries.views_list import _filters
 from tracker.extensions import db
 from tracker.permissions import require
 from tracker.settings import services as settings
@@ -48,7 +47,7 @@ def index():
     form = ListFilterForm(formdata=request.args)
     choices.fill_filters(form)
     form.validate()
-    filters = _filters(form)
+    filters = form.filters(current_user.id)
     board_args = {name: request.args[name] for name in form._fields
                   if request.args.get(name) and name not in NOT_FILTERS}
     movable = current_user.can("enquiry.edit")

@@ -5,19 +5,18 @@ from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import false
 from sqlalchemy.orm import joinedload
 
-from tracker.bookings import bp, free, services
+from tracker.bookings import bp, free, queries, services
 from tracker.bookings.forms import AppointmentStepForm, CancelForm, FinderForm, RebookForm, SlotForm, UpcomingFilterForm
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
-from tracker.clock import local_day_end, local_day_start, local_to_utc, to_clinic
+from tracker.clock import local_to_utc, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.services import get_enquiry
 from tracker.errors import ConflictError
 from tracker.extensions import db
-from tracker.pagination import paginate
+from tracker.pagination import none_of, paginate
 from tracker.permissions import require
 from tracker.settings.models import OptionKind
 from tracker.settings.services import clinic_settings, options
@@ -77,12 +76,7 @@ def _day_diary(form: SlotForm, ignoring: Appointment | None = None) -> list[Appo
     """The chosen specialist's other bookings on the chosen day, when both are known."""
     if not form.date.data or form.date.errors or form.specialist.data is None or form.specialist.errors:
         return []
-    day = form.date.data
-    stmt = services.upcoming_statement(practitioner_id=form.specialist.data, since=local_day_start(day))
-    stmt = stmt.where(Appointment.starts_at < local_day_end(day))
-    if ignoring is not None:
-        stmt = stmt.where(Appointment.id != ignoring.id)
-    return list(db.session.scalars(stmt))
+    return queries.day_diary(form.specialist.data, form.date.data, ignoring.id if ignoring is not None else None)
 
 
 def _when(appointment: Appointment) -> str:
@@ -248,7 +242,7 @@ def upcoming():
     valid = form.validate() if "specialist" in request.args else True
     chosen = int(form.specialist.data) if valid and form.specialist.data != "all" else None
     stmt = services.upcoming_statement(practitioner_id=chosen, since=utcnow())
-    page = paginate(stmt if valid else stmt.where(false()), PER_PAGE, depth=UPCOMING_DEPTH)
+    page = paginate(stmt if valid else none_of(stmt), PER_PAGE, depth=UPCOMING_DEPTH)
     days = [(day, list(rows)) for day, rows in groupby(page.items, key=lambda a: to_clinic(a.starts_at).date())]
     filters = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("bookings/upcoming.html", form=form, page=page, days=days, filters=filters,

@@ -25,7 +25,9 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from tracker.clock import NonexistentLocalTime, local_to_utc, now_local
+from tracker.enquiries.drilldown import DrillDown
 from tracker.enquiries.models import Channel, Concern, ContactOutcome
+from tracker.enquiries.queries import ListFilters
 from tracker.enquiries.stages import Stage
 from tracker.forms import DateWithinYears, SelectField, TrackerForm, optional_int, version_field
 from tracker.patients.forms import PatientFieldsMixin
@@ -223,3 +225,38 @@ class ListFilterForm(ReportFilterFields, TrackerForm):
     def validate_received_to(self, field) -> None:
         if field.data and self.received_from.data and field.data < self.received_from.data:
             raise ValidationError("The end date is before the start date.")
+
+    def filters(self, me: int) -> ListFilters:
+        """The filters a validated form asks for ("me" is user `me`); an invalid field is ignored (its message
+        shows beside it). The list, the board and the export all read them so."""
+        ok = {name for name, field in self._fields.items() if not field.errors}
+        data = {name: self[name].data if name in ok else None for name in self._fields}
+        assignee = data["assignee"] or ""
+        if assignee == "me":
+            assignee = str(me)
+        return ListFilters(
+            stage=data["stage"] or "",
+            channel=Channel(data["channel"]) if data["channel"] else None,
+            source_id=data["source"],
+            assignee=assignee,
+            concern=Concern(data["concern"]) if data["concern"] else None,
+            treatment_id=data["treatment"],
+            received_from=data["received_from"],
+            received_to=data["received_to"],
+            uncontacted=bool(data["uncontacted"]),
+            no_followup=bool(data["no_followup"]),
+            drill=_drill(data),
+        )
+
+
+def _drill(data: dict) -> DrillDown:
+    """The report filters a valid form asks for."""
+    def stage(name: str) -> Stage | None:
+        return Stage(data[name]) if data[name] else None
+
+    return DrillDown(reached=stage("reached"), entered=stage("entered"), entered_from=data["entered_from"],
+                     entered_to=data["entered_to"], decided=data["decided"] == "y",
+                     lost_reason=data["lost_reason"] or "",
+                     lost_from=stage("lost_from"), contact=data["contact"] or "", specialist_id=data["specialist"],
+                     overdue=data["overdue"] or "", plan=data["plan"] or "", plan_from=data["plan_from"],
+                     plan_to=data["plan_to"])

@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from tracker.clock import local_day_end, local_day_start
 from tracker.enquiries import drilldown
@@ -224,6 +224,11 @@ def _with_related(stmt: Select) -> Select:
     return stmt.options(contains_eager(Enquiry.patient), joinedload(Enquiry.source), joinedload(Enquiry.assigned_to))
 
 
+def page_rows(filters: ListFilters, sort: str, offset: int, limit: int, *, few: bool = False) -> list[Enquiry]:
+    """One page of the list, read by page_statement's plan."""
+    return db.session.scalars(page_statement(filters, sort, offset, limit, few=few)).all()
+
+
 def exact_total(filters: ListFilters) -> Tally:
     """The list's exact length (one count): a report's number links here, and the list must show that number."""
     rows = with_stage(select(Enquiry.id).where(*filter_conditions(filters)), filters.stage)
@@ -263,3 +268,20 @@ def past_first_contact_target(enquiries: list[Enquiry], now: datetime) -> set[in
     week, hours = Week.load(), clinic_settings().first_contact_hours
     return {e.id for e in enquiries if e.stage is Stage.NEW and e.first_contacted_at is None
             and week.add_opening_hours(e.received_at, hours) <= now}
+
+
+ARCHIVED_SHOWN = 200  # the archived records page shows the latest this many of each
+
+
+def archived_patients() -> list[Patient]:
+    """Archived patients, most recently archived first."""
+    return db.session.scalars(select(Patient).where(Patient.archived_at.is_not(None))
+                              .order_by(Patient.archived_at.desc()).limit(ARCHIVED_SHOWN)).all()
+
+
+def archived_enquiries() -> list[Enquiry]:
+    """Enquiries archived on their own (their patient is not), most recently archived first, patient loaded."""
+    return db.session.scalars(
+        select(Enquiry).join(Patient, Enquiry.patient_id == Patient.id)
+        .where(Enquiry.archived_at.is_not(None), Patient.archived_at.is_(None))
+        .options(selectinload(Enquiry.patient)).order_by(Enquiry.archived_at.desc()).limit(ARCHIVED_SHOWN)).all()

@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qs
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.audit import services as audit
@@ -10,6 +10,7 @@ from tracker.catalogue.services import treatments_by_id
 from tracker.clock import local_to_utc, to_clinic
 from tracker.enquiries import bp, choices, hooks, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import Channel, Concern
 from tracker.errors import ConflictError
 from tracker.extensions import db
@@ -20,11 +21,6 @@ from tracker.patients.forms import VersionForm
 from tracker.permissions import require
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
-
-
-def enquiry_or_404(enquiry_id: int):
-    """The enquiry, unless missing or archived."""
-    return services.get_enquiry(enquiry_id) or abort(404)
 
 
 def _details(form, enquiry=None) -> services.EnquiryDetails:

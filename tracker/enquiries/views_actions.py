@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from tracker.enquiries import bp, services
 from tracker.enquiries.forms import ContactForm, NoteForm, StageForm
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import ContactOutcome
 from tracker.enquiries.stages import Stage
-from tracker.enquiries.views import enquiry_or_404
 from tracker.extensions import db
 from tracker.patients.forms import VersionForm
 from tracker.permissions import require

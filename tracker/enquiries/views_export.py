@@ -6,7 +6,6 @@ from flask_login import current_user
 from tracker.clock import clinic_today
 from tracker.enquiries import bp, choices, export
 from tracker.enquiries.forms import ListFilterForm
-from tracker.enquiries.views_list import _filters
 from tracker.exports.audit import record_export
 from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
@@ -19,7 +18,7 @@ def _download(file_format: str) -> Response:
     form = ListFilterForm(formdata=request.args)
     choices.fill_filters(form)
     form.validate()
-    filters = _filters(form)
+    filters = form.filters(current_user.id)
     sort = form.sort.data if not form.sort.errors else "newest"
     columns = export.columns_for(current_user.can)
     # What the export was narrowed by, as asked: the list's own parameters that were used (not refused).

@@ -5,7 +5,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
@@ -66,7 +66,8 @@ def revoke_key(key: ApiKey, *, version: int, by_id: int) -> None:
     audit.record(AuditAction.REVOKE, entity=key, changes={"name": key.name, "prefix": key.prefix})
 
 
-def keys_listing() -> Select:
+def keys_listing() -> list[ApiKey]:
     """Every key with who made and revoked it: active ones first, newest first."""
-    return (select(ApiKey).options(selectinload(ApiKey.created_by), selectinload(ApiKey.revoked_by))
-            .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc()))
+    return db.session.scalars(
+        select(ApiKey).options(selectinload(ApiKey.created_by), selectinload(ApiKey.revoked_by))
+        .order_by(ApiKey.revoked_at.is_not(None), ApiKey.created_at.desc(), ApiKey.id.desc())).all()

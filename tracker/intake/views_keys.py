@@ -12,7 +12,7 @@ from tracker.permissions import require
 
 
 def _page(form: ApiKeyForm, *, new_key: str | None = None, new_name: str | None = None, status: int = 200):
-    listed = db.session.scalars(keys.keys_listing()).all()
+    listed = keys.keys_listing()
     return render_template("intake/api_keys.html", form=form, keys=listed, revoke_form=RevokeForm(),
                            active=sum(1 for k in listed if k.active), new_key=new_key, new_name=new_name), status
 

@@ -2,12 +2,9 @@
 
 from flask import jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.clock import clinic_today
-from tracker.extensions import db
-from tracker.main import bp
+from tracker.main import bp, health
 from tracker.main.home import home_for
 from tracker.permissions import public, require
 
@@ -23,9 +20,6 @@ def index():
 @public
 def healthz():
     """200 when the database answers, 503 otherwise; shows no data."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not health.database_answers():
         return jsonify(status="unavailable", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -3,14 +3,11 @@
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from tracker.enquiries.models import Enquiry
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import conflict_differences, take_current_version
-from tracker.patients import bp, services
+from tracker.patients import bp, queries, services
 from tracker.patients.forms import PatientForm, VersionForm
 from tracker.patients.phones import display_phone
 from tracker.permissions import require
@@ -39,11 +36,7 @@ def detail(patient_id: int):
         return redirect(url_for("patients.detail", patient_id=patient.merged_into_id))
     if patient.archived_at is not None:
         abort(404)
-    enquiries = db.session.scalars(
-        select(Enquiry).where(Enquiry.patient_id == patient.id, Enquiry.archived_at.is_(None))
-        .options(joinedload(Enquiry.assigned_to), joinedload(Enquiry.source))
-        .order_by(Enquiry.received_at.desc())).all()
-    return render_template("patients/detail.html", patient=patient, enquiries=enquiries,
+    return render_template("patients/detail.html", patient=patient, enquiries=queries.open_enquiries(patient.id),
                            version_form=VersionForm(version=patient.version))
 
 
