@@ -10,6 +10,7 @@ import pytest
 
 import tracker.app
 from tracker import ROOT
+from tracker.audit import hooks as audit_hooks
 from tracker.auth import hooks as account_hooks
 from tracker.bookings import hooks as booking_hooks
 from tracker.enquiries import export
@@ -136,6 +137,7 @@ def test_the_layer_contracts_hold():
 
 EXPECTED_PROVIDERS = {
     access_refused: ["tracker.audit.refusals.record_refusal"],
+    audit_hooks.staff: ["tracker.auth.queries.names"],
     account_hooks.deactivated: ["tracker.followups.services.hand_to_team"],
     booking_hooks.session_moving: ["tracker.plans.sessions.check_moved_session"],
     booking_hooks.session_performing: ["tracker.plans.sessions.check_performer"],
@@ -166,7 +168,7 @@ def test_every_extension_point_is_answered_by_its_features_in_rank_order():
     """A provider module the factory forgot, or a rank changed by mistake, shows here (docs/architecture.md lists
     the same table)."""
     assert tracker.app.BLUEPRINTS  # the factory module, and with it every feature's providers, is loaded
-    declared = {value for module in (account_hooks, booking_hooks, enquiry_hooks, export, patient_hooks)
+    declared = {value for module in (audit_hooks, account_hooks, booking_hooks, enquiry_hooks, export, patient_hooks)
                 for value in vars(module).values() if isinstance(value, Hook)} | {access_refused}
     assert declared == set(EXPECTED_PROVIDERS)
     assert {hook.name: hook.providers() for hook in EXPECTED_PROVIDERS} == {

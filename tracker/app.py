@@ -14,6 +14,7 @@ import tracker.models  # isort: skip
 # each feature package holds its blueprint, and importing its views modules registers their routes on it.
 import tracker.audit.views
 import tracker.auth.admin_views
+import tracker.auth.provides
 import tracker.auth.views
 import tracker.board.views
 import tracker.bookings.provides

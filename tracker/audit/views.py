@@ -3,10 +3,9 @@
 from flask import render_template, request
 from wtforms.fields.choices import SelectChoice
 
-from tracker.audit import bp, display, services
+from tracker.audit import bp, display, hooks, services
 from tracker.audit.forms import AuditFilterForm
 from tracker.audit.models import AuditAction
-from tracker.auth import queries as staff_accounts
 from tracker.clock import local_day_end, local_day_start
 from tracker.pagination import none_of, paginate
 from tracker.permissions import require
@@ -19,7 +18,7 @@ PER_PAGE = 50
 def index():
     """The trail, newest first, filtered by user, record, action and dates."""
     form = AuditFilterForm(request.args)
-    staff = staff_accounts.names()
+    staff = [person for answer in hooks.staff.ask() for person in answer]
     form.user.choices = [SelectChoice("", "Anyone")] + [SelectChoice(uid, name) for uid, name in staff]
     form.record_type.choices = [SelectChoice("", "Any record")] + [SelectChoice(t) for t in services.entity_types()]
     valid = form.validate() if request.args else True

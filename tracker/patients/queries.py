@@ -1,15 +1,9 @@
 """Reads for the patient pages."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
-
-from tracker.enquiries.models import Enquiry
-from tracker.extensions import db
+from tracker.patients import hooks
+from tracker.patients.models import Patient
 
 
-def open_enquiries(patient_id: int) -> list[Enquiry]:
-    """The patient's enquiries not archived, newest first, with whom each is assigned to and its source."""
-    return db.session.scalars(
-        select(Enquiry).where(Enquiry.patient_id == patient_id, Enquiry.archived_at.is_(None))
-        .options(joinedload(Enquiry.assigned_to), joinedload(Enquiry.source))
-        .order_by(Enquiry.received_at.desc())).all()
+def records(patient: Patient) -> list:
+    """What the patient page lists under them: each feature's live records (their enquiries), in rank order."""
+    return [record for answer in hooks.records.ask(patient) for record in answer]

@@ -36,7 +36,7 @@ def detail(patient_id: int):
         return redirect(url_for("patients.detail", patient_id=patient.merged_into_id))
     if patient.archived_at is not None:
         abort(404)
-    return render_template("patients/detail.html", patient=patient, enquiries=queries.open_enquiries(patient.id),
+    return render_template("patients/detail.html", patient=patient, enquiries=queries.records(patient),
                            version_form=VersionForm(version=patient.version))
 
 
