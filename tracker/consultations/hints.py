@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from tracker.catalogue.models import Treatment, TreatmentCategory
+from tracker.consultations import hooks
 from tracker.consultations.models import Answer, Assessment, HerpesStatus, HintAcknowledgement, ScarType, SkinType
 from tracker.db import utcnow
 from tracker.enquiries.hooks import Entry
@@ -223,11 +224,13 @@ def for_item(assessment: Assessment | None, treatment: Treatment, *, plan_treatm
     return _fired(ITEM, Facts.of(assessment, on=on, treatment=treatment, plan_treatments=plan_treatments))
 
 
-def _check_target(enquiry_id: int, assessment_id: int | None) -> None:
-    """An assessment must be the enquiry's; a plan item's enquiry is the one its plan gives (the caller's)."""
-    if assessment_id is None:
-        return
-    if db.session.scalar(select(Assessment.enquiry_id).where(Assessment.id == assessment_id)) != enquiry_id:
+def _check_target(enquiry_id: int, assessment_id: int | None, plan_item_id: int | None) -> None:
+    """The assessment or plan item must be the enquiry's (a plan item's enquiry: hooks.item_enquiry, from plans)."""
+    if assessment_id is not None:
+        owner = db.session.scalar(select(Assessment.enquiry_id).where(Assessment.id == assessment_id))
+    else:
+        owner = next((found for found in hooks.item_enquiry.ask(plan_item_id) if found is not None), None)
+    if owner != enquiry_id:
         raise HintError("That record is not part of this enquiry.")
 
 
@@ -246,7 +249,7 @@ def acknowledge(*, enquiry_id: int, rule: str, note: str | None, by_id: int, ass
         raise HintError(f"Keep the note to {NOTE_MAX} characters or fewer.", "note")
     if note is not None and _CONTROL.search(note):
         raise HintError("This contains characters that cannot be stored; please retype it.", "note")
-    _check_target(enquiry_id, assessment_id)
+    _check_target(enquiry_id, assessment_id, plan_item_id)
     acknowledgement = HintAcknowledgement(enquiry_id=enquiry_id, assessment_id=assessment_id,
                                           plan_item_id=plan_item_id, rule=rule, note=note, at=utcnow(), by_id=by_id)
     db.session.add(acknowledgement)

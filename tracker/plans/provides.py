@@ -1,20 +1,29 @@
 """What plans give the features below them: the enquiry's plans panel, timeline lines and the plan drill-down,
-and the rules of a treatment session moved or done."""
+the rules of a treatment session moved or done, and a plan item's enquiry for the hints."""
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, exists
+from sqlalchemy import ColumnElement, and_, exists, select
 
 from tracker.bookings import hooks as booking_hooks
+from tracker.consultations import hooks as consultation_hooks
 from tracker.enquiries import hooks
 from tracker.enquiries.drilldown import clinic_days, days_between
 from tracker.enquiries.hooks import Entry, PagePart
 from tracker.enquiries.models import Enquiry
+from tracker.extensions import db
 from tracker.plans import services, sessions
-from tracker.plans.models import PlanStatus, TreatmentPlan
+from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
 
 booking_hooks.session_moving.provider(rank=10)(sessions.check_moved_session)
 booking_hooks.session_performing.provider(rank=10)(sessions.check_performer)
+
+
+@consultation_hooks.item_enquiry.provider(rank=10)
+def item_enquiry(plan_item_id: int) -> int | None:
+    """The enquiry a plan item's plan is for (None for no such item)."""
+    return db.session.scalar(select(TreatmentPlan.enquiry_id).join(PlanItem, PlanItem.plan_id == TreatmentPlan.id)
+                             .where(PlanItem.id == plan_item_id))
 
 
 @hooks.page_parts.provider(rank=30)
