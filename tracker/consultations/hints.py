@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from tracker.catalogue.models import Treatment, TreatmentCategory
 from tracker.consultations.models import Answer, Assessment, HerpesStatus, HintAcknowledgement, ScarType, SkinType
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.plans.models import PlanItem, TreatmentPlan
 
@@ -39,12 +40,8 @@ SCREEN_NOTES = "Clinic domain notes: Contraindication screen at consultation"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class HintError(ValueError):
+class HintError(ServiceError):
     """An acknowledgement the rules refuse; `field` names the input at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

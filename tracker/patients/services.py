@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.patients.models import ConsentMethod, ContactKind, ContactMethod, Patient, PatientContact
 from tracker.patients.name_search import part_candidates
@@ -264,7 +265,7 @@ def archive(patient: Patient, *, version: int) -> None:
     enquiries.archive_for_patient(patient, patient.archived_at)
 
 
-class RestoreError(ValueError):
+class RestoreError(ServiceError):
     """A record that cannot be brought back."""
 
 
