@@ -22,14 +22,15 @@ class Outcome:
     error: Exception | None = None
 
 
-def refused(form, error: Exception, *, fields: dict | None = None) -> int:
+def refused(form, error: Exception, *, fields: dict | Callable | None = None) -> int:
     """Undo the attempt and show why: a conflict above the form (409), a rule beside `form[error.field]` if the
-    form has it, else above the form (200). `fields` maps a service's field names to the form's; the status."""
+    form has it, else above the form (200); the status. `fields` maps a service's field names to the form's
+    (a dict, or a function of the error, called after the rollback)."""
     db.session.rollback()
     if isinstance(error, ConflictError):
         form.form_errors.append(error.message)
         return 409
-    name = error.field if fields is None else fields.get(error.field)
+    name = error.field if fields is None else fields(error) if callable(fields) else fields.get(error.field)
     (form[name].errors if name is not None and name in form else form.form_errors).append(str(error))
     return 200
 
@@ -39,7 +40,7 @@ def _value(given, result):
 
 
 def submit(form, call: Callable[[], Any], *, done, to, back: str | None = None, alert: str = "danger",
-           said: Callable[[Exception], str] = str, fields: dict | None = None) -> Outcome:
+           said: Callable[[Exception], str] = str, fields: dict | Callable | None = None) -> Outcome:
     """Run `call()`. Saved: commit, flash `done` (None: nothing) and redirect to `to`; either may be a function
     of what the call returned, and both are read before the commit (which expires every ORM object).
 
