@@ -1,4 +1,4 @@
-"""Friendly error pages, the conflict error for concurrent edits, and 500 handling."""
+"""Friendly error pages, the conflict and service errors a change can meet, and 500 handling."""
 
 import logging
 from datetime import datetime
@@ -24,6 +24,14 @@ BUSY_PAGE = """<!doctype html>
 again.</p><p>Reference for support: <code data-testid="request-id">{request_id}</code></p></main>
 </body></html>
 """
+
+
+class ServiceError(ValueError):
+    """A rule refused the change: the message says why, `field` the form field it belongs beside (None: the form)."""
+
+    def __init__(self, message: str = "", field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 class ConflictError(Exception):

@@ -1,14 +1,16 @@
 """User administration: list, add, edit, deactivate and reactivate, set a password."""
 
+from functools import partial
+
 from flask import flash, redirect, render_template, url_for
 
 from tracker.auth import bp, queries, services
 from tracker.auth.forms import SetPasswordForm, UserCreateForm, UserEditForm, VersionForm
 from tracker.auth.models import User
 from tracker.auth.sessions import signed_in_user
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import take_current_version
+from tracker.outcomes import submit
 from tracker.permissions import Role, require
 
 
@@ -27,14 +29,11 @@ def user_new():
     """Add a member of staff."""
     form = UserCreateForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(form.email.data, form.full_name.data, Role(form.role.data), form.password.data)
-        except services.EmailTaken as error:
-            form.email.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"{user.full_name} can now sign in as {user.role.label.lower()}.", "success")
-            return redirect(url_for("auth.users"))
+        outcome = submit(form, partial(services.create_user, form.email.data, form.full_name.data,
+                                       Role(form.role.data), form.password.data), to=url_for("auth.users"),
+                         done=lambda user: f"{user.full_name} can now sign in as {user.role.label.lower()}.")
+        if outcome.response:
+            return outcome.response
     return render_template("auth/user_form.html", form=form, user=None)
 
 
@@ -45,22 +44,14 @@ def user_edit(user_id: int):
     user = db.get_or_404(User, user_id)
     form = UserEditForm(obj=user)
     if form.validate_on_submit():
-        try:
-            services.update_user(user, version=form.version.data, full_name=form.full_name.data,
-                                 email=form.email.data, role=Role(form.role.data))
-        except ConflictError as error:
-            db.session.rollback()
+        outcome = submit(form, partial(services.update_user, user, version=form.version.data, email=form.email.data,
+                                       full_name=form.full_name.data, role=Role(form.role.data)),
+                         done=lambda _: f"Saved {user.full_name}.", to=url_for("auth.users"))
+        if outcome.response:
+            return outcome.response
+        if outcome.status == 409:
             take_current_version(form, user)
-            form.form_errors.append(error.message)
             return render_template("auth/user_form.html", form=form, user=user), 409
-        except services.EmailTaken as error:
-            form.email.errors.append(str(error))
-        except services.AccountRuleError as error:
-            form.role.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Saved {user.full_name}.", "success")
-            return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user)
 
 
@@ -70,14 +61,9 @@ def _account_step(user_id: int, step, done: str):
     if not form.validate_on_submit():
         flash("The page was out of date; please try again.", "warning")
         return redirect(url_for("auth.users"))
-    try:
-        step(user, form.version.data)
-    except services.AccountRuleError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("auth.users"))
-    db.session.commit()
-    flash(done.format(name=user.full_name), "success")
-    return redirect(url_for("auth.users"))
+    back = url_for("auth.users")
+    return submit(form, partial(step, user, form.version.data), done=lambda _: done.format(name=user.full_name),
+                  to=back, back=back).response
 
 
 @bp.route("/admin/users/<id:user_id>/deactivate", methods=["POST"])

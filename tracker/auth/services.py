@@ -10,6 +10,7 @@ from tracker.auth import hooks, throttle
 from tracker.auth.models import User, new_session_token
 from tracker.auth.passwords import hash_password, needs_rehash, verify_password
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.permissions import Role
 
@@ -25,7 +26,7 @@ class LoginThrottled(Exception):
     """Too many recent failures for this account or this address."""
 
 
-class AccountRuleError(ValueError):
+class AccountRuleError(ServiceError):
     """An administration step that would break a rule (e.g. leave no administrator)."""
 
 
@@ -33,7 +34,7 @@ class EmailTaken(AccountRuleError):
     """Another account already uses this e-mail."""
 
     def __init__(self):
-        super().__init__("Another account already uses this e-mail.")
+        super().__init__("Another account already uses this e-mail.", field="email")
 
 
 def normalise_email(email: str) -> str:
@@ -194,7 +195,8 @@ def update_user(user: User, *, version: int, full_name: str, email: str, role: R
     if email_taken(email, excluding=user):
         raise EmailTaken
     if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _active_admins_other_than(user):
-        raise AccountRuleError("This is the only active administrator; make someone else an administrator first.")
+        raise AccountRuleError("This is the only active administrator; make someone else an administrator first.",
+                               field="role")
     user.full_name = full_name.strip()
     user.email = normalise_email(email)
     user.role = role

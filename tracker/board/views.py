@@ -1,8 +1,9 @@
 """The board page, and moving a card through the same stage rules as the enquiry page."""
 
 from datetime import datetime, time, timedelta
+from functools import partial
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.sessions import safe_next_url
@@ -14,9 +15,8 @@ from tracker.enquiries import choices, drilldown
 from tracker.enquiries.drilldown import DrillDown
 from tracker.enquiries.forms import REPORT_FILTERS, ListFilterForm
 from tracker.enquiries.loaders import enquiry_or_404
-from tracker.enquiries.services import StageError
 from tracker.enquiries.stages import Stage
-from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.permissions import require
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
@@ -73,13 +73,7 @@ def move(enquiry_id: int):
         return render_template("board/move.html", form=form, enquiry=enquiry, back=back)
     reason = settings.active_option(OptionKind.LOST_REASON, form.lost_reason_id.data)
     to_stage = Stage(form.to_stage.data)
-    try:
-        services.move_card(enquiry, to_stage, version=form.version.data, by_id=current_user.id,
-                           note=(form.note.data or "").strip() or None, lost_reason=reason)
-    except StageError as error:
-        db.session.rollback()
-        flash(f"{name} was not moved: {error}", "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(f"{name}: now {to_stage.label.lower()}.", "success")
-    return redirect(back)
+    move_card = partial(services.move_card, enquiry, to_stage, version=form.version.data, by_id=current_user.id,
+                        note=(form.note.data or "").strip() or None, lost_reason=reason)
+    return submit(form, move_card, done=f"{name}: now {to_stage.label.lower()}.", to=back, back=back,
+                  said=lambda error: f"{name} was not moved: {error}").response

@@ -15,6 +15,7 @@ from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage, can_move
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.permissions import Role
 from tracker.settings.hours import Week
@@ -23,12 +24,11 @@ from tracker.settings.models import Option
 OUTSIDE_HOURS_MAX = 500
 
 
-class BookingError(ValueError):
+class BookingError(ServiceError):
     """A booking the rules refuse; the message says why and where."""
 
     def __init__(self, message: str, field: str | None = None, row: int | None = None):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
         self.row = row  # which of several slots booked together (a course of sessions)
 
 

@@ -1,6 +1,7 @@
 """Booking a consultation; moving, cancelling and marking any booking (sessions too); the upcoming list."""
 
 from datetime import datetime, time
+from functools import partial
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,8 +15,8 @@ from tracker.clock import local_to_utc, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.services import get_enquiry
-from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.pagination import none_of, paginate
 from tracker.permissions import require
 from tracker.settings.models import OptionKind
@@ -61,17 +62,6 @@ def _slot(form: SlotForm, lists: dict) -> services.Slot:
                          outside_hours_reason=form.override_reason())
 
 
-def _refused(form, error: Exception) -> int:
-    """Undo the attempt and show why beside the field it is about, or above the form; the status to answer."""
-    db.session.rollback()
-    if isinstance(error, ConflictError):
-        form.form_errors.append(error.message)
-        return 409
-    name = _FIELD_FOR.get(error.field)
-    (form[name].errors if name in form else form.form_errors).append(str(error))
-    return 200
-
-
 def _day_diary(form: SlotForm, ignoring: Appointment | None = None) -> list[Appointment]:
     """The chosen specialist's other bookings on the chosen day, when both are known."""
     if not form.date.data or form.date.errors or form.specialist.data is None or form.specialist.errors:
@@ -81,10 +71,6 @@ def _day_diary(form: SlotForm, ignoring: Appointment | None = None) -> list[Appo
 
 def _when(appointment: Appointment) -> str:
     return f"{to_clinic(appointment.starts_at):%d/%m/%Y at %H:%M}"
-
-
-def _back_to(enquiry_id: int):
-    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
 
 
 def _page_of(appointment: Appointment) -> str:
@@ -122,17 +108,13 @@ def book(enquiry_id: int):
     lists = _fill_choices(form)
     finder, found = _finder(lists, minutes)
     if form.validate_on_submit():
-        try:
-            new = services.book_consultation(enquiry, _slot(form, lists), by_id=current_user.id)
-        except services.BookingError as error:
-            _refused(form, error)
-            enquiry = _enquiry_or_404(enquiry_id)
-        else:
-            done = (f"Consultation booked for {enquiry.patient.full_name} with "
-                    f"{lists['staff'][new.practitioner_id].full_name} on {_when(new)}")
-            db.session.commit()
-            flash(done, "success")
-            return _back_to(enquiry_id)
+        outcome = submit(form, partial(services.book_consultation, enquiry, _slot(form, lists), by_id=current_user.id),
+                         done=lambda new: (f"Consultation booked for {enquiry.patient.full_name} with "
+                                           f"{lists['staff'][new.practitioner_id].full_name} on {_when(new)}"),
+                         to=url_for("enquiries.detail", enquiry_id=enquiry_id), fields=_FIELD_FOR)
+        if outcome.response:
+            return outcome.response
+        enquiry = _enquiry_or_404(enquiry_id)
     return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=None,
                            diary=_day_diary(form), finder=finder, found=found)
 
@@ -149,18 +131,15 @@ def rebook(appointment_id: int):
                       specialist=appointment.practitioner_id, room=appointment.room_id, version=appointment.version)
     lists, status = _fill_choices(form, appointment), 200
     if form.validate_on_submit():
-        try:
-            new = services.rebook(appointment, _slot(form, lists), by_id=current_user.id, version=form.version.data)
-        except (ConflictError, services.BookingError) as error:
-            status = _refused(form, error)
-            appointment, enquiry = _appointment_or_404(appointment_id)
-        else:
-            done = (f"{appointment.kind.label} moved to {_when(new)} with "
-                    f"{lists['staff'][new.practitioner_id].full_name}.")
-            back = _page_of(appointment)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(back)
+        outcome = submit(form, partial(services.rebook, appointment, _slot(form, lists), by_id=current_user.id,
+                                       version=form.version.data),
+                         done=lambda new: (f"{appointment.kind.label} moved to {_when(new)} with "
+                                           f"{lists['staff'][new.practitioner_id].full_name}."),
+                         to=lambda _: _page_of(appointment), fields=_FIELD_FOR)
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        appointment, enquiry = _appointment_or_404(appointment_id)
     return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=appointment,
                            diary=_day_diary(form, appointment)), status
 
@@ -174,16 +153,14 @@ def cancel(appointment_id: int):
         return _not_booked(appointment, "cancelled")
     form, status = CancelForm(version=appointment.version), 200
     if form.validate_on_submit():
-        try:
-            services.cancel(appointment, form.reason.data, by_id=current_user.id, version=form.version.data)
-        except (ConflictError, services.BookingError) as error:
-            status = _refused(form, error)
-            appointment, enquiry = _appointment_or_404(appointment_id)
-        else:
-            done, back = f"{appointment.kind.label} on {_when(appointment)} cancelled.", _page_of(appointment)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(back)
+        outcome = submit(form, partial(services.cancel, appointment, form.reason.data, by_id=current_user.id,
+                                       version=form.version.data),
+                         done=lambda _: f"{appointment.kind.label} on {_when(appointment)} cancelled.",
+                         to=lambda _: _page_of(appointment), fields=_FIELD_FOR)
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        appointment, enquiry = _appointment_or_404(appointment_id)
     return render_template("bookings/cancel.html", form=form, enquiry=enquiry, appointment=appointment), status
 
 
@@ -203,16 +180,8 @@ def _mark(appointment_id: int, step, done: str):
         return redirect(back)
     message = done.format(patient=enquiry.patient.full_name, what=appointment.kind.label.lower(),
                           when=_when(appointment))
-    try:
-        step(appointment, by_id=current_user.id, version=form.version.data)  # ConflictError: the 409 page
-    except services.BookingError as error:
-        message = str(error)
-        db.session.rollback()
-        flash(message, "danger")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(back)
+    return submit(form, partial(step, appointment, by_id=current_user.id, version=form.version.data),
+                  done=message, to=back, back=back).response  # ConflictError: the 409 page
 
 
 @bp.route("/bookings/<id:appointment_id>/attended", methods=["POST"])

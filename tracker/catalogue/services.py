@@ -9,17 +9,18 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.audit import services as audit
 from tracker.catalogue.models import Treatment, TreatmentCategory
+from tracker.errors import ServiceError
 from tracker.extensions import db
 
 CODE_LENGTH = 40  # Treatment.code
 MAX_POSITION = 999
 
 
-class TreatmentNameTaken(ValueError):
+class TreatmentNameTaken(ServiceError):
     """Another treatment, on offer or retired, already has this name."""
 
     def __init__(self):
-        super().__init__("The catalogue already has a treatment with this name (it may be retired).")
+        super().__init__("The catalogue already has a treatment with this name (it may be retired).", field="name")
 
 
 @dataclass

@@ -1,16 +1,17 @@
 """The treatment catalogue for administrators: the list, adding a treatment, editing, retiring and bringing back."""
 
 from decimal import Decimal
+from functools import partial
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 
 from tracker.catalogue import bp, services
 from tracker.catalogue.forms import TreatmentEditForm, TreatmentForm
 from tracker.catalogue.models import Treatment
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import conflict_differences, take_current_version
 from tracker.money import to_pounds
+from tracker.outcomes import submit
 from tracker.permissions import require
 
 MANAGE = "catalogue.manage"
@@ -36,12 +37,10 @@ def _saved(treatment: Treatment, was_active: bool) -> str:
     return f"Saved “{treatment.name}”."
 
 
-def _conflict(form: TreatmentEditForm, treatment: Treatment, error: ConflictError):
+def _conflict(form: TreatmentEditForm, treatment: Treatment):
     """The form as the user sent it, the saved values beside it, and the saved version so a second save goes through."""
     current = TreatmentEditForm(formdata=None, data=_form_data(treatment))
-    db.session.rollback()
     take_current_version(form, treatment)
-    form.form_errors.append(error.message)
     return render_template("catalogue/form.html", form=form, treatment=treatment,
                            differences=conflict_differences(form, current)), 409
 
@@ -59,15 +58,10 @@ def new():
     """Add a treatment to the catalogue."""
     form = TreatmentForm(position=services.next_position())
     if form.validate_on_submit():
-        try:
-            treatment = services.create_treatment(form.details())
-        except services.TreatmentNameTaken as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Added “{treatment.name}” to the catalogue.", "success")
-            return redirect(url_for("catalogue.index"))
+        outcome = submit(form, partial(services.create_treatment, form.details()), to=url_for("catalogue.index"),
+                         done=lambda treatment: f"Added “{treatment.name}” to the catalogue.")
+        if outcome.response:
+            return outcome.response
     return render_template("catalogue/form.html", form=form, treatment=None, differences=[])
 
 
@@ -79,15 +73,10 @@ def edit(treatment_id: int):
     form = TreatmentEditForm(data=_form_data(treatment))
     if form.validate_on_submit():
         was_active = treatment.active
-        try:
-            services.update_treatment(treatment, form.details(), version=form.version.data)
-        except ConflictError as error:
-            return _conflict(form, treatment, error)
-        except services.TreatmentNameTaken as error:
-            db.session.rollback()
-            form.name.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(_saved(treatment, was_active), "success")
-            return redirect(url_for("catalogue.index"))
+        outcome = submit(form, partial(services.update_treatment, treatment, form.details(), version=form.version.data),
+                         done=lambda _: _saved(treatment, was_active), to=url_for("catalogue.index"))
+        if outcome.response:
+            return outcome.response
+        if outcome.status == 409:
+            return _conflict(form, treatment)
     return render_template("catalogue/form.html", form=form, treatment=treatment, differences=[])

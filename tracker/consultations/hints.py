@@ -20,6 +20,7 @@ from tracker.consultations import hooks
 from tracker.consultations.models import Answer, Assessment, HerpesStatus, HintAcknowledgement, ScarType, SkinType
 from tracker.db import utcnow
 from tracker.enquiries.hooks import Entry
+from tracker.errors import ServiceError
 from tracker.extensions import db
 
 LABEL = "Decision support — the clinician decides"
@@ -40,12 +41,8 @@ SCREEN_NOTES = "Clinic domain notes: Contraindication screen at consultation"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class HintError(ValueError):
+class HintError(ServiceError):
     """An acknowledgement the rules refuse; `field` names the input at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from tracker.consultations.models import (
 from tracker.consultations.scoring import COUNT_COLUMNS, MAX_SCORE, SUBTYPES, score
 from tracker.db import utcnow
 from tracker.enquiries.hooks import Entry
+from tracker.errors import ServiceError
 from tracker.extensions import db
 
 HISTORY_LIMIT = 200  # audit events read for an assessment's history: far beyond any real amending
@@ -33,12 +34,8 @@ LIMIT = 500  # assessments (and amendment events) per enquiry: far beyond any re
 SCREEN_COLUMNS = tuple(column for column, _ in SCREEN_QUESTIONS)
 
 
-class AssessmentError(ValueError):
-    """An assessment the rules refuse; the message says why."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AssessmentError(ServiceError):
+    """An assessment the rules refuse; the message says why, `field` where."""
 
 
 @dataclass

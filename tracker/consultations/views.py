@@ -1,10 +1,11 @@
 """Recording and amending the specialist's assessment, reading it (audited), and acknowledging its hints."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from tracker.bookings import services as bookings
 from tracker.bookings.models import Appointment
 from tracker.clock import clinic_today
 from tracker.consultations import bp, hints, scoring, services
@@ -19,9 +20,9 @@ from tracker.consultations.models import SCREEN_QUESTIONS, SKIN_TYPE_DESCRIPTION
 from tracker.db import writes_on_read
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.services import get_enquiry
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import take_current_version
+from tracker.outcomes import submit
 from tracker.permissions import require
 
 _FIELD_FOR = {"predominant": "predominant", "isotretinoin_last_taken": "isotretinoin_last_taken"}
@@ -50,24 +51,19 @@ def assessable(appointment: Appointment) -> bool:
     return services.why_not_assessable(appointment) is None
 
 
-def _save(form: AssessmentForm, appointment: Appointment, existing: Assessment | None) -> Assessment:
+def _save(form: AssessmentForm, appointment: Appointment, existing: Assessment | None) -> tuple[Assessment, list]:
+    """The assessment recorded or amended, and its warnings (read now: the commit expires it)."""
     if existing is None:
-        return services.record_assessment(appointment, form.details(), by_id=current_user.id)
-    services.amend_assessment(existing, form.details(), version=form.version.data)
-    return existing
+        existing = services.record_assessment(appointment, form.details(), by_id=current_user.id)
+    else:
+        services.amend_assessment(existing, form.details(), version=form.version.data)
+    return existing, scoring.warnings(existing)
 
 
-def _refused(form: AssessmentForm, error: Exception, appointment_id: int) -> tuple[int, list]:
-    """Undo the attempt and say why; after a conflict, show what the colleague saved. (status, differences)"""
-    db.session.rollback()
-    if not isinstance(error, ConflictError):
-        name = _FIELD_FOR.get(getattr(error, "field", None))
-        (form[name].errors if name else form.form_errors).append(str(error))
-        return 200, []
-    form.form_errors.append(error.message)
-    saved = services.assessment_for(appointment_id)
-    take_current_version(form, saved)
-    return 409, differences(form, AmendAssessmentForm(formdata=None, data=assessment_data(saved)))
+def _conflict(form: AssessmentForm, existing: Assessment) -> list:
+    """After a conflict: the form carries the saved version, and what the colleague saved is shown beside it."""
+    take_current_version(form, existing)
+    return differences(form, AmendAssessmentForm(formdata=None, data=assessment_data(existing)))
 
 
 @bp.route("/consultations/<id:appointment_id>/assessment", methods=["GET", "POST"])
@@ -84,18 +80,15 @@ def assess(appointment_id: int):
     form = (AmendAssessmentForm if existing else AssessmentForm)(data=filled)
     status, conflict = 200, []
     if form.validate_on_submit():
-        try:
-            saved = _save(form, appointment, existing)
-        except (ConflictError, services.AssessmentError, bookings.BookingError) as error:
-            status, conflict = _refused(form, error, appointment_id)
-            appointment, enquiry, existing = _appointment_or_404(appointment_id)
-        else:
-            warnings, assessment_id = scoring.warnings(saved), saved.id
-            db.session.commit()
-            flash("Assessment amended." if existing else "Assessment recorded.", "success")
-            for warning in warnings:
+        outcome = submit(form, partial(_save, form, appointment, existing), fields=_FIELD_FOR,
+                         done="Assessment amended." if existing else "Assessment recorded.",
+                         to=lambda saved: url_for("consultations.assessment", assessment_id=saved[0].id))
+        if outcome.response:
+            for warning in outcome.result[1]:
                 flash(warning, "warning")
-            return redirect(url_for("consultations.assessment", assessment_id=assessment_id))
+            return outcome.response
+        appointment, enquiry, existing = _appointment_or_404(appointment_id)
+        status, conflict = outcome.status, _conflict(form, existing) if outcome.status == 409 else []
     page = render_template("consultations/assess.html", form=form, appointment=appointment, enquiry=enquiry,
                            existing=existing, conflict=conflict, **_LISTS)
     if existing is not None and (request.method == "GET" or conflict):  # the stored assessment is shown
@@ -131,13 +124,7 @@ def acknowledge_hint(assessment_id: int, rule: str):
     if not form.validate_on_submit():
         flash(" ".join(form.note.errors) or "The page was out of date; please try again.", "warning")
         return redirect(url_for("consultations.assessment", assessment_id=record.id))
-    try:
-        hints.acknowledge(enquiry_id=enquiry.id, rule=rule, note=form.note.data, by_id=current_user.id,
-                          assessment_id=record.id)
-    except hints.HintError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Hint acknowledged.", "success")
-    return redirect(url_for("consultations.assessment", assessment_id=assessment_id))
+    back = url_for("consultations.assessment", assessment_id=assessment_id)
+    return submit(form, partial(hints.acknowledge, enquiry_id=enquiry.id, rule=rule, note=form.note.data,
+                                by_id=current_user.id, assessment_id=record.id),
+                  done="Hint acknowledged.", to=back, back=back).response

@@ -22,13 +22,14 @@ from tracker.enquiries.models import (
     StageChange,
 )
 from tracker.enquiries.stages import Stage, can_move, is_manual, manual_next_stages, reopens_to
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.patients.models import Patient
 from tracker.settings.hours import Week
 from tracker.settings.models import Option
 
 
-class StageError(ValueError):
+class StageError(ServiceError):
     """A move the pipeline does not allow."""
 
 

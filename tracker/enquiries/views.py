@@ -1,5 +1,6 @@
 """Logging a new enquiry, the enquiry page and editing an enquiry."""
 
+from functools import partial
 from urllib.parse import parse_qs
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,9 +13,9 @@ from tracker.enquiries import bp, choices, hooks, services, timeline
 from tracker.enquiries.forms import ContactForm, EnquiryForm, NoteForm, QuickLogForm, StageForm
 from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import Channel, Concern
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import conflict_differences, take_current_version
+from tracker.outcomes import submit
 from tracker.patients import merge as patient_merge
 from tracker.patients import services as patients
 from tracker.patients.forms import VersionForm
@@ -140,19 +141,17 @@ def edit(enquiry_id: int):
     form = EnquiryForm(data=_form_data(enquiry))
     choices.fill(form, enquiry)
     if form.validate_on_submit():
-        try:
-            services.update_enquiry(enquiry, _details(form, enquiry), version=form.version.data)
-        except ConflictError as error:
+        outcome = submit(form, partial(services.update_enquiry, enquiry, _details(form, enquiry),
+                                       version=form.version.data),
+                         done="Enquiry saved.", to=url_for("enquiries.detail", enquiry_id=enquiry.id))
+        if outcome.response:
+            return outcome.response
+        if outcome.status == 409:
             current = EnquiryForm(formdata=None, data=_form_data(enquiry))
             choices.fill(current, enquiry)
-            db.session.rollback()
             take_current_version(form, enquiry)
-            form.form_errors.append(error.message)
             return render_template("enquiries/edit.html", form=form, enquiry=enquiry,
                                    differences=conflict_differences(form, current)), 409
-        db.session.commit()
-        flash("Enquiry saved.", "success")
-        return redirect(url_for("enquiries.detail", enquiry_id=enquiry.id))
     return render_template("enquiries/edit.html", form=form, enquiry=enquiry, differences=[])
 
 

@@ -1,5 +1,7 @@
 """Steps taken from the enquiry page: stage changes, contact attempts, notes, archive and restore."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
@@ -9,17 +11,22 @@ from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import ContactOutcome
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.patients.forms import VersionForm
 from tracker.permissions import require
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
 
 
+def _url(enquiry_id: int) -> str:
+    return url_for("enquiries.detail", enquiry_id=enquiry_id)
+
+
 def _back(enquiry_id: int):
-    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+    return redirect(_url(enquiry_id))
 
 
-def _refused(form, enquiry_id: int):
+def _invalid(form, enquiry_id: int):
     """A step's form did not validate: say why on the enquiry page (nothing was saved)."""
     for errors in form.errors.values():
         for error in errors:
@@ -35,17 +42,12 @@ def change_stage(enquiry_id: int):
     form = StageForm()
     form.set_reasons(settings.options(OptionKind.LOST_REASON))
     if not form.validate_on_submit():
-        return _refused(form, enquiry.id)
+        return _invalid(form, enquiry.id)
     reason = settings.active_option(OptionKind.LOST_REASON, form.lost_reason_id.data)
-    try:
-        services.change_stage(enquiry, Stage(form.to_stage.data), version=form.version.data, by_id=current_user.id,
-                              note=(form.note.data or "").strip() or None, lost_reason=reason)
-    except services.StageError as error:
-        flash(str(error), "danger")
-        return _back(enquiry.id)
-    db.session.commit()
-    flash(f"Now {enquiry.stage.label.lower()}.", "success")
-    return _back(enquiry.id)
+    change = partial(services.change_stage, enquiry, Stage(form.to_stage.data), version=form.version.data,
+                     by_id=current_user.id, note=(form.note.data or "").strip() or None, lost_reason=reason)
+    return submit(form, change, done=lambda _: f"Now {enquiry.stage.label.lower()}.", to=_url(enquiry.id),
+                  back=_url(enquiry.id)).response
 
 
 @bp.route("/enquiries/<id:enquiry_id>/contact", methods=["POST"])
@@ -55,7 +57,7 @@ def log_contact(enquiry_id: int):
     enquiry = enquiry_or_404(enquiry_id)
     form = ContactForm()
     if not form.validate_on_submit():
-        return _refused(form, enquiry.id)
+        return _invalid(form, enquiry.id)
     outcome = ContactOutcome(form.outcome.data)
     services.record_contact(enquiry, outcome, by_id=current_user.id, note=(form.note.data or "").strip() or None)
     db.session.commit()
@@ -71,7 +73,7 @@ def add_note(enquiry_id: int):
     form = NoteForm()
     if not form.validate_on_submit() or not form.body.data.strip():
         form.body.errors = list(form.body.errors) or ["Write the note."]
-        return _refused(form, enquiry.id)
+        return _invalid(form, enquiry.id)
     services.add_note(enquiry, form.body.data, by_id=current_user.id)
     db.session.commit()
     flash("Note added.", "success")
@@ -85,7 +87,7 @@ def archive(enquiry_id: int):
     enquiry = enquiry_or_404(enquiry_id)
     form = VersionForm()
     if not form.validate_on_submit():
-        return _refused(form, enquiry.id)
+        return _invalid(form, enquiry.id)
     services.archive(enquiry, version=form.version.data)
     db.session.commit()
     flash("Enquiry archived. A manager can restore it from Archived records.", "success")
@@ -99,15 +101,9 @@ def restore(enquiry_id: int):
     enquiry = services.get_enquiry(enquiry_id, archived=True) or abort(404)
     form = VersionForm()
     if not form.validate_on_submit():
-        return _refused(form, enquiry.id)
-    try:
-        services.restore(enquiry, version=form.version.data)
-    except services.StageError as error:
-        flash(str(error), "danger")
-        return redirect(url_for("enquiries.archived"))
-    db.session.commit()
-    flash("Enquiry restored.", "success")
-    return _back(enquiry.id)
+        return _invalid(form, enquiry.id)
+    return submit(form, partial(services.restore, enquiry, version=form.version.data), done="Enquiry restored.",
+                  to=_url(enquiry.id), back=url_for("enquiries.archived")).response
 
 
 

@@ -1,11 +1,14 @@
 """Confirming or rejecting an arrived enquiry's possible match with an existing patient (the enquiry page's banner)."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from tracker.enquiries import bp
 from tracker.enquiries import services as enquiries
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.patients import merge as merging
 from tracker.patients.forms import VersionForm
 from tracker.patients.models import Patient
@@ -21,19 +24,12 @@ def _enquiry_or_404(enquiry_id: int):
 def _decide(enquiry_id: int, decide) -> object:
     """Check the enquiry's version, let `decide(enquiry, version)` act and say what it did; commit, flash, back."""
     enquiry = _enquiry_or_404(enquiry_id)
-    form = VersionForm()
+    form, back = VersionForm(), url_for("enquiries.detail", enquiry_id=enquiry_id)
     if not form.validate_on_submit():
         flash(OUT_OF_DATE, "warning")
-    else:
-        try:
-            message = decide(enquiry, form.version.data)
-        except merging.MergeError as error:
-            db.session.rollback()
-            flash(str(error), "warning")
-        else:
-            db.session.commit()
-            flash(message, "success")
-    return redirect(url_for("enquiries.detail", enquiry_id=enquiry_id))
+        return redirect(back)
+    return submit(form, partial(decide, enquiry, form.version.data), done=lambda message: message, to=back,
+                  back=back, alert="warning").response
 
 
 @bp.route("/enquiries/<id:enquiry_id>/match/confirm", methods=["POST"])

@@ -13,6 +13,7 @@ from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority, Reschedule
 from tracker.settings.models import Option
@@ -21,12 +22,8 @@ TEAM = "team"  # the assignee choice meaning "the reception team", stored as no 
 TEAM_LABEL = "Reception team"
 
 
-class FollowUpError(ValueError):
+class FollowUpError(ServiceError):
     """A follow-up the rules refuse; `field` names the form field the message belongs beside."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Adding a follow-up to an enquiry; completing (with the next step or a stage move), cancelling, rescheduling."""
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from functools import partial
+
+from flask import abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from tracker.auth.sessions import safe_next_url
@@ -10,7 +12,6 @@ from tracker.enquiries import services as enquiries
 from tracker.enquiries.choices import active_staff
 from tracker.enquiries.stages import Stage
 from tracker.errors import ConflictError
-from tracker.extensions import db
 from tracker.followups import bp, rules, services
 from tracker.followups.forms import (
     CancelForm,
@@ -22,6 +23,7 @@ from tracker.followups.forms import (
 )
 from tracker.followups.models import FollowUp
 from tracker.forms import take_current_version
+from tracker.outcomes import submit
 from tracker.permissions import require
 from tracker.settings import services as settings
 from tracker.settings.hours import Week
@@ -85,14 +87,9 @@ def _wants_json() -> bool:
     return request.method == "POST" and request.accept_mimetypes.best == "application/json"
 
 
-def _refused(form, error: Exception) -> int:
-    """Undo the attempt and show why beside its field, or above the form; the status to answer."""
-    db.session.rollback()
-    if isinstance(error, ConflictError):
-        form.form_errors.append(error.message)
-        return 409
-    (form[error.field].errors if error.field and error.field in form else form.form_errors).append(str(error))
-    return 200
+def _json_done(follow_up_id: int, result):
+    """My day's in-place completion, saved: the follow-up done and the next one, if any."""
+    return jsonify(ok=True, id=follow_up_id, next_id=result.id if isinstance(result, FollowUp) else None)
 
 
 def _json_refusal(form, error: Exception | None = None):
@@ -120,24 +117,17 @@ def _step(follow_up_id: int, make_form, act, done, template: str):
         return _already_closed(follow_up)
     form, status = make_form(follow_up), 200
     if form.validate_on_submit():
-        try:
-            result = act(follow_up, form)
-        except (ConflictError, services.FollowUpError) as error:
-            status = _refused(form, error)
-            if _wants_json():
-                return _json_refusal(form, error)
-            follow_up = _follow_up_or_404(follow_up_id)
-            if not follow_up.is_open:
-                return _already_closed(follow_up)
-            if status == 409:
-                take_current_version(form, follow_up)
-        else:
-            message, back = done(follow_up), _back(follow_up.enquiry_id)
-            db.session.commit()
-            if _wants_json():
-                return jsonify(ok=True, id=follow_up_id, next_id=result.id if isinstance(result, FollowUp) else None)
-            flash(message, "success")
-            return redirect(back)
+        outcome = submit(form, partial(act, follow_up, form), done=None if _wants_json() else lambda _: done(follow_up),
+                         to=lambda _: _back(follow_up.enquiry_id))
+        if _wants_json():
+            return _json_done(follow_up_id, outcome.result) if outcome.response else _json_refusal(form, outcome.error)
+        if outcome.response:
+            return outcome.response
+        status, follow_up = outcome.status, _follow_up_or_404(follow_up_id)
+        if not follow_up.is_open:
+            return _already_closed(follow_up)
+        if status == 409:
+            take_current_version(form, follow_up)
     elif _wants_json():
         return _json_refusal(form)
     return render_template(template, form=form, follow_up=follow_up, enquiry=follow_up.enquiry,
@@ -183,17 +173,12 @@ def new(enquiry_id: int):
     enquiry = enquiries.get_enquiry(enquiry_id) or abort(404)
     form, status = _new_form(enquiry), 200
     if form.validate_on_submit():
-        try:
-            follow_up = services.add(enquiry, form.details(), by_id=current_user.id)
-        except services.FollowUpError as error:
-            status = _refused(form, error)
-            enquiry = enquiries.get_enquiry(enquiry_id) or abort(404)
-        else:
-            done = f"Follow-up added: {follow_up.kind.label}, due {due_text(follow_up)}."
-            back = _back(enquiry.id)
-            db.session.commit()
-            flash(done, "success")
-            return redirect(back)
+        outcome = submit(form, partial(services.add, enquiry, form.details(), by_id=current_user.id),
+                         done=lambda added: f"Follow-up added: {added.kind.label}, due {due_text(added)}.",
+                         to=_back(enquiry.id))
+        if outcome.response:
+            return outcome.response
+        status, enquiry = outcome.status, enquiries.get_enquiry(enquiry_id) or abort(404)
     return render_template("followups/new.html", form=form, enquiry=enquiry, refusal=_closed_enquiry(enquiry),
                            next_url=_next_url(), back=_back(enquiry.id)), status
 

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from tracker.errors import ServiceError
+
 MAX_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000  # rows with something in them
 MAX_LINES = 2_000_000  # lines read, blank ones included: a file of empty lines ends quickly too
@@ -20,7 +22,7 @@ _QUOTED = re.compile(r'"[^"]*"')
 _DATA_LIKE = re.compile(r"@|\d{6,}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 
 
-class FileError(ValueError):
+class FileError(ServiceError):
     """The file as a whole cannot be imported; the message says why and what to do."""
 
 

@@ -16,6 +16,7 @@ from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
 from tracker.clock import local_day_start
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.exports.writers import neutralise
 from tracker.extensions import db
 from tracker.imports import mapping as fields
@@ -41,7 +42,7 @@ class AlreadyRun(LookupError):
     """The staged upload was imported (or removed) while this request waited for it: a second click on Import."""
 
 
-class MappingError(ValueError):
+class MappingError(ServiceError):
     """The mapping cannot be used; `problems` says why."""
 
     def __init__(self, problems: list[str]):

@@ -1,5 +1,7 @@
 """The import pages: upload, map and preview, run, result, and the rejected rows' download."""
 
+from functools import partial
+
 from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -9,6 +11,7 @@ from tracker.imports import bp, mapping, parse, services, step
 from tracker.imports import values as value_lists
 from tracker.imports.forms import ImportForm, MappingForm, UploadForm, values_form
 from tracker.imports.models import ImportRun
+from tracker.outcomes import submit
 from tracker.permissions import require
 
 RUN = "import.run"
@@ -47,14 +50,11 @@ def upload():
     if not form.validate_on_submit():
         return _upload_page(form, 400 if form.is_submitted() else 200)
     sent = form.file.data
-    try:
-        stored = services.store_upload(sent.filename or "", sent.read(parse.MAX_BYTES + 1), by_id=current_user.id)
-    except parse.FileError as error:
-        db.session.rollback()
-        form.file.errors = [str(error)]
-        return _upload_page(form, 400)
-    db.session.commit()
-    return redirect(url_for("imports.mapping_page", token=stored.token))
+    outcome = submit(form, partial(services.store_upload, sent.filename or "", sent.read(parse.MAX_BYTES + 1),
+                                   by_id=current_user.id),
+                     done=None, to=lambda stored: url_for("imports.mapping_page", token=stored.token),
+                     fields={None: "file"})  # a FileError is about the file as a whole: beside its field
+    return outcome.response or _upload_page(form, 400)
 
 
 def _upload_or_404(token: str):

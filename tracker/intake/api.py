@@ -35,8 +35,8 @@ def _cap_request(_endpoint, _values) -> None:
 
 
 @api_bp.errorhandler(Refused)
-def refused(error: Refused):
-    """The JSON answer for a refused request."""
+def json_refusal(error: Refused):
+    """The JSON answer for a refused request (the API's own: forms use tracker.outcomes.refused)."""
     db.session.rollback()
     return jsonify({"errors": error.errors, **error.extra}), error.status, error.headers
 

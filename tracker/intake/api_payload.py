@@ -10,6 +10,7 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
+from tracker.errors import ServiceError
 from tracker.intake.forms import FIELD_CAPS
 
 TEXT_FIELDS = (*FIELD_CAPS, "preferred_contact")
@@ -20,7 +21,7 @@ IDEMPOTENCY_KEY = re.compile(r"[!-~][ -~]{0,254}")  # printable ASCII, up to 255
 MAX_LIST_ITEMS = 50  # far more than there are concerns or treatments to choose from
 
 
-class PayloadError(ValueError):
+class PayloadError(ServiceError):
     """The body is not an enquiry: {"field": ["message", ...]} says why."""
 
     def __init__(self, errors: dict[str, list[str]]):

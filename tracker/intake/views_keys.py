@@ -1,13 +1,15 @@
 """The API keys page: list every key, make one (its secret shown once), revoke one."""
 
+from functools import partial
+
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.intake import bp, keys
 from tracker.intake.keys_forms import ApiKeyForm, RevokeForm
 from tracker.intake.models import ApiKey
+from tracker.outcomes import submit
 from tracker.permissions import require
 
 
@@ -45,12 +47,11 @@ def api_key_revoke(key_id: int):
     if not form.validate_on_submit():
         flash("The page was out of date; please try again.", "warning")
         return redirect(url_for("intake.api_keys"))
-    try:
-        keys.revoke_key(key, version=form.version.data, by_id=current_user.id)
-    except ConflictError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _page(ApiKeyForm(formdata=None), status=409)
-    db.session.commit()
-    flash(f"Key \u201c{key.name}\u201d revoked: enquiries sent with it are refused from now on.", "success")
-    return redirect(url_for("intake.api_keys"))
+    outcome = submit(form, partial(keys.revoke_key, key, version=form.version.data, by_id=current_user.id),
+                     to=url_for("intake.api_keys"),
+                     done=lambda _: f"Key \u201c{key.name}\u201d revoked: enquiries sent with it are refused "
+                                    "from now on.")
+    if outcome.response:
+        return outcome.response
+    flash(outcome.error.message, "danger")  # the page's form is the new-key form: the conflict is said above it
+    return _page(ApiKeyForm(formdata=None), status=409)

@@ -1,12 +1,13 @@
 """The settings page of the public enquiry form."""
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from functools import partial
 
-from tracker.errors import ConflictError
-from tracker.extensions import db
+from flask import Response, abort, render_template, url_for
+
 from tracker.forms import conflict_differences, take_current_version
 from tracker.intake import bp, public_form
 from tracker.intake.settings_forms import PublicFormSettingsForm
+from tracker.outcomes import submit
 from tracker.permissions import require
 
 
@@ -23,18 +24,16 @@ def settings():
     form = PublicFormSettingsForm.for_settings(saved)
     if not form.validate_on_submit():
         return _page(form, saved)
-    try:
-        public_form.update_settings(saved, form.change(), version=form.version.data)
-    except ConflictError as error:
-        current = PublicFormSettingsForm.for_settings(saved, formdata=None)
-        db.session.rollback()
-        take_current_version(form, saved)
-        form.form_errors.append(error.message + " A logo you chose was not kept: choose it again.")
-        differences = [row for row in conflict_differences(form, current) if row[0] != form.logo.label.text]
-        return _page(form, saved, differences, 409)
-    db.session.commit()
-    flash("Public form settings saved." + (" The form is on." if saved.enabled else " The form is off."), "success")
-    return redirect(url_for("intake.settings"))
+    outcome = submit(form, partial(public_form.update_settings, saved, form.change(), version=form.version.data),
+                     done=lambda _: "Public form settings saved." + (
+                         " The form is on." if saved.enabled else " The form is off."), to=url_for("intake.settings"))
+    if outcome.response:
+        return outcome.response
+    current = PublicFormSettingsForm.for_settings(saved, formdata=None)
+    take_current_version(form, saved)
+    form.form_errors[-1] += " A logo you chose was not kept: choose it again."
+    differences = [row for row in conflict_differences(form, current) if row[0] != form.logo.label.text]
+    return _page(form, saved, differences, 409)
 
 
 @bp.route("/settings/public-form/logo")

@@ -6,6 +6,7 @@ from tracker.audit import services as audit
 from tracker.audit.models import AuditAction
 from tracker.clock import format_date
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.patients import hooks
 from tracker.patients.duplicates import mark_distinct
@@ -15,7 +16,7 @@ from tracker.patients.models import ContactKind, ContactMethod, DistinctPair, Pa
 FILLED = ("phone", "phone_alt", "email", "date_of_birth", "preferred_times")
 
 
-class MergeError(ValueError):
+class MergeError(ServiceError):
     """A merge that cannot be done: one record twice, or a record already archived or merged."""
 
 

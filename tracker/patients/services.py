@@ -8,6 +8,7 @@ from sqlalchemy import ARRAY, ColumnElement, Integer, Select, and_, any_, case, 
 
 from tracker.audit import services as audit
 from tracker.db import utcnow
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.patients import hooks
 from tracker.patients.models import ConsentMethod, ContactKind, ContactMethod, Patient, PatientContact
@@ -260,7 +261,7 @@ def archive(patient: Patient, *, version: int) -> None:
     hooks.archiving.ask(patient, patient.archived_at)
 
 
-class RestoreError(ValueError):
+class RestoreError(ServiceError):
     """A record that cannot be brought back."""
 
 

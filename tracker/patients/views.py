@@ -1,12 +1,13 @@
 """The patient page, editing details, archiving and restoring, and live duplicate matches for the quick log."""
 
 from datetime import date
+from functools import partial
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import conflict_differences, take_current_version
+from tracker.outcomes import submit
 from tracker.patients import bp, queries, services
 from tracker.patients.forms import PatientForm, VersionForm
 from tracker.patients.phones import display_phone
@@ -47,18 +48,17 @@ def edit(patient_id: int):
     patient = _patient_or_404(patient_id)
     form = PatientForm.for_patient(patient, data=_form_data(patient))
     if form.validate_on_submit():
-        try:
-            services.update_patient(patient, form.patient_details(), version=form.version.data)
-        except ConflictError as error:
+        outcome = submit(form, partial(services.update_patient, patient, form.patient_details(),
+                                       version=form.version.data),
+                         done=lambda _: f"Saved {patient.full_name}.",
+                         to=url_for("patients.detail", patient_id=patient.id))
+        if outcome.response:
+            return outcome.response
+        if outcome.status == 409:
             current = PatientForm(formdata=None, data=_form_data(patient))
-            db.session.rollback()
             take_current_version(form, patient)
-            form.form_errors.append(error.message)
             return render_template("patients/edit.html", form=form, patient=patient,
                                    differences=conflict_differences(form, current)), 409
-        db.session.commit()
-        flash(f"Saved {patient.full_name}.", "success")
-        return redirect(url_for("patients.detail", patient_id=patient.id))
     return render_template("patients/edit.html", form=form, patient=patient, differences=[])
 
 
@@ -86,14 +86,10 @@ def restore(patient_id: int):
     if not form.validate_on_submit() or patient.archived_at is None:
         flash("Nothing to restore; the page was out of date.", "warning")
         return redirect(url_for("enquiries.archived"))
-    try:
-        services.restore(patient, version=form.version.data)
-    except services.RestoreError as error:
-        flash(str(error), "warning")
-        return redirect(url_for("enquiries.archived"))
-    db.session.commit()
-    flash(f"{patient.full_name} is restored.", "success")
-    return redirect(url_for("patients.detail", patient_id=patient.id))
+    return submit(form, partial(services.restore, patient, version=form.version.data),
+                  done=lambda _: f"{patient.full_name} is restored.",
+                  to=url_for("patients.detail", patient_id=patient.id),
+                  back=url_for("enquiries.archived"), alert="warning").response
 
 
 @bp.route("/patients/matches")

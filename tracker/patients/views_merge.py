@@ -1,11 +1,14 @@
 """The likely duplicates list, and merging two records of one person."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from tracker.errors import ConflictError
 from tracker.extensions import db
 from tracker.forms import TrackerForm
+from tracker.outcomes import submit
 from tracker.pagination import page_number, paginate_window
 from tracker.patients import bp, services
 from tracker.patients import duplicates as pairs
@@ -58,23 +61,22 @@ def merge(patient_id: int, other_id: int):
     if form.validate_on_submit():
         keep, other = (first, second) if form.keep.data == first.id else (second, first)
         versions = {first.id: form.first_version.data, second.id: form.second_version.data}
-        try:
-            summary = merging.merge(keep, other, by_id=current_user.id, keep_version=versions[keep.id],
-                                    other_version=versions[other.id])
-        except ConflictError as error:
+        merge_pair = partial(merging.merge, keep, other, by_id=current_user.id, keep_version=versions[keep.id],
+                             other_version=versions[other.id])
+        try:  # a MergeError: merged or archived by someone else since the check above
+            return submit(form, merge_pair, done=partial(_merged, keep, other), back=url_for("patients.duplicates"),
+                          alert="warning", to=url_for("patients.detail", patient_id=keep.id)).response
+        except ConflictError as error:  # the records are shown as saved now, beside the choice
             db.session.rollback()
             form.take_current_versions(first, second)
             return _page(form, first, second, error.message), 409
-        except merging.MergeError as error:  # merged or archived by someone else since the check above
-            db.session.rollback()
-            flash(str(error), "warning")
-            return redirect(url_for("patients.duplicates"))
-        db.session.commit()
-        moved = len(summary["enquiries"])
-        flash(f"Merged: {other.full_name} (#{other.id}) is now part of {keep.full_name}; "
-              f"{moved} {'enquiry' if moved == 1 else 'enquiries'} moved.", "success")
-        return redirect(url_for("patients.detail", patient_id=keep.id))
     return _page(form, first, second)
+
+
+def _merged(keep, other, summary: dict) -> str:
+    moved = len(summary["enquiries"])
+    return (f"Merged: {other.full_name} (#{other.id}) is now part of {keep.full_name}; "
+            f"{moved} {'enquiry' if moved == 1 else 'enquiries'} moved.")
 
 
 def _page(form: MergeForm, first, second, conflict: str | None = None) -> str:

@@ -17,6 +17,7 @@ from tracker.enquiries import services as enquiries
 from tracker.enquiries.hooks import Entry
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import PIPELINE, Stage
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.money import MAX_POUNDS, format_pence, to_pence
 from tracker.permissions import Role
@@ -27,12 +28,8 @@ MAX_PRICE_PENCE = to_pence(MAX_POUNDS)  # per session
 TIMELINE_LIMIT = 500  # plans per enquiry on the timeline; far beyond any real enquiry
 
 
-class PlanError(ValueError):
+class PlanError(ServiceError):
     """A plan change the rules refuse; the message says why, `field` where."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """The plan page, drafting a plan's items, proposing and revising it, and the patient's decision."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -14,8 +16,8 @@ from tracker.consultations.models import Area
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.forms import id_choices
 from tracker.enquiries.models import Enquiry
-from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.permissions import require
 from tracker.plans import bp, decisions, services
 from tracker.plans import sessions as plan_sessions
@@ -65,21 +67,12 @@ def _item_or_404(item_id: int) -> tuple[PlanItem, TreatmentPlan, Enquiry]:
     return item, item.plan, _enquiry_or_404(item.plan.enquiry_id)
 
 
-def refused(form, error: Exception) -> int:
-    """Undo the attempt and show why beside the field it is about, or above the form; the status to answer.
-
-    For any plan or session form: a ConflictError answers 409, a PlanError or BookingError names its field.
-    """
-    db.session.rollback()
-    if isinstance(error, ConflictError):
-        form.form_errors.append(error.message)
-        return 409
-    (form[error.field].errors if error.field in form else form.form_errors).append(str(error))
-    return 200
+def _plan_url(plan_id: int, anchor: str | None = None) -> str:
+    return url_for("plans.detail", plan_id=plan_id, _anchor=anchor)
 
 
 def _to_plan(plan_id: int, anchor: str | None = None):
-    return redirect(url_for("plans.detail", plan_id=plan_id, _anchor=anchor))
+    return redirect(_plan_url(plan_id, anchor))
 
 
 def _staff_choices(form_field, *, keep: int | None = None) -> dict:
@@ -162,17 +155,13 @@ def new(enquiry_id: int):
     form = PlanForm(practitioner=current_user.id)
     staff = _staff_choices(form.practitioner)
     if form.validate_on_submit():
-        try:
-            plan = services.new_plan(enquiry, practitioner=staff.get(form.practitioner.data), notes=form.notes.data,
-                                     by_id=current_user.id)
-        except services.PlanError as error:
-            refused(form, error)
-            enquiry = _enquiry_or_404(enquiry_id)
-        else:
-            plan_id, done = plan.id, f"{plan.title} drafted: add its treatments, then propose it."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        outcome = submit(form, partial(services.new_plan, enquiry, practitioner=staff.get(form.practitioner.data),
+                                       notes=form.notes.data, by_id=current_user.id),
+                         done=lambda plan: f"{plan.title} drafted: add its treatments, then propose it.",
+                         to=lambda plan: _plan_url(plan.id))
+        if outcome.response:
+            return outcome.response
+        enquiry = _enquiry_or_404(enquiry_id)
     return render_template("plans/new.html", form=form, enquiry=enquiry)
 
 
@@ -185,16 +174,14 @@ def add_item(plan_id: int):
     plan, enquiry = _plan_or_404(plan_id)
     form, status = _item_form(), 200
     if form.validate_on_submit():
-        try:
-            item = services.add_item(plan, services.treatment_for(form.treatment.data), _details(form))
-        except services.PlanError as error:
-            status = refused(form, error)
-            plan, enquiry = _plan_or_404(plan_id)
-        else:
-            item_id, done = item.id, f"{services.describe(item)} added."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id, f"item-{item_id}")
+        outcome = submit(form, lambda: services.add_item(plan, services.treatment_for(form.treatment.data),
+                                                         _details(form)),
+                         done=lambda item: f"{services.describe(item)} added.",
+                         to=lambda item: _plan_url(plan_id, f"item-{item.id}"))
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        plan, enquiry = _plan_or_404(plan_id)
     return _page(plan, enquiry, item_form=form, status=status)
 
 
@@ -208,16 +195,12 @@ def edit_item(item_id: int):
         return _to_plan(plan.id)
     form, status = ItemEditForm(data=item_data(item)), 200
     if form.validate_on_submit():
-        try:
-            services.update_item(item, _details(form), version=form.version.data)
-        except (ConflictError, services.PlanError) as error:
-            status = refused(form, error)
-            item, plan, enquiry = _item_or_404(item_id)
-        else:
-            done = f"{services.describe(item)} saved."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan.id, f"item-{item_id}")
+        outcome = submit(form, partial(services.update_item, item, _details(form), version=form.version.data),
+                         done=lambda _: f"{services.describe(item)} saved.", to=_plan_url(plan.id, f"item-{item_id}"))
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        item, plan, enquiry = _item_or_404(item_id)
     page = render_template("plans/edit_item.html", form=form, item=item, plan=plan, enquiry=enquiry)
     return _audited(page, plan), status
 
@@ -228,16 +211,8 @@ def _step(plan_id: int, act, done: str, *, item: PlanItem | None = None):
     if not form.validate_on_submit():
         flash("The page was out of date; please try again.", "warning")
         return _to_plan(plan_id)
-    try:
-        result = act(form.version.data)  # ConflictError: the 409 page
-    except services.PlanError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-        return _to_plan(plan_id)
-    target = result.id if isinstance(result, TreatmentPlan) else plan_id
-    db.session.commit()
-    flash(done, "success")
-    return _to_plan(target)
+    return submit(form, lambda: act(form.version.data), done=done, back=_plan_url(plan_id),  # ConflictError: 409
+                  to=lambda result: _plan_url(result.id if isinstance(result, TreatmentPlan) else plan_id)).response
 
 
 @bp.route("/plan-items/<id:item_id>/remove", methods=["POST"])
@@ -258,17 +233,13 @@ def propose(plan_id: int):
     plan, enquiry = _plan_or_404(plan_id)
     form, status = ProposeForm(), 200
     if form.validate_on_submit():
-        try:
-            services.propose(plan, info_given_on=form.info_given_on.data, version=form.version.data,
-                             by_id=current_user.id)
-        except (ConflictError, services.PlanError) as error:
-            status = refused(form, error)
-            plan, enquiry = _plan_or_404(plan_id)
-        else:
-            done = f"{plan.title} proposed."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        outcome = submit(form, partial(services.propose, plan, info_given_on=form.info_given_on.data,
+                                       version=form.version.data, by_id=current_user.id),
+                         done=lambda _: f"{plan.title} proposed.", to=_plan_url(plan_id))
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        plan, enquiry = _plan_or_404(plan_id)
     return _page(plan, enquiry, propose_form=form, status=status)
 
 
@@ -300,17 +271,15 @@ def accept(plan_id: int):
     form, status = AcceptForm(consent_by=plan.practitioner_id, version=plan.version), 200
     staff = _staff_choices(form.consent_by, keep=plan.practitioner_id)
     if form.validate_on_submit():
-        try:
-            decisions.accept(plan, decided_on=form.decided_on.data, consent_by=staff.get(form.consent_by.data),
-                             consent_on=form.consent_on.data, version=form.version.data, by_id=current_user.id)
-        except (ConflictError, services.PlanError) as error:
-            status = refused(form, error)
-            plan, enquiry = _plan_or_404(plan_id)
-        else:
-            done = f"{plan.title} accepted; consent recorded. Sessions can now be booked."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        accept_plan = partial(decisions.accept, plan, decided_on=form.decided_on.data,
+                              consent_by=staff.get(form.consent_by.data), consent_on=form.consent_on.data,
+                              version=form.version.data, by_id=current_user.id)
+        outcome = submit(form, accept_plan, to=_plan_url(plan_id),
+                         done=lambda _: f"{plan.title} accepted; consent recorded. Sessions can now be booked.")
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        plan, enquiry = _plan_or_404(plan_id)
     return render_template("plans/accept.html", form=form, plan=plan, enquiry=enquiry,
                            reflection=reflection(plan)), status
 
@@ -325,19 +294,15 @@ def decline(plan_id: int):
     form, status = decline_form(decisions.stays_open(plan), version=plan.version), 200
     form.reason.choices = id_choices("— choose —", settings.options(OptionKind.LOST_REASON))
     if form.validate_on_submit():
-        try:
-            decisions.decline(plan, decided_on=form.decided_on.data, note=form.note.data,
-                              mark_lost=form.mark_lost.data,
-                              reason=settings.active_option(OptionKind.LOST_REASON, form.reason.data),
-                              version=form.version.data, by_id=current_user.id)
-        except (ConflictError, services.PlanError) as error:
-            status = refused(form, error)
-            plan, enquiry = _plan_or_404(plan_id)
-        else:
-            done = f"{plan.title} declined" + (" and the enquiry marked lost." if form.mark_lost.data else ".")
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        decline_plan = partial(decisions.decline, plan, decided_on=form.decided_on.data, note=form.note.data,
+                               mark_lost=form.mark_lost.data, version=form.version.data, by_id=current_user.id,
+                               reason=settings.active_option(OptionKind.LOST_REASON, form.reason.data))
+        outcome = submit(form, decline_plan, to=_plan_url(plan_id), done=lambda _: f"{plan.title} declined" + (
+            " and the enquiry marked lost." if form.mark_lost.data else "."))
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        plan, enquiry = _plan_or_404(plan_id)
     return render_template("plans/decline.html", form=form, plan=plan, enquiry=enquiry), status
 
 
@@ -356,13 +321,7 @@ def acknowledge_hint(item_id: int, rule: str):
         for error in form.note.errors or ["The page was out of date; please try again."]:
             flash(error, "danger")
         return _to_plan(plan.id, f"item-{item_id}")
-    try:
-        hints.acknowledge(enquiry_id=plan.enquiry_id, rule=rule, note=form.note.data, by_id=current_user.id,
-                          plan_item_id=item.id)
-    except ValueError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash("Hint acknowledged.", "success")
-    return _to_plan(plan.id, f"item-{item_id}")
+    back = _plan_url(plan.id, f"item-{item_id}")
+    return submit(form, partial(hints.acknowledge, enquiry_id=plan.enquiry_id, rule=rule, note=form.note.data,
+                                by_id=current_user.id, plan_item_id=item.id),
+                  done="Hint acknowledged.", to=back, back=back).response

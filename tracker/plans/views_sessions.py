@@ -1,5 +1,7 @@
 """Booking an accepted plan's course of sessions, and recording a session done."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -8,14 +10,13 @@ from tracker.bookings import services as bookings
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.services import get_enquiry
-from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.permissions import require
 from tracker.plans import bp, sessions
 from tracker.plans.forms_sessions import CourseForm, SessionDoneForm, course_form
 from tracker.plans.models import PlanItem, TreatmentPlan
 from tracker.plans.reflection import reflection
-from tracker.plans.views import refused
 from tracker.settings.models import OptionKind
 from tracker.settings.services import options
 
@@ -37,8 +38,8 @@ def _session_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
     return appointment, get_enquiry(appointment.enquiry_id) or abort(404)
 
 
-def _to_plan(plan_id: int):
-    return redirect(url_for("plans.detail", plan_id=plan_id))
+def _plan_url(plan_id: int) -> str:
+    return url_for("plans.detail", plan_id=plan_id)
 
 
 def _rooms(form: CourseForm) -> dict:
@@ -47,18 +48,11 @@ def _rooms(form: CourseForm) -> dict:
     return {r.id: r for r in rooms}
 
 
-def _refused_course(form: CourseForm, error: "bookings.BookingError", keys: list[str], plan_id: int) -> tuple:
-    """Undo the attempt, say why (beside a row still offered, the duration, or above); the plan as stored now."""
-    db.session.rollback()
-    plan, enquiry = _plan_or_404(plan_id)
-    suggestions = sessions.suggest_course(plan)
-    if error.row is not None and keys[error.row] in {s.key for s in suggestions}:
-        form[f"date_{keys[error.row]}"].errors.append(str(error))
-    elif error.field == "minutes":
-        form.minutes.errors.append(str(error))
-    else:  # a session booked meanwhile by someone else is no longer offered: say so above the form
-        form.form_errors.append(str(error))
-    return plan, enquiry, suggestions
+def _course_field(keys: list[str], plan_id: int, error: "bookings.BookingError") -> str | None:
+    """Where a refused course's message goes: beside a row still offered, the duration, or (None) above the form."""
+    if error.row is not None and keys[error.row] in {s.key for s in sessions.suggest_course(_plan_or_404(plan_id)[0])}:
+        return f"date_{keys[error.row]}"
+    return "minutes" if error.field == "minutes" else None  # a session booked meanwhile is no longer offered
 
 
 @bp.route("/plans/<id:plan_id>/sessions", methods=["GET", "POST"])
@@ -72,17 +66,16 @@ def book_sessions(plan_id: int):
     if form.validate_on_submit():
         rows = form.chosen(suggestions)
         keys = [f"{row.item.id}_{row.number}" for row in rows]
-        try:
-            booked = sessions.book_course(plan, rows, minutes=form.minutes.data, room=rooms.get(form.room.data),
-                                          by_id=current_user.id, outside_hours_reason=form.override_reason())
-        except bookings.BookingError as error:
-            plan, enquiry, suggestions = _refused_course(form, error, keys, plan_id)
-        else:
-            done = (f"{len(booked)} session(s) booked for {enquiry.patient.full_name} "
-                    f"with {plan.practitioner.full_name}.")
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        outcome = submit(form, partial(sessions.book_course, plan, rows, minutes=form.minutes.data,
+                                       room=rooms.get(form.room.data), by_id=current_user.id,
+                                       outside_hours_reason=form.override_reason()),
+                         done=lambda booked: (f"{len(booked)} session(s) booked for {enquiry.patient.full_name} "
+                                              f"with {plan.practitioner.full_name}."), to=_plan_url(plan_id),
+                         fields=partial(_course_field, keys, plan_id))
+        if outcome.response:
+            return outcome.response
+        plan, enquiry = _plan_or_404(plan_id)
+        suggestions = sessions.suggest_course(plan)
     return render_template("plans/sessions.html", form=form, plan=plan, enquiry=enquiry, limit=reflection(plan),
                            rows=[(s, *form.row(s.key)) for s in suggestions if s.key in form.keys])
 
@@ -95,20 +88,17 @@ def session_done(appointment_id: int):
     plan_id = appointment.plan_item.plan_id
     if request.method == "GET" and appointment.status is not AppointmentStatus.BOOKED:
         flash(f"This session is {appointment.status.label.lower()}, so it cannot be recorded as done.", "warning")
-        return _to_plan(plan_id)
+        return redirect(_plan_url(plan_id))
     practitioner = appointment.plan_item.plan.practitioner
     form, status = SessionDoneForm(performed_by=practitioner.id, version=appointment.version), 200
     form.only_by(practitioner)
     if form.validate_on_submit():
-        try:
-            sessions.record_done(appointment, performed_by=practitioner, notes=form.notes.data,
-                                 version=form.version.data, by_id=current_user.id)
-        except (ConflictError, bookings.BookingError) as error:
-            status = refused(form, error)
-            appointment, enquiry = _session_or_404(appointment_id)
-        else:
-            done = f"{sessions.session_label(appointment.plan_item, appointment.session_number)}: recorded as done."
-            db.session.commit()
-            flash(done, "success")
-            return _to_plan(plan_id)
+        outcome = submit(form, partial(sessions.record_done, appointment, performed_by=practitioner,
+                                       notes=form.notes.data, version=form.version.data, by_id=current_user.id),
+                         done=lambda _: (f"{sessions.session_label(appointment.plan_item, appointment.session_number)}"
+                                         ": recorded as done."), to=_plan_url(plan_id))
+        if outcome.response:
+            return outcome.response
+        status = outcome.status
+        appointment, enquiry = _session_or_404(appointment_id)
     return render_template("plans/session_done.html", form=form, appointment=appointment, enquiry=enquiry), status

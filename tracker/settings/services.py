@@ -9,15 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from tracker.audit import services as audit
+from tracker.errors import ServiceError
 from tracker.extensions import db
 from tracker.settings.models import ClinicSettings, OpeningHours, Option, OptionKind
 
 
-class OptionLabelTaken(ValueError):
+class OptionLabelTaken(ServiceError):
     """The list already has an entry with this label."""
 
     def __init__(self):
-        super().__init__("This list already has an entry with that name.")
+        super().__init__("This list already has an entry with that name.", field="label")
 
 
 def options(kind: OptionKind, *, include_retired: bool = False) -> list[Option]:
@@ -124,7 +125,7 @@ def clinic_name() -> str:
     return cached[0] or current_app.config["CLINIC_NAME"]
 
 
-class InvalidWeek(ValueError):
+class InvalidWeek(ServiceError):
     """Opening hours the clinic cannot have: a day closing before it opens, or no open day at all."""
 
 

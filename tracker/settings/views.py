@@ -1,10 +1,12 @@
 """The settings pages: the clinic's defaults, its editable lists (sources, lost reasons, rooms), its opening hours."""
 
+from functools import partial
+
 from flask import abort, flash, redirect, render_template, url_for
 from wtforms import Field
 
-from tracker.errors import ConflictError
 from tracker.extensions import db
+from tracker.outcomes import submit
 from tracker.permissions import require
 from tracker.settings import bp, services
 from tracker.settings.forms import (
@@ -34,9 +36,9 @@ def _page(*, defaults: DefaultsForm | None = None, adding: OptionAddForm | None 
                            settings=services.clinic_settings()), status
 
 
-def _show_conflict(form, field: Field, current: str, version: int, error: ConflictError) -> None:
-    """Keep the user's input, show the saved value beside it, and let a second save go through."""
-    form.form_errors.append(error.message)
+def _show_conflict(form, field: Field, current: str, version: int) -> None:
+    """Keep the user's input (its conflict said above it), show the saved value beside it, and let a second save go
+    through."""
     field.description = f"Current value: {current}"
     form.version.raw_data, form.version.data = [str(version)], version
 
@@ -48,8 +50,12 @@ def _kind_or_404(kind: str) -> OptionKind:
         abort(404)
 
 
+def _option_url(option: Option) -> str:
+    return url_for("settings.index", _anchor=option.kind.value)
+
+
 def _back_to(option: Option):
-    return redirect(url_for("settings.index", _anchor=option.kind.value))
+    return redirect(_option_url(option))
 
 
 @bp.route("/admin/settings")
@@ -67,18 +73,15 @@ def defaults():
     if not form.validate_on_submit():
         return _page(defaults=form)
     settings = services.clinic_settings()
-    try:
-        services.update_clinic_settings(settings, consultation_minutes=form.consultation_minutes.data,
-                                        clinic_name=form.clinic_name.data, version=form.version.data)
-    except ConflictError as error:
-        db.session.rollback()
-        _show_conflict(form, form.consultation_minutes, f"{settings.consultation_minutes} minutes",
-                       settings.version, error)
-        form.clinic_name.description = f"Current value: {settings.clinic_name or 'not set'}"
-        return _page(defaults=form, status=409)
-    db.session.commit()
-    flash(f"Saved. Consultations default to {settings.consultation_minutes} minutes.", "success")
-    return redirect(url_for("settings.index"))
+    outcome = submit(form, partial(services.update_clinic_settings, settings, clinic_name=form.clinic_name.data,
+                                   consultation_minutes=form.consultation_minutes.data, version=form.version.data),
+                     done=lambda _: f"Saved. Consultations default to {settings.consultation_minutes} minutes.",
+                     to=url_for("settings.index"))
+    if outcome.response:
+        return outcome.response
+    _show_conflict(form, form.consultation_minutes, f"{settings.consultation_minutes} minutes", settings.version)
+    form.clinic_name.description = f"Current value: {settings.clinic_name or 'not set'}"
+    return _page(defaults=form, status=409)
 
 
 @bp.route("/admin/settings/options/<kind>/new", methods=["POST"])
@@ -87,14 +90,10 @@ def option_new(kind: str):
     """Add an entry at the end of a list."""
     form = OptionAddForm(_kind_or_404(kind))
     if form.validate_on_submit():
-        try:
-            option = services.add_option(form.kind, form.label.data)
-        except services.OptionLabelTaken as error:
-            form.label.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Added “{option.label}” to {form.kind.label.lower()}.", "success")
-            return _back_to(option)
+        outcome = submit(form, partial(services.add_option, form.kind, form.label.data), to=_option_url,
+                         done=lambda option: f"Added “{option.label}” to {form.kind.label.lower()}.")
+        if outcome.response:
+            return outcome.response
     return _page(adding=form)
 
 
@@ -105,19 +104,14 @@ def option_edit(option_id: int):
     option = db.get_or_404(Option, option_id)
     form = OptionRenameForm(obj=option)
     if form.validate_on_submit():
-        try:
-            services.rename_option(option, form.label.data, version=form.version.data)
-        except ConflictError as error:
-            db.session.rollback()
-            current = option.label if option.active else f"{option.label} (retired)"
-            _show_conflict(form, form.label, current, option.version, error)
+        outcome = submit(form, partial(services.rename_option, option, form.label.data, version=form.version.data),
+                         done=lambda _: f"Renamed to “{option.label}”.", to=lambda _: _option_url(option))
+        if outcome.response:
+            return outcome.response
+        if outcome.status == 409:
+            _show_conflict(form, form.label, option.label if option.active else f"{option.label} (retired)",
+                           option.version)
             return render_template("settings/option_form.html", form=form, option=option), 409
-        except services.OptionLabelTaken as error:
-            form.label.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Renamed to “{option.label}”.", "success")
-            return _back_to(option)
     return render_template("settings/option_form.html", form=form, option=option)
 
 
@@ -127,14 +121,9 @@ def _option_step(option_id: int, active: bool, done: str):
     if not form.validate_on_submit():
         flash("The page was out of date; please try again.", "warning")
         return _back_to(option)
-    try:
-        services.set_option_active(option, active, version=form.version.data)
-    except ConflictError as error:
-        db.session.rollback()
-        return _page(conflict=error.message, status=409)
-    db.session.commit()
-    flash(done.format(label=option.label), "success")
-    return _back_to(option)
+    outcome = submit(form, partial(services.set_option_active, option, active, version=form.version.data),
+                     done=lambda _: done.format(label=option.label), to=lambda _: _option_url(option))
+    return outcome.response or _page(conflict=outcome.error.message, status=409)
 
 
 @bp.route("/admin/settings/options/<id:option_id>/retire", methods=["POST"])
@@ -159,21 +148,16 @@ def opening_hours():
     week, settings = services.opening_hours(), services.clinic_settings()
     form = OpeningHoursForm(data=opening_hours_data(week, settings))
     if form.validate_on_submit():
-        try:
-            services.update_opening_hours(form.week(), first_contact_hours=form.first_contact_hours.data,
-                                          versions=form.day_versions(), settings_version=form.version.data)
-        except ConflictError as error:
-            db.session.rollback()
-            form.take_current_versions(week, settings)
-            form.form_errors.append(error.message)
-            return _hours_page(form, week_differences(form, week, settings), 409)
-        except services.InvalidWeek as error:  # the form checks the same, so only a changed rule lands here
-            db.session.rollback()
-            form.form_errors.append(str(error))
+        outcome = submit(form, partial(services.update_opening_hours, form.week(), versions=form.day_versions(),
+                                       first_contact_hours=form.first_contact_hours.data,
+                                       settings_version=form.version.data),
+                         done="Opening hours saved.", to=url_for("settings.index", _anchor="opening-hours"))
+        if outcome.response:
+            return outcome.response
+        if outcome.status != 409:  # InvalidWeek: the form checks the same, so only a changed rule lands here
             return _hours_page(form, status=400)
-        db.session.commit()
-        flash("Opening hours saved.", "success")
-        return redirect(url_for("settings.index", _anchor="opening-hours"))
+        form.take_current_versions(week, settings)
+        return _hours_page(form, week_differences(form, week, settings), 409)
     return _hours_page(form)
 
 
