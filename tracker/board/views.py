@@ -13,7 +13,7 @@ from tracker.clock import clinic_today, format_date, to_clinic
 from tracker.db import utcnow
 from tracker.enquiries import choices, drilldown
 from tracker.enquiries.drilldown import DrillDown
-from tracker.enquiries.forms import REPORT_FILTERS, ListFilterForm
+from tracker.enquiries.forms import REPORT_FILTERS
 from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.stages import Stage
 from tracker.outcomes import submit
@@ -44,10 +44,7 @@ NOT_FILTERS = frozenset({"stage", "sort"})
 @require("enquiry.view")
 def index():
     """A column per open stage with its count and first cards, filtered as the enquiry list is."""
-    form = ListFilterForm(formdata=request.args)
-    choices.fill_filters(form)
-    form.validate()
-    filters = form.filters(current_user.id)
+    form, filters = choices.read_filters(request.args, current_user.id)
     board_args = {name: request.args[name] for name in form._fields
                   if request.args.get(name) and name not in NOT_FILTERS}
     movable = current_user.can("enquiry.edit")

@@ -5,6 +5,8 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
 from tracker.catalogue.services import active_treatments
+from tracker.enquiries.forms import ListFilterForm
+from tracker.enquiries.queries import ListFilters
 from tracker.extensions import db
 from tracker.settings import services as settings
 from tracker.settings.models import OptionKind
@@ -25,6 +27,15 @@ def fill_filters(form) -> None:
     staff = list(db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)))
     form.set_choices(sources=settings.options(OptionKind.SOURCE, include_retired=True), treatments=treatments,
                      staff=staff)
+
+
+def read_filters(args, me: int) -> tuple[ListFilterForm, ListFilters]:
+    """The list's filter form read from a query string (any choice, retired ones too) and the filters it asks for;
+    the list, the board and the export each start so."""
+    form = ListFilterForm(formdata=args)
+    fill_filters(form)
+    form.validate()
+    return form, form.filters(me)
 
 
 def fill(form, enquiry=None) -> None:

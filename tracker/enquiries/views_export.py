@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from tracker.clock import clinic_today
 from tracker.enquiries import bp, choices, export
-from tracker.enquiries.forms import ListFilterForm
 from tracker.exports.audit import record_export
 from tracker.exports.writers import csv_response, xlsx_response
 from tracker.permissions import require
@@ -15,10 +14,7 @@ WRITERS = {"csv": csv_response, "xlsx": xlsx_response}
 
 def _download(file_format: str) -> Response:
     """The list's filters read as the list reads them (a refused field is ignored), every row streamed."""
-    form = ListFilterForm(formdata=request.args)
-    choices.fill_filters(form)
-    form.validate()
-    filters = form.filters(current_user.id)
+    form, filters = choices.read_filters(request.args, current_user.id)
     sort = form.sort.data if not form.sort.errors else "newest"
     columns = export.columns_for(current_user.can)
     # What the export was narrowed by, as asked: the list's own parameters that were used (not refused).

@@ -6,7 +6,7 @@ from flask_login import current_user
 from tracker.db import utcnow
 from tracker.enquiries import bp, choices, drilldown, queries
 from tracker.enquiries.drilldown import DrillDown
-from tracker.enquiries.forms import REPORT_FILTERS, ListFilterForm
+from tracker.enquiries.forms import REPORT_FILTERS
 from tracker.enquiries.stages import PIPELINE, Stage
 from tracker.pagination import paginate_window
 from tracker.patients import services as patients
@@ -20,10 +20,7 @@ PER_PAGE = 25
 @require("enquiry.view")
 def index():
     """Enquiries by stage, filtered and sorted, with a count on every stage tab."""
-    form = ListFilterForm(formdata=request.args)
-    choices.fill_filters(form)
-    form.validate()
-    filters = form.filters(current_user.id)
+    form, filters = choices.read_filters(request.args, current_user.id)
     counts = queries.stage_counts(filters)
     # A report's number links here: the list then counts exactly, to show the same number.
     # A refused report value is explained in the same box, not silently ignored.
