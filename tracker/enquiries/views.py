@@ -63,38 +63,46 @@ def _chosen_slot() -> dict:
     return {key: chosen[key][0][:20] for key in ("date", "time", "minutes", "specialist") if key in chosen}
 
 
+def _attach(form):
+    """"Use this patient" on the quick log: the form again, attached to them (or why not)."""
+    attach = request.form.get("attach_patient", type=int)
+    chosen = patients.get_patient(attach) if attach else None
+    if chosen is None:
+        form.form_errors.append("That patient is no longer on the list (archived or merged); search again.")
+    else:
+        form.patient_id.data, form.patient_id.raw_data = attach, [str(attach)]
+    return render_template("enquiries/new.html", form=form, patient=chosen, matches=[])
+
+
+def _logged(enquiry, patient):
+    """After the quick log: a free slot chosen goes to its booking form, filled; else to the new enquiry."""
+    flash(f"Enquiry logged for {patient.full_name}.", "success")
+    slot = _chosen_slot()
+    if slot and current_user.can("booking.edit"):
+        return redirect(url_for("bookings.book", enquiry_id=enquiry.id, **slot))
+    return redirect(url_for("enquiries.detail", enquiry_id=enquiry.id))
+
+
 @bp.route("/enquiries/new", methods=["GET", "POST"])
 @require("enquiry.edit")
 def new():
     """Quick log: a new enquiry from a new caller or an existing patient."""
     form = QuickLogForm()
     choices.fill(form)
-    if "attach_patient" in request.form:  # "use this patient": the form again, attached to them
-        attach = request.form.get("attach_patient", type=int)
-        chosen = patients.get_patient(attach) if attach else None
-        if chosen is None:
-            form.form_errors.append("That patient is no longer on the list (archived or merged); search again.")
-        else:
-            form.patient_id.data, form.patient_id.raw_data = attach, [str(attach)]
-        return render_template("enquiries/new.html", form=form, patient=chosen, matches=[])
+    if "attach_patient" in request.form:
+        return _attach(form)
     patient = patients.get_patient(form.patient_id.data) if form.patient_id.data else None
     matches = _quick_log_matches(form) if request.method == "POST" and patient is None else []
     valid = form.validate_on_submit()
     valid = (request.method == "POST" and (patient is not None or form.require_person())) and valid
-    if valid:
-        if patient is None and patients.unconfirmed_duplicate(matches, form.confirm_new.data):
-            form.confirm_new.errors.append("Someone with this phone number or e-mail is already a patient: "
-                                           "use them, or tick this box to create a new patient anyway.")
-        else:
-            patient = patient or patients.create_patient(form.patient_details())
-            enquiry = services.log_enquiry(patient, _details(form), by_id=current_user.id,
-                                           spoken_to=form.spoken_to.data)
-            db.session.commit()
-            flash(f"Enquiry logged for {patient.full_name}.", "success")
-            slot = _chosen_slot()
-            if slot and current_user.can("booking.edit"):  # a free slot chosen: its booking form, filled
-                return redirect(url_for("bookings.book", enquiry_id=enquiry.id, **slot))
-            return redirect(url_for("enquiries.detail", enquiry_id=enquiry.id))
+    if valid and patient is None and patients.unconfirmed_duplicate(matches, form.confirm_new.data):
+        form.confirm_new.errors.append("Someone with this phone number or e-mail is already a patient: "
+                                       "use them, or tick this box to create a new patient anyway.")
+    elif valid:
+        patient = patient or patients.create_patient(form.patient_details())
+        enquiry = services.log_enquiry(patient, _details(form), by_id=current_user.id, spoken_to=form.spoken_to.data)
+        db.session.commit()
+        return _logged(enquiry, patient)
     return render_template("enquiries/new.html", form=form, patient=patient, matches=matches)
 
 
