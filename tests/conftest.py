@@ -6,6 +6,7 @@ each test's rows are truncated afterwards.
 """
 
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -14,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 
 import flask_migrate
 import pytest
@@ -23,12 +23,12 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import event, text
 
 from config import database_url
+from tests import builders
+from tests.builders import PASSWORD  # noqa: F401  (tests import it from here)
 from tracker import ROOT, create_app
-from tracker.db import utcnow
 from tracker.extensions import db
 
 PG_URL = database_url(os.environ.get("TRACKER_TEST_DATABASE_URL"))
-PASSWORD = "plum-orchard-lantern-42"
 
 
 class TrackerClient(FlaskClient):
@@ -145,25 +145,8 @@ def client(app) -> TrackerClient:
 
 @pytest.fixture
 def make_user(app) -> Callable:
-    """Builder: an account with a role, committed; the password is PASSWORD unless given."""
-    from tracker.auth import services
-    from tracker.permissions import Role
-
-    counter = iter(range(1, 10_000))
-
-    def build(role: str = "reception", email: str | None = None, password: str = PASSWORD,
-              full_name: str | None = None, active: bool = True):
-        n = next(counter)
-        with app.app_context():
-            user = services.create_user(email or f"{role}{n}@clinic.example", full_name or f"{role.title()} Person {n}",
-                                        Role(role), password)
-            user.active = active
-            db.session.commit()
-            db.session.refresh(user)
-            db.session.expunge(user)
-        return user
-
-    return build
+    """Builder: an account with a role, committed; the password is PASSWORD unless given (builders.user)."""
+    return functools.partial(builders.user, app)
 
 
 def sign_in(client: TrackerClient, user) -> None:
@@ -280,50 +263,40 @@ def audit_rows(app) -> Callable:
 
 @pytest.fixture
 def make_patient(app) -> Callable:
-    """Builder: a committed patient; returns its id."""
-    from tracker.patients import services
-    from tracker.patients.services import PatientDetails
-
-    counter = iter(range(100, 1000))
-
-    def build(first_name: str = "Ada", last_name: str = "Lovelace", phone: str | None = None, **kwargs) -> int:
-        n = next(counter)
-        with app.app_context():
-            details = PatientDetails(first_name=first_name, last_name=last_name,
-                                     phone=phone if phone is not None else f"+447700900{n:03d}", **kwargs)
-            patient = services.create_patient(details)
-            db.session.commit()
-            return patient.id
-
-    return build
+    """Builder: a committed patient; returns its id (builders.patient)."""
+    return functools.partial(builders.patient, app)
 
 
 @pytest.fixture
-def make_enquiry(app, make_patient) -> Callable:
-    """Builder: a committed enquiry (a new patient unless patient_id is given); returns its id."""
-    from tracker.enquiries import services
-    from tracker.enquiries.models import Channel
-    from tracker.patients.models import Patient
+def make_enquiry(app) -> Callable:
+    """Builder: a committed enquiry (a new patient unless patient_id is given); returns its id (builders.enquiry)."""
+    return functools.partial(builders.enquiry, app)
 
-    def build(patient_id: int | None = None, by_id: int | None = None, channel: Channel = Channel.PHONE,
-              hours_ago: float = 1, **kwargs) -> int:
-        patient_id = patient_id or make_patient()
-        with app.app_context():
-            patient = db.session.get(Patient, patient_id)
-            details = services.EnquiryDetails(channel=channel, received_at=utcnow() - timedelta(hours=hours_ago),
-                                              **kwargs)
-            enquiry = services.log_enquiry(patient, details, by_id=by_id)
-            db.session.commit()
-            return enquiry.id
+
+@pytest.fixture
+def make_appointment(app) -> Callable:
+    """Builder: an appointment written straight to the table; returns its id (builders.appointment)."""
+    return functools.partial(builders.appointment, app)
+
+
+@pytest.fixture
+def make_room(app) -> Callable:
+    """Builder: an active room in the settings list; returns its id (builders.room)."""
+    return functools.partial(builders.room, app)
+
+
+@pytest.fixture
+def make_treatment(app) -> Callable:
+    """Builder: a catalogue treatment through the service; returns its id (builders.treatment)."""
+    return functools.partial(builders.treatment, app)
+
+
+@pytest.fixture
+def consultation(app, make_user) -> Callable:
+    """Builder: an enquiry at consultation booked with a consultation that started `hours_ago` (negative: future),
+    by a new specialist unless `practitioner` is given; (appointment id, enquiry id) (builders.consultation)."""
+
+    def build(practitioner=None, **kwargs) -> tuple[int, int]:
+        return builders.consultation(app, (practitioner or make_user("specialist")).id, **kwargs)
 
     return build
-
-
-def read_enquiry(app, enquiry_id: int):
-    """The enquiry as stored now, detached, with its lists loaded."""
-    from tracker.enquiries import services
-
-    with app.app_context():
-        enquiry = services.get_enquiry(enquiry_id, archived=True)
-        db.session.expunge_all()
-        return enquiry
