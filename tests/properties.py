@@ -7,12 +7,12 @@ just before the request.
 
 import itertools
 import string
-from html.parser import HTMLParser
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.builders import row_count
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import User
 from tracker.auth.passwords import verify_password
@@ -45,14 +45,9 @@ AUDIT_FIELDS = ("user", "record_type", "record_id", "action", "date_from", "date
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def count_rows(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def user_creates(app) -> int:
     """Audit 'create' rows for user accounts."""
-    return count_rows(app, AuditEvent, AuditEvent.action == AuditAction.CREATE, AuditEvent.entity_type == "users")
+    return row_count(app, AuditEvent, AuditEvent.action == AuditAction.CREATE, AuditEvent.entity_type == "users")
 
 
 def account_row(app, user_id: int) -> dict:
@@ -73,46 +68,6 @@ def as_int(value: str) -> int | None:
         return int(value)
     except ValueError:
         return None
-
-
-def explains(response) -> bool:
-    """The page tells the user what is wrong: an error beside a field, above the form, or a conflict page."""
-    body = response.get_data(as_text=True)
-    if response.status_code == 409 and "while you were editing it" in body:
-        return True
-    return "invalid-feedback" in body or 'data-testid="form-errors"' in body
-
-
-def take_flashes(client) -> list[tuple[str, str]]:
-    """The (category, message) pairs flashed for the next page, removed from the session."""
-    with client.session_transaction() as session:
-        return session.pop("_flashes", [])
-
-
-class _InputValues(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.values: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "input" and attributes.get("name"):
-            self.values[attributes["name"]] = attributes.get("value") or ""
-
-
-def input_value(response, name: str) -> str | None:
-    """The value attribute of <input name=...>, unescaped as a browser would read it."""
-    parser = _InputValues()
-    parser.feed(response.get_data(as_text=True))
-    return parser.values.get(name)
-
-
-def same_site_path(location: str) -> str:
-    """The Location as a path, accepting the test client's absolute http://localhost form."""
-    for origin in ("http://localhost", "https://localhost"):
-        if location.startswith(origin + "/"):
-            return location[len(origin):]
-    return location
 
 
 @st.composite
@@ -172,87 +127,6 @@ def desk_counts(app) -> dict[str, int]:
     with app.app_context():
         return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
                 for model in (Patient, Enquiry, StageChange, ContactAttempt, EnquiryNote, AuditEvent)}
-
-
-def make_desk_enquiry(app, by_id: int, *, first_name: str = "Ann", last_name: str = "Lee",
-                      phone: str | None = "+447700900123", stage=None, lost_from=None) -> tuple[int, int]:
-    """A patient with one enquiry logged now (optionally placed at a stage directly); (patient id, enquiry id)."""
-    from tracker.db import utcnow
-    from tracker.enquiries import services as enquiries
-    from tracker.enquiries.models import Channel
-    from tracker.patients import services as patients
-
-    with app.app_context():
-        patient = patients.create_patient(patients.PatientDetails(first_name=first_name, last_name=last_name,
-                                                                  phone=phone))
-        enquiry = enquiries.log_enquiry(patient, enquiries.EnquiryDetails(channel=Channel.PHONE,
-                                                                         received_at=utcnow()), by_id=by_id)
-        if stage is not None:
-            enquiry.stage = stage
-            enquiry.lost_from_stage = lost_from
-        db.session.commit()
-        return patient.id, enquiry.id
-
-
-class _Page(HTMLParser):
-    """Injected markup (live script, event handlers, javascript: links) and the text of each element with an id."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.injected: list[str] = []
-        self.texts: dict[str, list[str]] = {}
-        self._open: list[tuple[str, str | None]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "script" and not attributes.get("src"):
-            self.injected.append("inline <script>")
-        if tag in ("img", "svg", "iframe", "object", "embed", "math"):
-            self.injected.append(f"<{tag}>")
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.injected.append(f"{tag} {name}=")
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
-                    "javascript:"):
-                self.injected.append(f"{tag} {name}=javascript:")
-        if tag not in ("input", "br", "meta", "link", "hr", "img"):
-            self._open.append((tag, attributes.get("id")))
-            if attributes.get("id"):
-                self.texts.setdefault(attributes["id"], [])
-
-    def handle_endtag(self, tag):
-        while self._open:
-            if self._open.pop()[0] == tag:
-                break
-
-    def handle_data(self, data):
-        for _, element_id in self._open:
-            if element_id:
-                self.texts[element_id].append(data)
-
-
-def _page(response) -> _Page:
-    parser = _Page()
-    parser.feed(response.get_data(as_text=True))
-    return parser
-
-
-def injected_markup(response) -> list[str]:
-    """Markup in the page that none of the templates writes, so it came from input left unescaped."""
-    return _page(response).injected
-
-
-def field_error(response, field_id: str) -> str | None:
-    """The error text shown beside a field (the macro's <div id="<field>-error">), or None."""
-    texts = _page(response).texts.get(f"{field_id}-error")
-    return None if texts is None else "".join(texts)
-
-
-def shows_escaped(response, text: str) -> bool:
-    """The page holds the text exactly as Jinja escapes it."""
-    from markupsafe import escape
-
-    return str(escape(text)) in response.get_data(as_text=True)
 
 
 def checked(raw: str | None) -> bool:

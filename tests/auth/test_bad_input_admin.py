@@ -3,7 +3,9 @@
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from tests.builders import row_count
 from tests.conftest import PASSWORD
+from tests.pages import explains, take_flashes
 from tests.properties import (
     ANY_CHAR,
     ANY_TEXT,
@@ -16,11 +18,8 @@ from tests.properties import (
     account_row,
     addresses,
     as_int,
-    count_rows,
-    explains,
     new_password_pair,
     password_works,
-    take_flashes,
     user_creates,
 )
 from tracker.auth.models import User
@@ -43,7 +42,7 @@ def test_admin_add_user_with_any_input_never_500_and_adds_nobody_when_refused(ap
     @example(full_name="Pat Lee", email="pat@clinic.org", role="specialist", passwords=(PASSWORD, PASSWORD))
     def check(full_name, email, role, passwords):
         password, confirm = passwords
-        users_before, creates_before = count_rows(app, User), user_creates(app)
+        users_before, creates_before = row_count(app, User), user_creates(app)
         response = client.post("/admin/users/new", data={
             "full_name": full_name, "email": email, "role": role, "password": password, "confirm": confirm,
         })
@@ -51,12 +50,12 @@ def test_admin_add_user_with_any_input_never_500_and_adds_nobody_when_refused(ap
         assert response.status_code in (200, 302), response.status_code
         if response.status_code == 200:
             assert explains(response)
-            assert count_rows(app, User) == users_before
+            assert row_count(app, User) == users_before
             assert user_creates(app) == creates_before
         else:
             assert role in {r.value for r in Role}
             assert password == confirm
-            assert count_rows(app, User) == users_before + 1
+            assert row_count(app, User) == users_before + 1
             assert user_creates(app) == creates_before + 1
 
     check()
@@ -183,7 +182,7 @@ def _request_user_route(client, method: str, route: str, user_id: int):
 
 def test_unknown_user_ids_of_any_size_or_sign_are_404(app, client, login_as):
     login_as("admin")
-    highest = count_rows(app, User)
+    highest = row_count(app, User)
 
     @PROPERTY
     @given(
@@ -232,13 +231,13 @@ def test_every_form_with_fields_missing_repeated_or_unknown_never_500(app, clien
     @example(route=f"/admin/users/{target.id}/edit", form={"version": ["1", "2"], "csrf_token": ["forged"]})
     def check(route, form):
         browser = app.test_client() if route == "/login" else client
-        users_before = count_rows(app, User)
+        users_before = row_count(app, User)
         response = browser.post(route, data=form, environ_base={"REMOTE_ADDR": next(client_addresses)})
         event(f"status {response.status_code}")
         assert response.status_code in (200, 302, 400, 409, 429), response.status_code
         if response.status_code in (200, 409, 429):
             assert explains(response)
         if response.status_code != 302 or route != "/admin/users/new":
-            assert count_rows(app, User) == users_before
+            assert row_count(app, User) == users_before
 
     check()

@@ -7,20 +7,10 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
+from tests.builders import row_count
 from tests.conftest import PASSWORD
-from tests.properties import (
-    ANY_TEXT,
-    EMAIL,
-    NAME,
-    PROPERTY,
-    addresses,
-    count_rows,
-    explains,
-    input_value,
-    new_password_pair,
-    password_works,
-    same_site_path,
-)
+from tests.pages import explains, input_value, same_site_path
+from tests.properties import ANY_TEXT, EMAIL, NAME, PROPERTY, addresses, new_password_pair, password_works
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import User
 from tracker.auth.passwords import password_problem
@@ -32,7 +22,7 @@ def test_login_with_any_text_answers_200_or_429_creates_no_user_and_signs_in_onl
     app, make_user
 ):
     user = make_user("admin", email="owner@clinic.test")
-    users_before = count_rows(app, User)
+    users_before = row_count(app, User)
     client_addresses = addresses()
 
     @PROPERTY
@@ -59,7 +49,7 @@ def test_login_with_any_text_answers_200_or_429_creates_no_user_and_signs_in_onl
             assert explains(response)
             with browser.session_transaction() as session:
                 assert "_user_id" not in session
-        assert count_rows(app, User) == users_before
+        assert row_count(app, User) == users_before
 
     check()
 
@@ -131,8 +121,8 @@ def test_setup_with_any_input_never_500_and_saves_the_admin_only_when_every_fiel
             # Jinja/WTForms escape with markupsafe (' -> &#39;, " -> &#34;), not html.escape's &#x27; / &quot;.
             assert f'value="{markupsafe.escape(full_name)}"' in response.get_data(as_text=True)
             assert input_value(response, "full_name") == full_name
-        assert count_rows(app, User) == 0
-        assert count_rows(app, AuditEvent) == 0
+        assert row_count(app, User) == 0
+        assert row_count(app, AuditEvent) == 0
 
     check()
 

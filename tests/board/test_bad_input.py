@@ -4,6 +4,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.builders import desk_enquiry, enquiry_row
 from tests.enquiries.bad_input import (
     CHANNELS,
     CONCERNS,
@@ -15,27 +16,12 @@ from tests.enquiries.bad_input import (
     as_id,
     assert_not_server_error,
     desk_choices,
-    enquiry_row,
     examples,
     forms,
 )
 from tests.enquiries.test_bad_input_lists import list_filter_refusals
-from tests.properties import (
-    ANY_CHAR,
-    ANY_TEXT,
-    HOSTILE,
-    VERSION_TEXT,
-    as_int,
-    desk_counts,
-    explains,
-    field_error,
-    has_control,
-    injected_markup,
-    make_desk_enquiry,
-    same_site_path,
-    storable_text,
-    take_flashes,
-)
+from tests.pages import explains, field_error, injected_markup, same_site_path, take_flashes
+from tests.properties import ANY_CHAR, ANY_TEXT, HOSTILE, VERSION_TEXT, as_int, desk_counts, has_control, storable_text
 from tracker.auth.sessions import safe_next_url
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, StageChange
 from tracker.enquiries.stages import Stage, can_move, is_manual
@@ -95,7 +81,7 @@ def test_moving_a_card_with_any_input_never_500_and_moves_only_as_the_rules_allo
         "to": "plan_proposed", "reason": "", "note": "", "version": None, "next": "/pipeline/board"})
     def check(start, lost_from, form):
         to, reason, note, version = form["to"], form["reason"], form["note"], form["version"]
-        _, enquiry_id = make_desk_enquiry(app, user.id, stage=start,
+        _, enquiry_id = desk_enquiry(app, user.id, stage=start,
                                           lost_from=lost_from if start is Stage.LOST else None)
         before, counts = enquiry_row(app, enquiry_id), desk_counts(app)
         sent = str(before["version"]) if version is None else version
@@ -139,7 +125,7 @@ def test_moving_a_card_with_any_input_never_500_and_moves_only_as_the_rules_allo
 
 def test_board_with_any_filters_never_500_never_writes_and_marks_each_unusable_filter(app, client, login_as):
     user = login_as("reception")
-    make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
+    desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
     choices = desk_choices(app)
     filters = {
         "stage": st.one_of(st.sampled_from(["", "all", *sorted(STAGES)]), HOSTILE),

@@ -3,8 +3,10 @@
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import read_enquiry, sign_in
-from tests.properties import desk_counts, field_error, same_site_path, take_flashes
+from tests.builders import read_enquiry
+from tests.conftest import sign_in
+from tests.pages import field_error, same_site_path, take_flashes
+from tests.properties import desk_counts
 from tracker.audit.models import AuditAction
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, StageChange
 from tracker.enquiries.stages import Stage

@@ -7,17 +7,11 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.bookings.conftest import (
-    DAY,
-    appointment_count,
-    appointment_rows,
-    enquiry_row,
-    local,
-    nth_slot,
-    render_enquiry_bookings,
-)
-from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int, explains
-from tracker.bookings.models import AppointmentStatus
+from tests.bookings.conftest import ANSWERED, DAY, nth_slot, render_enquiry_bookings
+from tests.builders import appointment_rows, enquiry_row, local, row_count
+from tests.pages import explains
+from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int
+from tracker.bookings.models import Appointment, AppointmentStatus
 
 _DATE = st.one_of(
     ANY_TEXT,
@@ -76,7 +70,7 @@ def test_booking_with_any_input_never_500_and_stores_nothing_it_refuses(app, cli
     gone = make_user("specialist", active=False)
     other = make_user("reception")
     room = make_room("Room 9")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
 
     ids, rooms = (specialist.id, gone.id, other.id), (room,)
 
@@ -95,18 +89,18 @@ def test_booking_with_any_input_never_500_and_stores_nothing_it_refuses(app, cli
     @example(data={"date": "2027-03-28", "time": "01:30", "minutes": "30", "specialist": str(specialist.id),
                    "room": ""})  # the spring gap
     def check(data):
-        before, stage = appointment_count(app), enquiry_row(app, enquiry_id)
+        before, stage = row_count(app, Appointment), enquiry_row(app, enquiry_id)
         response = client.post(f"/enquiries/{enquiry_id}/consultations/new", data=data)
         event(f"status {response.status_code}")
         assert response.status_code in (200, 302), response.status_code
         if response.status_code == 302:
-            assert appointment_count(app) == before + 1
+            assert row_count(app, Appointment) == before + 1
             assert 5 <= as_int(data["minutes"]) <= 480
             assert as_int(data["specialist"]) == specialist.id
             assert appointment_rows(app)[-1]["status"] is AppointmentStatus.BOOKED
         else:
             assert explains(response)
-            assert appointment_count(app) == before
+            assert row_count(app, Appointment) == before
             assert enquiry_row(app, enquiry_id) == stage
             _kept_escaped(response, data)
 
@@ -121,9 +115,9 @@ def test_rebooking_with_any_input_never_500_and_changes_nothing_unless_saved(app
                                                                             make_enquiry, make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"))
-    make_appointment(make_enquiry(), specialist.id, local(DAY, "12:00"))  # something to clash with
+    make_appointment(make_enquiry(**ANSWERED), specialist.id, local(DAY, "12:00"))  # something to clash with
 
     ids = (specialist.id,)
 
@@ -160,7 +154,7 @@ def test_cancelling_with_any_reason_never_500_and_shows_the_stored_reason_escape
                                                                                  make_enquiry, make_appointment):
     user = login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     slots = itertools.count()
 
     def fresh_booking() -> None:
@@ -206,9 +200,9 @@ def test_every_booking_form_with_fields_missing_repeated_or_unknown_never_500(ap
                                                                              make_enquiry, make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     future = make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"))
-    past = make_appointment(make_enquiry(), specialist.id, local(date.today() - timedelta(days=1), "10:00"))
+    past = make_appointment(make_enquiry(**ANSWERED), specialist.id, local(date.today() - timedelta(days=1), "10:00"))
     routes = [f"/enquiries/{enquiry_id}/consultations/new"] + [
         f"/bookings/{a}/{step}" for a in (future, past) for step in ("rebook", "cancel", "attended", "did-not-attend")]
 

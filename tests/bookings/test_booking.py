@@ -4,21 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.bookings.conftest import (
-    DAY,
-    appointment_count,
-    appointment_rows,
-    enquiry_row,
-    field_error,
-    form_error_text,
-    local,
-    move_enquiry,
-    slot_form,
-    stage_changes,
-)
-from tests.properties import take_flashes
+from tests.bookings.conftest import ANSWERED, DAY, slot_form
+from tests.builders import appointment_rows, enquiry_row, local, move, row_count, stage_changes
+from tests.pages import field_error, form_error_text, take_flashes
 from tracker.audit.models import AuditAction
-from tracker.bookings.models import AppointmentKind, AppointmentStatus
+from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 
@@ -32,7 +22,7 @@ def test_booking_moves_the_enquiry_to_consultation_booked_and_leaves_a_trail(app
     reception = login_as("reception")
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
     room = make_room("Room 2")
-    enquiry_id = make_enquiry(by=reception, first_name="Nia", last_name="Jones")
+    enquiry_id = make_enquiry(by_id=reception.id, first_name="Nia", last_name="Jones", **ANSWERED)
     assert enquiry_row(app, enquiry_id)["stage"] is Stage.CONTACTED
 
     page = client.get(_url(enquiry_id))
@@ -67,7 +57,7 @@ def test_booking_moves_the_enquiry_to_consultation_booked_and_leaves_a_trail(app
 def test_a_new_enquiry_booked_straight_away_counts_as_contacted(app, client, login_as, make_user, make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry(spoken_to=False)
+    enquiry_id = make_enquiry(spoken_to=False, hours_ago=0)
     assert client.post(_url(enquiry_id), data=slot_form(specialist.id)).status_code == 302
     row = enquiry_row(app, enquiry_id)
     assert row["stage"] is Stage.CONSULTATION_BOOKED and row["first_contacted_at"] is not None
@@ -82,7 +72,7 @@ def test_the_duration_defaults_to_the_clinic_setting_and_the_only_specialist_is_
     with app.app_context():
         db.session.get(ClinicSettings, 1).consultation_minutes = 45
         db.session.commit()
-    body = client.get(_url(make_enquiry())).get_data(as_text=True)
+    body = client.get(_url(make_enquiry(**ANSWERED))).get_data(as_text=True)
     assert 'name="minutes"' in body and 'value="45"' in body
     assert f'<option selected value="{only.id}">' in body
     assert "— none —" in body and "Consultation room 1" in body  # the room list comes from the settings
@@ -91,19 +81,19 @@ def test_the_duration_defaults_to_the_clinic_setting_and_the_only_specialist_is_
 def test_with_several_specialists_one_must_be_chosen(app, client, login_as, make_user, make_enquiry):
     login_as("reception")
     make_user("specialist"), make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     assert "— choose a specialist —" in client.get(_url(enquiry_id)).get_data(as_text=True)
     response = client.post(_url(enquiry_id), data=slot_form(""))
     assert response.status_code == 200
     assert field_error(response, "specialist") == "Choose a specialist."
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
 
 
 def test_a_booking_in_the_past_is_refused_beside_the_time_and_writes_nothing(app, client, login_as, make_user,
                                                                              make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     before = enquiry_row(app, enquiry_id)
     yesterday = date.today() - timedelta(days=1)
     response = client.post(_url(enquiry_id), data=slot_form(specialist.id, day=yesterday, at="09:30"))
@@ -111,7 +101,7 @@ def test_a_booking_in_the_past_is_refused_beside_the_time_and_writes_nothing(app
     assert field_error(response, "time") == "This time has passed; choose a time in the future."
     body = response.get_data(as_text=True)
     assert f'value="{yesterday.isoformat()}"' in body and 'value="09:30"' in body  # the input is kept
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
     assert enquiry_row(app, enquiry_id) == before
 
 
@@ -137,12 +127,12 @@ def test_impossible_input_is_explained_beside_its_field_and_writes_nothing(app, 
                                                                           make_enquiry, changes, field, message):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     before = enquiry_row(app, enquiry_id)
     response = client.post(_url(enquiry_id), data={**slot_form(specialist.id), **changes})
     assert response.status_code == 200
     assert message in field_error(response, field)
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
     assert enquiry_row(app, enquiry_id) == before
 
 
@@ -150,18 +140,18 @@ def test_only_an_active_specialist_can_be_booked(app, client, login_as, make_use
     reception = login_as("reception")
     make_user("specialist")
     gone = make_user("specialist", active=False)
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     for someone in (reception.id, gone.id, 999999, "x"):
         response = client.post(_url(enquiry_id), data=slot_form(someone))
         assert response.status_code == 200
         assert field_error(response, "specialist")
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
 
 
 def test_the_date_can_be_typed_the_uk_way(app, client, login_as, make_user, make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     response = client.post(_url(enquiry_id), data={**slot_form(specialist.id), "date": f"{DAY:%d/%m/%Y}"})
     assert response.status_code == 302
     assert appointment_rows(app)[0]["starts_at"] == local(DAY, "10:00")
@@ -176,12 +166,12 @@ def test_a_time_skipped_when_the_clocks_go_forward_is_refused_beside_the_time(ap
                                                                             make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     spring = _last_sunday(date.today().year + 1, 3)  # Europe/London: 01:00 becomes 02:00
     response = client.post(_url(enquiry_id), data=slot_form(specialist.id, day=spring, at="01:30"))
     assert response.status_code == 200
     assert "does not exist" in field_error(response, "time")
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
 
 
 def test_a_time_that_happens_twice_when_the_clocks_go_back_means_the_first(app, client, login_as, make_user,
@@ -190,7 +180,7 @@ def test_a_time_that_happens_twice_when_the_clocks_go_back_means_the_first(app, 
 
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     autumn = _last_sunday(date.today().year + 1, 10)  # Europe/London: 02:00 BST becomes 01:00 GMT
     assert client.post(_url(enquiry_id), data=slot_form(specialist.id, day=autumn, at="01:30",
                                                         outside_hours="Night clinic")).status_code == 302
@@ -205,24 +195,24 @@ def test_a_closed_enquiry_cannot_be_booked(app, client, login_as, make_user, mak
 
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     with app.app_context():
         mark_lost(db.session.get(Enquiry, enquiry_id), options(OptionKind.LOST_REASON)[0], by_id=None)
         db.session.commit()
     response = client.post(_url(enquiry_id), data=slot_form(specialist.id))
     assert response.status_code == 200
     assert form_error_text(response) == "A lost enquiry cannot be booked; reopen it first."
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0
 
 
 def test_a_review_consultation_later_in_the_journey_keeps_the_enquiry_where_it_is(app, client, login_as, make_user,
                                                                                  make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.PLAN_PROPOSED)
+    enquiry_id = make_enquiry(**ANSWERED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.PLAN_PROPOSED)
     assert client.post(_url(enquiry_id), data=slot_form(specialist.id)).status_code == 302
-    assert appointment_count(app) == 1
+    assert row_count(app, Appointment) == 1
     assert enquiry_row(app, enquiry_id)["stage"] is Stage.PLAN_PROPOSED
 
 
@@ -230,8 +220,8 @@ def test_a_second_consultation_after_the_first_moves_the_enquiry_back_to_booked(
                                                                               make_enquiry):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED)
+    enquiry_id = make_enquiry(**ANSWERED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED)
     assert client.post(_url(enquiry_id), data=slot_form(specialist.id)).status_code == 302
     assert enquiry_row(app, enquiry_id)["stage"] is Stage.CONSULTATION_BOOKED
 
@@ -242,7 +232,7 @@ def test_an_archived_or_missing_enquiry_is_404(app, client, login_as, make_user,
 
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     appointment_id = make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"))
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
@@ -262,8 +252,8 @@ def test_an_archived_or_missing_enquiry_is_404(app, client, login_as, make_user,
 def test_a_manager_may_look_but_not_book(app, client, login_as, make_user, make_enquiry):
     login_as("manager")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     assert client.get(_url(enquiry_id)).status_code == 403
     assert client.post(_url(enquiry_id), data=slot_form(specialist.id)).status_code == 403
     assert client.get("/consultations").status_code == 200
-    assert appointment_count(app) == 0
+    assert row_count(app, Appointment) == 0

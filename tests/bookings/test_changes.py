@@ -4,17 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.bookings.conftest import (
-    DAY,
-    appointment_rows,
-    enquiry_row,
-    field_error,
-    form_error_text,
-    local,
-    slot_form,
-    stage_changes,
-)
-from tests.properties import take_flashes
+from tests.bookings.conftest import ANSWERED, DAY, slot_form
+from tests.builders import appointment_rows, enquiry_row, local, stage_changes
+from tests.pages import field_error, form_error_text, take_flashes
 from tracker.bookings.models import AppointmentStatus
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
@@ -25,7 +17,7 @@ def booked(app, client, login_as, make_user, make_enquiry):
     """Reception signed in; a consultation booked through the page for 10:00 on DAY; (specialist, enquiry id)."""
     login_as("reception")
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
-    enquiry_id = make_enquiry(first_name="Nia", last_name="Jones")
+    enquiry_id = make_enquiry(first_name="Nia", last_name="Jones", **ANSWERED)
     assert client.post(f"/enquiries/{enquiry_id}/consultations/new", data=slot_form(specialist.id)).status_code == 302
     take_flashes(client)
     return specialist, enquiry_id
@@ -69,7 +61,7 @@ def test_rebooking_keeps_the_old_appointment_marked_rebooked_and_pointing_at_the
 
 def test_rebooking_onto_another_booking_is_refused_and_changes_nothing(app, client, booked, make_enquiry):
     specialist, _ = booked
-    other = make_enquiry()
+    other = make_enquiry(**ANSWERED)
     assert client.post(f"/enquiries/{other}/consultations/new",
                        data=slot_form(specialist.id, at="11:00")).status_code == 302
     before = appointment_rows(app)
@@ -143,7 +135,7 @@ def test_cancelling_one_of_two_bookings_leaves_the_enquiry_booked(app, client, b
 def test_attended_moves_the_enquiry_to_consulted(app, client, login_as, make_user, make_enquiry, booked_in_past):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry(first_name="Nia", last_name="Jones")
+    enquiry_id = make_enquiry(first_name="Nia", last_name="Jones", **ANSWERED)
     appointment_id = booked_in_past(enquiry_id, specialist.id)
     row = _only(app, enquiry_id)
     response = client.post(f"/bookings/{appointment_id}/attended", data={"version": row["version"]})
@@ -158,7 +150,7 @@ def test_did_not_attend_takes_the_enquiry_back_to_contacted(app, client, login_a
                                                             booked_in_past):
     reception = login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     appointment_id = booked_in_past(enquiry_id, specialist.id)
     row = _only(app, enquiry_id)
     assert client.post(f"/bookings/{appointment_id}/did-not-attend", data={"version": row["version"]}
@@ -186,7 +178,7 @@ def test_marking_with_an_unreadable_version_asks_to_try_again(app, client, login
                                                               booked_in_past, version):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     appointment_id = booked_in_past(enquiry_id, specialist.id)
     before = _only(app, enquiry_id)
     response = client.post(f"/bookings/{appointment_id}/attended", data={"version": version})
@@ -203,7 +195,7 @@ def test_a_page_opened_before_someone_else_changed_the_booking_is_refused_with_4
         app, client, login_as, make_user, make_enquiry, booked_in_past, step, hours_from_now):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     appointment_id = booked_in_past(enquiry_id, specialist.id, hours_ago=-hours_from_now)
     before, stage = appointment_rows(app), enquiry_row(app, enquiry_id)
     data = {**slot_form(specialist.id, day=DAY + timedelta(days=3)), "reason": "Ill",
@@ -222,7 +214,7 @@ def test_a_booking_in_a_room_since_retired_can_be_moved_keeping_the_room(app, cl
     login_as("reception")
     specialist = make_user("specialist")
     room = make_room("Old wing")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     appointment_id = make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"), room_id=room)
     with app.app_context():
         db.session.get(Option, room).active = False

@@ -6,10 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.bookings.conftest import DAY, appointment_count, appointment_rows, field_error, slot_form
+from tests.bookings.conftest import ANSWERED, DAY, slot_form
+from tests.builders import appointment_rows, row_count
 from tests.conftest import race_posts
+from tests.pages import field_error
 from tracker.bookings import services
-from tracker.bookings.models import AppointmentStatus
+from tracker.bookings.models import Appointment, AppointmentStatus
 
 CLASH = f"Dr Ada Quinn is already booked from 10:00 to 10:30 on {DAY:%d/%m/%Y}; choose another time or specialist."
 
@@ -19,9 +21,9 @@ def diary(app, client, login_as, make_user, make_enquiry):
     """Dr Quinn booked 10:00-10:30 on DAY; returns (specialist, a second enquiry to book)."""
     login_as("reception")
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
-    assert client.post(f"/enquiries/{make_enquiry()}/consultations/new",
+    assert client.post(f"/enquiries/{make_enquiry(**ANSWERED)}/consultations/new",
                        data=slot_form(specialist.id, at="10:00", minutes=30)).status_code == 302
-    return specialist, make_enquiry()
+    return specialist, make_enquiry(**ANSWERED)
 
 
 @pytest.mark.parametrize(("at", "minutes"), [
@@ -38,7 +40,7 @@ def test_an_overlapping_booking_is_refused_naming_the_clash(app, client, diary, 
                            data=slot_form(specialist.id, at=at, minutes=minutes))
     assert response.status_code == 200
     assert field_error(response, "time") == CLASH
-    assert appointment_count(app) == 1
+    assert row_count(app, Appointment) == 1
     # The page shows the specialist's day, so another time can be chosen at a glance.
     assert 'data-testid="day-diary"' in response.get_data(as_text=True)
 
@@ -48,7 +50,7 @@ def test_back_to_back_bookings_are_allowed(app, client, diary, at, minutes):
     specialist, enquiry_id = diary
     assert client.post(f"/enquiries/{enquiry_id}/consultations/new",
                        data=slot_form(specialist.id, at=at, minutes=minutes)).status_code == 302
-    assert appointment_count(app) == 2
+    assert row_count(app, Appointment) == 2
 
 
 def test_another_specialist_can_be_booked_at_the_same_time(app, client, diary, make_user):
@@ -83,8 +85,9 @@ def test_an_attended_or_missed_consultation_still_holds_its_time(app, client, lo
 
     login_as("reception")
     specialist = make_user("specialist")
-    make_appointment(make_enquiry(), specialist.id, local(DAY, "10:00"), status=AppointmentStatus.DID_NOT_ATTEND)
-    response = client.post(f"/enquiries/{make_enquiry()}/consultations/new", data=slot_form(specialist.id))
+    make_appointment(make_enquiry(**ANSWERED), specialist.id, local(DAY, "10:00"),
+                     status=AppointmentStatus.DID_NOT_ATTEND)
+    response = client.post(f"/enquiries/{make_enquiry(**ANSWERED)}/consultations/new", data=slot_form(specialist.id))
     assert response.status_code == 200 and "is already booked" in field_error(response, "time")
 
 
@@ -123,22 +126,22 @@ def test_two_concurrent_bookings_for_overlapping_times_exactly_one_succeeds(app,
         _pause(monkeypatch, before_lock=True)
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
     anna, ben = make_user("reception"), make_user("reception")
-    responses = race_posts(app, [(anna, _book(make_enquiry()), slot_form(specialist.id, at="10:00")),
-                                  (ben, _book(make_enquiry()), slot_form(specialist.id, at="10:15"))])
+    responses = race_posts(app, [(anna, _book(make_enquiry(**ANSWERED)), slot_form(specialist.id, at="10:00")),
+                                  (ben, _book(make_enquiry(**ANSWERED)), slot_form(specialist.id, at="10:15"))])
     assert sorted(r.status_code for r in responses) == [200, 302]
     refused = next(r for r in responses if r.status_code == 200)
     assert "Dr Ada Quinn is already booked from 10:" in field_error(refused, "time")
-    assert appointment_count(app) == 1
+    assert row_count(app, Appointment) == 1
 
 
 def test_two_concurrent_bookings_of_the_same_enquiry_and_time_make_one_appointment(app, make_user, make_enquiry):
     specialist = make_user("specialist")
     anna, ben = make_user("reception"), make_user("reception")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     responses = race_posts(app, [(anna, _book(enquiry_id), slot_form(specialist.id)),
                                   (ben, _book(enquiry_id), slot_form(specialist.id))])
     assert sorted(r.status_code for r in responses) == [200, 302]
-    assert appointment_count(app) == 1
+    assert row_count(app, Appointment) == 1
 
 
 def test_two_specialists_booking_each_other_at_once_both_succeed(app, make_user, make_enquiry, monkeypatch):
@@ -146,7 +149,7 @@ def test_two_specialists_booking_each_other_at_once_both_succeed(app, make_user,
     audit actor); a lock that blocked those references (FOR UPDATE) would deadlock here."""
     _pause(monkeypatch, before_lock=False)
     ada, bo = make_user("specialist"), make_user("specialist")
-    responses = race_posts(app, [(ada, _book(make_enquiry()), slot_form(bo.id)),
-                                  (bo, _book(make_enquiry()), slot_form(ada.id))])
+    responses = race_posts(app, [(ada, _book(make_enquiry(**ANSWERED)), slot_form(bo.id)),
+                                  (bo, _book(make_enquiry(**ANSWERED)), slot_form(ada.id))])
     assert [r.status_code for r in responses] == [302, 302]
-    assert appointment_count(app) == 2
+    assert row_count(app, Appointment) == 2

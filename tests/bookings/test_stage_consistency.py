@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from tests.bookings.conftest import appointment_rows, enquiry_row, move_enquiry
+from tests.bookings.conftest import ANSWERED
+from tests.builders import appointment_rows, enquiry_row, move
 from tracker.bookings.models import AppointmentStatus
 from tracker.db import utcnow
 from tracker.enquiries.stages import Stage
@@ -17,9 +18,9 @@ def test_cancelling_a_second_consultation_returns_a_consulted_enquiry_to_consult
                                                                                    make_enquiry, make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     make_appointment(enquiry_id, specialist.id, utcnow() - timedelta(days=7), status=AppointmentStatus.ATTENDED)
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.CONSULTATION_BOOKED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.CONSULTATION_BOOKED)
     second = make_appointment(enquiry_id, specialist.id, utcnow() + timedelta(days=7))
     assert _cancel(client, second, app).status_code == 302
     assert enquiry_row(app, enquiry_id)["stage"] is Stage.CONSULTED
@@ -29,9 +30,9 @@ def test_a_missed_second_consultation_also_returns_to_consulted(app, client, log
                                                                make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     make_appointment(enquiry_id, specialist.id, utcnow() - timedelta(days=7), status=AppointmentStatus.ATTENDED)
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.CONSULTATION_BOOKED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED, Stage.CONSULTED, Stage.CONSULTATION_BOOKED)
     second = make_appointment(enquiry_id, specialist.id, utcnow() - timedelta(hours=1))
     version = appointment_rows(app, enquiry_id)[-1]["version"]
     client.post(f"/bookings/{second}/did-not-attend", data={"version": version})
@@ -42,8 +43,8 @@ def test_losing_an_enquiry_cancels_its_consultation_and_reopening_returns_it_to_
         app, client, login_as, make_user, make_enquiry, make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED)
+    enquiry_id = make_enquiry(**ANSWERED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED)
     make_appointment(enquiry_id, specialist.id, utcnow() + timedelta(days=3))
     version = enquiry_row(app, enquiry_id)["version"]
     client.post(f"/enquiries/{enquiry_id}/stage", data={"to_stage": "lost", "lost_reason_id": 10, "version": version})
@@ -61,8 +62,8 @@ def test_archiving_an_enquiry_frees_its_slot_in_the_diary(app, client, login_as,
                                                          make_appointment):
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
-    move_enquiry(app, enquiry_id, Stage.CONSULTATION_BOOKED)
+    enquiry_id = make_enquiry(**ANSWERED)
+    move(app, enquiry_id, Stage.CONSULTATION_BOOKED)
     make_appointment(enquiry_id, specialist.id, utcnow() + timedelta(days=3))
     client.post(f"/enquiries/{enquiry_id}/archive", data={"version": enquiry_row(app, enquiry_id)["version"]})
     [appointment] = appointment_rows(app, enquiry_id)

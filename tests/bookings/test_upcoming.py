@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from markupsafe import escape
 
-from tests.bookings.conftest import DAY, local, nth_slot, render_enquiry_bookings
+from tests.bookings.conftest import ANSWERED, DAY, nth_slot, render_enquiry_bookings
+from tests.builders import local
 from tests.conftest import count_queries, sign_in
 from tracker.bookings.models import AppointmentStatus
 from tracker.db import utcnow
@@ -22,13 +23,18 @@ def test_a_specialist_sees_their_own_upcoming_consultations_soonest_first(app, c
     ada, bo = make_user("specialist", full_name="Ada Quinn"), make_user("specialist", full_name="Bo Reyes")
     reception = make_user("reception", full_name="Rita Desk")
     room = make_room("Room 7")
-    make_appointment(make_enquiry(first_name="Later"), ada.id, local(DAY + timedelta(days=1), "09:00"),
+    make_appointment(make_enquiry(first_name="Later", last_name="Patient", **ANSWERED),
+                     ada.id, local(DAY + timedelta(days=1), "09:00"),
                      booked_by_id=reception.id, room_id=room)
-    make_appointment(make_enquiry(first_name="Sooner"), ada.id, local(DAY, "14:00"), minutes=45,
+    make_appointment(make_enquiry(first_name="Sooner", last_name="Patient", **ANSWERED),
+                     ada.id, local(DAY, "14:00"), minutes=45,
                      booked_by_id=reception.id)
-    make_appointment(make_enquiry(first_name="Bos"), bo.id, local(DAY, "11:00"))
-    make_appointment(make_enquiry(first_name="Past"), ada.id, utcnow() - timedelta(hours=2))
-    make_appointment(make_enquiry(first_name="Cancelled"), ada.id, local(DAY, "16:00"),
+    make_appointment(make_enquiry(first_name="Bos", last_name="Patient", **ANSWERED),
+                     bo.id, local(DAY, "11:00"))
+    make_appointment(make_enquiry(first_name="Past", last_name="Patient", **ANSWERED),
+                     ada.id, utcnow() - timedelta(hours=2))
+    make_appointment(make_enquiry(first_name="Cancelled", last_name="Patient", **ANSWERED),
+                     ada.id, local(DAY, "16:00"),
                      status=AppointmentStatus.CANCELLED)
     sign_in(client, ada)
     response = client.get("/consultations")
@@ -65,7 +71,7 @@ def test_archived_enquiries_are_not_listed(app, client, login_as, make_user, mak
 
     login_as("reception")
     specialist = make_user("specialist")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     make_appointment(enquiry_id, specialist.id, local(DAY, "10:00"))
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
@@ -83,7 +89,8 @@ def test_the_upcoming_page_runs_the_same_queries_for_3_or_30_consultations(app, 
 
     def add(n: int, offset: int) -> None:
         for i in range(offset, offset + n):
-            make_appointment(make_enquiry(), specialist.id, nth_slot(i), booked_by_id=reception.id, room_id=room)
+            make_appointment(make_enquiry(**ANSWERED), specialist.id, nth_slot(i), booked_by_id=reception.id,
+                             room_id=room)
 
     sign_in(client, specialist)
     client.get("/")  # the once-per-process first-run check is not part of the page's cost
@@ -99,7 +106,7 @@ def test_the_upcoming_page_runs_the_same_queries_for_3_or_30_consultations(app, 
 def test_the_list_is_paged_fifty_at_a_time(app, client, make_user, make_enquiry, make_appointment):
     specialist = make_user("specialist")
     for i in range(51):
-        make_appointment(make_enquiry(), specialist.id, nth_slot(i))
+        make_appointment(make_enquiry(**ANSWERED), specialist.id, nth_slot(i))
     sign_in(client, specialist)
     assert len(_patients(client.get("/consultations"))) == 50
     second = client.get("/consultations?page=2")
@@ -121,7 +128,7 @@ def test_the_consultations_card_offers_the_steps_for_a_booked_consultation(app, 
                                                                            make_enquiry):
     reception = login_as("reception")
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     client.post(f"/enquiries/{enquiry_id}/consultations/new",
                 data={"date": DAY.isoformat(), "time": "10:00", "minutes": "30", "specialist": specialist.id})
     with app.test_request_context():
@@ -141,7 +148,7 @@ def test_the_consultations_card_shows_history_and_no_buttons_to_those_who_only_l
     login_as("reception")
     specialist = make_user("specialist")
     manager = make_user("manager")
-    enquiry_id = make_enquiry()
+    enquiry_id = make_enquiry(**ANSWERED)
     client.post(f"/enquiries/{enquiry_id}/consultations/new",
                 data={"date": DAY.isoformat(), "time": "10:00", "minutes": "30", "specialist": specialist.id})
     with app.app_context():
@@ -164,7 +171,7 @@ def test_upcoming_consultations_are_counted_and_paged_no_deeper_than_the_depth(a
     monkeypatch.setattr(views, "UPCOMING_DEPTH", 2)
     specialist = make_user("specialist")
     for i in range(4):
-        make_appointment(make_enquiry(), specialist.id, nth_slot(i))
+        make_appointment(make_enquiry(**ANSWERED), specialist.id, nth_slot(i))
     sign_in(client, specialist)
     page = client.get("/consultations").get_data(as_text=True)
     assert 'data-testid="upcoming-count">2+<' in page and len(_patients(client.get("/consultations"))) == 2

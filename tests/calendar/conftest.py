@@ -1,7 +1,7 @@
 """Builders for the calendar tests: follow-ups and appointments written straight to their tables."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,11 +18,6 @@ ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone
 
 def clinic_today() -> date:
     return datetime.now(ZONE).date()
-
-
-def local(day: date, at: str) -> datetime:
-    """A clinic wall-clock time as a UTC instant."""
-    return datetime.combine(day, time.fromisoformat(at)).replace(tzinfo=ZONE).astimezone(UTC)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.calendar.conftest import clinic_today, follow_up_ids, local
+from tests.builders import local
+from tests.calendar.conftest import clinic_today, follow_up_ids
 from tests.conftest import count_queries
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import User

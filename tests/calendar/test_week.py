@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.calendar.conftest import clinic_today, follow_up_ids, local
+from tests.builders import local
+from tests.calendar.conftest import clinic_today, follow_up_ids
 from tests.conftest import count_queries, sign_in
 from tracker.bookings.models import AppointmentKind, AppointmentStatus
 from tracker.calendar import queries

@@ -1,8 +1,6 @@
 """Readers and builders for the catalogue tests: treatment rows, the form as a browser posts it."""
 
-from collections.abc import Callable
 
-import pytest
 from sqlalchemy import func, select
 
 from tracker.audit.models import AuditEvent
@@ -61,19 +59,3 @@ def edit_form(row: dict, **fields) -> dict:
     return {k: v for k, v in form.items() if v is not None}
 
 
-@pytest.fixture
-def make_treatment(app) -> Callable:
-    """Builder: a committed treatment through the service; returns its row."""
-    from tracker.catalogue import services
-
-    counter = iter(range(1, 10_000))
-
-    def build(name: str | None = None, **details) -> dict:
-        with app.app_context():
-            treatment = services.create_treatment(services.TreatmentDetails(
-                name=name or f"Treatment {next(counter)}", position=services.next_position(), **details))
-            db.session.commit()
-            treatment_id = treatment.id
-        return treatment_row(app, treatment_id)
-
-    return build

@@ -12,6 +12,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from tests.catalogue.conftest import by_code, catalogue_audit, edit_form, treatment_form, treatment_rows
+from tests.pages import explains, field_error, input_value
 from tests.properties import (
     ANY_CHAR,
     ANY_TEXT,
@@ -21,10 +22,7 @@ from tests.properties import (
     VERSION_TEXT,
     as_int,
     checked,
-    explains,
-    field_error,
     has_control,
-    input_value,
     storable_text,
 )
 from tracker.catalogue.models import TreatmentCategory

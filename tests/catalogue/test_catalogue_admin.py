@@ -13,7 +13,7 @@ from tests.catalogue.conftest import (
     treatment_rows,
 )
 from tests.conftest import count_queries, sign_in
-from tests.properties import field_error, input_value
+from tests.pages import field_error, input_value
 from tracker.audit.models import AuditAction
 from tracker.catalogue import services
 from tracker.catalogue.models import TreatmentCategory

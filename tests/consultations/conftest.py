@@ -1,19 +1,12 @@
 """Builders for the assessment tests: a started consultation, the assessment form as a browser posts it."""
 
-import html
-import re
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.consultations.models import SCREEN_QUESTIONS, Assessment, ScarFinding, ScarType
 from tracker.consultations.scoring import COUNT_COLUMNS
-from tracker.db import utcnow
-from tracker.enquiries.models import Enquiry
-from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 
 
@@ -34,30 +27,6 @@ def assessment_form(findings: dict[ScarType, dict] | None = None, **fields) -> d
         data.update({f"{scar_type.value}-{name}": value for name, value in values.items()})
     data.update(fields)
     return data
-
-
-@pytest.fixture
-def consultation(app, make_user, make_enquiry) -> Callable:
-    """Builder: an enquiry at consultation booked with a consultation that started `hours_ago` (negative: future).
-
-    Written straight to the table: booking refuses the past. Returns (appointment id, enquiry id).
-    """
-
-    def build(practitioner=None, hours_ago: float = 1, status: AppointmentStatus = AppointmentStatus.BOOKED,
-              kind: AppointmentKind = AppointmentKind.CONSULTATION) -> tuple[int, int]:
-        practitioner = practitioner or make_user("specialist")
-        enquiry_id = make_enquiry()
-        with app.app_context():
-            enquiry = db.session.get(Enquiry, enquiry_id)
-            enquiry.stage = Stage.CONSULTATION_BOOKED
-            starts = utcnow() - timedelta(hours=hours_ago)
-            appointment = Appointment(enquiry_id=enquiry_id, kind=kind, practitioner_id=practitioner.id,
-                                      starts_at=starts, ends_at=starts + timedelta(minutes=30), status=status)
-            db.session.add(appointment)
-            db.session.commit()
-            return appointment.id, enquiry_id
-
-    return build
 
 
 @pytest.fixture
@@ -87,12 +56,3 @@ def assessment_rows(app) -> list[dict]:
         return rows
 
 
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
-def field_error(response, field_id: str) -> str:
-    """The error shown beside a field ('' if none), unescaped."""
-    found = re.search(rf'id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
-    return html.unescape(found.group(1)).strip() if found else ""

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import count_queries, sign_in
 from tests.consultations.conftest import assessment_form, finding
-from tests.properties import take_flashes
+from tests.pages import take_flashes
 from tracker.audit.models import AuditAction
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.consultations import services

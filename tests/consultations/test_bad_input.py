@@ -8,18 +8,9 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.consultations.conftest import assessment_form, assessment_rows, field_error, finding
-from tests.properties import (
-    ANY_CHAR,
-    ANY_TEXT,
-    DIGIT_LIKE,
-    HOSTILE,
-    PROPERTY,
-    VERSION_TEXT,
-    as_int,
-    explains,
-    has_control,
-)
+from tests.consultations.conftest import assessment_form, assessment_rows, finding
+from tests.pages import explains, field_error
+from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, HOSTILE, PROPERTY, VERSION_TEXT, as_int, has_control
 from tracker.bookings.models import Appointment, AppointmentStatus
 from tracker.consultations.models import (
     SCREEN_QUESTIONS,

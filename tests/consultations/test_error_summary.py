@@ -4,13 +4,8 @@ one link per problem, each to a field that exists on the page (sub-form fields a
 import re
 
 from tests.consultations.conftest import assessment_form, assessment_rows, finding
+from tests.pages import error_summary
 from tracker.consultations.models import ScarType
-
-
-def _summary(body: str) -> str:
-    found = re.search(r'<div [^>]*data-testid="error-summary"[^>]*>(.*?)</div>', body, re.S)
-    assert found, "an error summary at the top"
-    return found.group(0)
 
 
 def test_a_missing_answer_is_summarised_with_a_link_to_its_first_choice(app, client, login_as, consultation):
@@ -21,7 +16,7 @@ def test_a_missing_answer_is_summarised_with_a_link_to_its_first_choice(app, cli
     response = client.post(f"/consultations/{appointment_id}/assessment", data=data)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    summary = _summary(body)
+    summary = error_summary(body)
     assert 'role="alert"' in summary and 'tabindex="-1"' in summary and "data-error-summary" in summary
     assert "Please check this:" in summary
     assert re.search(r'<a href="#skin_type-0">Skin type \(Fitzpatrick\)</a>', summary)
@@ -39,7 +34,7 @@ def test_every_problem_links_to_a_field_on_the_page(app, client, login_as, consu
     del data["skin_type"]
     response = client.post(f"/consultations/{appointment_id}/assessment", data=data)
     body = response.get_data(as_text=True)
-    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a>', _summary(body))
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a>', error_summary(body))
     targets = [target for target, _ in links]
     assert len(links) >= 6 and len(set(targets)) == len(targets)
     for target in targets:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import count_queries
 from tests.properties import ANY_TEXT, PROPERTY
+from tracker.bookings.models import AppointmentStatus
 from tracker.catalogue.models import Treatment, TreatmentCategory
 from tracker.consultations import hints
 from tracker.consultations.hints import HintError, acknowledge, acknowledgements, for_assessment, for_item
@@ -231,21 +232,16 @@ def test_any_assessment_and_treatment_gives_hints_of_the_right_scope_in_table_or
 # --- acknowledgements, stored and shown (database) -------------------------------------------------------------
 
 @pytest.fixture
-def consultation(app, make_user, make_enquiry):
-    """A specialist, an enquiry with a consultation, its assessment, and a plan with one item; ids."""
-    from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
+def assessed(app, make_user, make_enquiry, make_appointment):
+    """A specialist, an enquiry with an attended consultation, its assessment, and a plan with one item; ids."""
     from tracker.plans.models import PlanItem, TreatmentPlan
 
     specialist = make_user("specialist")
     enquiry_id = make_enquiry()
+    appointment_id = make_appointment(enquiry_id, specialist.id, utcnow() - timedelta(hours=2),
+                                      status=AppointmentStatus.ATTENDED)
     with app.app_context():
-        start = utcnow() - timedelta(hours=2)
-        appointment = Appointment(enquiry_id=enquiry_id, kind=AppointmentKind.CONSULTATION,
-                                  practitioner_id=specialist.id, starts_at=start, ends_at=start + timedelta(minutes=30),
-                                  status=AppointmentStatus.ATTENDED)
-        db.session.add(appointment)
-        db.session.flush()
-        a = Assessment(appointment_id=appointment.id, enquiry_id=enquiry_id, assessed_by_id=specialist.id,
+        a = Assessment(appointment_id=appointment_id, enquiry_id=enquiry_id, assessed_by_id=specialist.id,
                        skin_type=Skin.IV, gb_grade=3)
         db.session.add(a)
         laser = ABLATIVE_LASER.build("Test ablative laser")  # its own row: the seed is not what is tested
@@ -275,44 +271,44 @@ def _ack_rows(app) -> list[dict]:
         return [{c.key: getattr(r, c.key) for c in HintAcknowledgement.__table__.columns} for r in rows]
 
 
-def test_acknowledgement_is_stored_with_who_when_and_note_and_audited(app, consultation, audit_rows):
+def test_acknowledgement_is_stored_with_who_when_and_note_and_audited(app, assessed, audit_rows):
     before = utcnow()
-    ack_id = _ack(app, consultation, note="  Discussed punch techniques; patient prefers TCA CROSS.  \n")
+    ack_id = _ack(app, assessed, note="  Discussed punch techniques; patient prefers TCA CROSS.  \n")
     (row,) = _ack_rows(app)
     assert row["id"] == ack_id
     assert (row["enquiry_id"], row["assessment_id"], row["plan_item_id"], row["rule"], row["by_id"]) == (
-        consultation.enquiry_id, consultation.assessment_id, None, "ice_pick_first_line", consultation.specialist.id)
+        assessed.enquiry_id, assessed.assessment_id, None, "ice_pick_first_line", assessed.specialist.id)
     assert row["note"] == "Discussed punch techniques; patient prefers TCA CROSS."
     assert before <= row["at"] <= utcnow()
     (event,) = audit_rows(entity_type="hint_acknowledgements")
     assert (event["action"], event["entity_id"]) == ("create", ack_id)
     assert event["changes"]["rule"][1] == "ice_pick_first_line"
-    assert event["changes"]["by_id"][1] == consultation.specialist.id
+    assert event["changes"]["by_id"][1] == assessed.specialist.id
     assert event["changes"]["note"][1] == row["note"]
 
 
-def test_acknowledgement_on_a_plan_item_is_keyed_by_the_item(app, consultation):
-    _ack(app, consultation, rule="item_darker_skin_ablative", assessment_id=None, plan_item_id=consultation.item_id,
+def test_acknowledgement_on_a_plan_item_is_keyed_by_the_item(app, assessed):
+    _ack(app, assessed, rule="item_darker_skin_ablative", assessment_id=None, plan_item_id=assessed.item_id,
          note="   ")
     with app.app_context():
-        found = acknowledgements(plan_item_ids=[consultation.item_id])
-        assert list(found) == [("item", consultation.item_id, "item_darker_skin_ablative")]
+        found = acknowledgements(plan_item_ids=[assessed.item_id])
+        assert list(found) == [("item", assessed.item_id, "item_darker_skin_ablative")]
         assert next(iter(found.values())).note is None
 
 
-def test_acknowledgements_load_who_in_one_query_and_the_latest_wins(app, consultation):
-    _ack(app, consultation, note="first")
-    _ack(app, consultation, note="second")
-    _ack(app, consultation, rule="item_pregnancy", assessment_id=None, plan_item_id=consultation.item_id)
+def test_acknowledgements_load_who_in_one_query_and_the_latest_wins(app, assessed):
+    _ack(app, assessed, note="first")
+    _ack(app, assessed, note="second")
+    _ack(app, assessed, rule="item_pregnancy", assessment_id=None, plan_item_id=assessed.item_id)
     with count_queries(app) as statements, app.app_context():
-        found = acknowledgements(assessment_ids=[consultation.assessment_id], plan_item_ids=[consultation.item_id])
+        found = acknowledgements(assessment_ids=[assessed.assessment_id], plan_item_ids=[assessed.item_id])
         names = {key: ack.by.full_name for key, ack in found.items()}  # `by` is lazy="raise": must be loaded
         notes = {key: ack.note for key, ack in found.items()}
     assert len(statements) == 1
-    assert set(names) == {("assessment", consultation.assessment_id, "ice_pick_first_line"),
-                          ("item", consultation.item_id, "item_pregnancy")}
-    assert notes[("assessment", consultation.assessment_id, "ice_pick_first_line")] == "second"
-    assert set(names.values()) == {consultation.specialist.full_name}
+    assert set(names) == {("assessment", assessed.assessment_id, "ice_pick_first_line"),
+                          ("item", assessed.item_id, "item_pregnancy")}
+    assert notes[("assessment", assessed.assessment_id, "ice_pick_first_line")] == "second"
+    assert set(names.values()) == {assessed.specialist.full_name}
 
 
 def test_acknowledgements_of_no_records_ask_nothing(app):
@@ -331,38 +327,38 @@ def test_acknowledgements_of_no_records_ask_nothing(app):
     ({"note": "bad\x00note"}, "note"),
     ({"assessment_id": 10**6}, None),  # no such assessment
 ])
-def test_refused_acknowledgement_stores_nothing(app, consultation, change, field):
-    change = {k: consultation.item_id if v == "item" else v for k, v in change.items()}
+def test_refused_acknowledgement_stores_nothing(app, assessed, change, field):
+    change = {k: assessed.item_id if v == "item" else v for k, v in change.items()}
     with pytest.raises(ValueError) as refused:
-        _ack(app, consultation, **change)
+        _ack(app, assessed, **change)
     assert isinstance(refused.value, HintError) and refused.value.field == field and str(refused.value)
     assert _ack_rows(app) == []
 
 
-def test_acknowledgement_on_another_enquirys_record_is_refused(app, consultation, make_enquiry):
+def test_acknowledgement_on_another_enquirys_record_is_refused(app, assessed, make_enquiry):
     other = make_enquiry()
     with pytest.raises(HintError):
-        _ack(app, consultation, enquiry_id=other)
+        _ack(app, assessed, enquiry_id=other)
     with pytest.raises(HintError):
-        _ack(app, consultation, enquiry_id=other, rule="item_pregnancy", assessment_id=None,
-             plan_item_id=consultation.item_id)
+        _ack(app, assessed, enquiry_id=other, rule="item_pregnancy", assessment_id=None,
+             plan_item_id=assessed.item_id)
     assert _ack_rows(app) == []
 
 
-def test_note_of_exactly_1000_characters_is_kept(app, consultation):
-    _ack(app, consultation, note="n" * 1000)
+def test_note_of_exactly_1000_characters_is_kept(app, assessed):
+    _ack(app, assessed, note="n" * 1000)
     assert _ack_rows(app)[0]["note"] == "n" * 1000
 
 
-def test_any_note_is_stored_stripped_or_refused_beside_the_note(app, consultation):
+def test_any_note_is_stored_stripped_or_refused_beside_the_note(app, assessed):
     @PROPERTY
     @given(note=st.one_of(ANY_TEXT, st.none(), st.text(min_size=995, max_size=1005)))
     def check(note):
         with app.app_context():
             count = db.session.scalar(select(func.count()).select_from(HintAcknowledgement))
             try:
-                ack = acknowledge(enquiry_id=consultation.enquiry_id, rule="rolling_first_line", note=note,
-                                  by_id=consultation.specialist.id, assessment_id=consultation.assessment_id)
+                ack = acknowledge(enquiry_id=assessed.enquiry_id, rule="rolling_first_line", note=note,
+                                  by_id=assessed.specialist.id, assessment_id=assessed.assessment_id)
             except HintError as refused:
                 db.session.rollback()
                 assert refused.field == "note"
@@ -375,15 +371,15 @@ def test_any_note_is_stored_stripped_or_refused_beside_the_note(app, consultatio
     check()
 
 
-def test_timeline_entry_shows_the_hint_its_title_and_note_only_when_clinical(app, consultation):
-    _ack(app, consultation, note="Patient understands.")
+def test_timeline_entry_shows_the_hint_its_title_and_note_only_when_clinical(app, assessed):
+    _ack(app, assessed, note="Patient understands.")
     rule = hints.BY_CODE["ice_pick_first_line"]
     with app.app_context():
-        (clinical,) = hints.timeline_entries(consultation.enquiry_id, clinical=True)
-        (plain,) = hints.timeline_entries(consultation.enquiry_id, clinical=False)
+        (clinical,) = hints.timeline_entries(assessed.enquiry_id, clinical=True)
+        (plain,) = hints.timeline_entries(assessed.enquiry_id, clinical=False)
     for entry in (clinical, plain):
         assert entry.kind == "hint"
-        assert entry.by == consultation.specialist.full_name
+        assert entry.by == assessed.specialist.full_name
     assert clinical.title == f"Decision-support hint acknowledged: {rule.title}"
     assert rule.message in clinical.detail and "Patient understands." in clinical.detail
     # The rule's title names what was screened, so the plain entry says only that a hint was acknowledged.
@@ -391,17 +387,17 @@ def test_timeline_entry_shows_the_hint_its_title_and_note_only_when_clinical(app
     assert plain.detail is None
 
 
-def test_timeline_entries_take_one_query_however_many_acknowledgements(app, consultation):
+def test_timeline_entries_take_one_query_however_many_acknowledgements(app, assessed):
     def statements_for_timeline() -> int:
         with count_queries(app) as statements, app.app_context():
-            entries = hints.timeline_entries(consultation.enquiry_id, clinical=True)
+            entries = hints.timeline_entries(assessed.enquiry_id, clinical=True)
             assert all(e.by for e in entries)
         return len(statements)
 
-    _ack(app, consultation)
+    _ack(app, assessed)
     one = statements_for_timeline()
     for rule in ("boxcar_first_line", "rolling_first_line", "pregnancy", "active_acne"):
-        _ack(app, consultation, rule=rule)
+        _ack(app, assessed, rule=rule)
     assert statements_for_timeline() == one == 1
 
 
@@ -425,15 +421,15 @@ def test_hint_list_shows_the_label_each_message_its_source_and_a_form_to_acknowl
     assert html.count('name="csrf_token"') == len(found) == 2
 
 
-def test_hint_list_shows_who_acknowledged_instead_of_the_form(app, consultation):
-    _ack(app, consultation, note="Discussed <options>.")
+def test_hint_list_shows_who_acknowledged_instead_of_the_form(app, assessed):
+    _ack(app, assessed, note="Discussed <options>.")
     found = for_assessment(assessment((ICE, ROLL)), on=ON)
     with app.app_context():
-        acknowledged = acknowledgements(assessment_ids=[consultation.assessment_id])
-        html = _render(app, found, acknowledged, target_id=consultation.assessment_id)
+        acknowledged = acknowledgements(assessment_ids=[assessed.assessment_id])
+        html = _render(app, found, acknowledged, target_id=assessed.assessment_id)
     ice = html.split('data-rule="ice_pick_first_line"')[1].split("</li>")[0]
     rolling = html.split('data-rule="rolling_first_line"')[1].split("</li>")[0]
-    assert f"Acknowledged by {consultation.specialist.full_name} on " in ice
+    assert f"Acknowledged by {assessed.specialist.full_name} on " in ice
     assert ": Discussed &lt;options&gt;." in ice and "<form" not in ice
     assert "<form" in rolling and "Acknowledged by" not in rolling
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.consultations.conftest import assessment_form, assessment_rows, count, field_error, finding
-from tests.properties import take_flashes
+from tests.builders import row_count
+from tests.consultations.conftest import assessment_form, assessment_rows, finding
+from tests.pages import field_error, take_flashes
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import clinic_today
@@ -116,7 +117,7 @@ def test_recording_on_an_attended_consultation_leaves_it_attended(app, client, l
     login_as("specialist")
     appointment_id, enquiry_id = consultation(status=AppointmentStatus.ATTENDED, hours_ago=30)
     assert client.post(f"/consultations/{appointment_id}/assessment", data=assessment_form()).status_code == 302
-    assert count(app, Assessment) == 1
+    assert row_count(app, Assessment) == 1
     assert _appointment(app, appointment_id).status is AppointmentStatus.ATTENDED
     assert _stage(app, enquiry_id) is Stage.CONSULTATION_BOOKED  # attending moved it already, in real life
 
@@ -131,7 +132,7 @@ def test_a_consultation_not_yet_started_is_refused_and_nothing_is_saved(app, cli
     response = client.post(f"/consultations/{appointment_id}/assessment", data=assessment_form())
     assert response.status_code == 200
     assert "This consultation has not started yet" in response.get_data(as_text=True)
-    assert count(app, Assessment) == 0 and count(app, ScarFinding) == 0
+    assert row_count(app, Assessment) == 0 and row_count(app, ScarFinding) == 0
     assert _appointment(app, appointment_id).status is AppointmentStatus.BOOKED
     assert _stage(app, enquiry_id) is Stage.CONSULTATION_BOOKED
 
@@ -144,7 +145,7 @@ def test_cancelled_consultations_and_treatment_sessions_carry_no_assessment(app,
                                    (session, "Only a consultation carries an assessment.")):
         response = client.post(f"/consultations/{appointment_id}/assessment", data=assessment_form())
         assert response.status_code == 200 and reason in response.get_data(as_text=True)
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_one_assessment_per_consultation_a_second_save_amends_it(app, client, login_as, recorded):
@@ -162,7 +163,7 @@ def test_one_assessment_per_consultation_a_second_save_amends_it(app, client, lo
     assert take_flashes(client)[0] == ("success", "Assessment amended.")
     [after] = assessment_rows(app)
     assert after["id"] == assessment_id and after["skin_type"] is SkinType.IV and after["version"] == row["version"] + 1
-    assert count(app, Assessment) == 1 and count(app, ScarFinding) == 5
+    assert row_count(app, Assessment) == 1 and row_count(app, ScarFinding) == 5
 
 
 def test_the_service_refuses_a_second_assessment_on_a_consultation(app, client, login_as, recorded):
@@ -253,7 +254,7 @@ def test_details_for_a_type_not_ticked_present_are_refused_beside_the_field(app,
     assert field_error(response, "boxcar-present") == "Tick present, or clear the details."
     assert 'name="boxcar-width_mm"' in response.get_data(as_text=True) and 'value="2"' in response.get_data(
         as_text=True)
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_depth_of_zero_or_less_is_refused_with_a_clear_message(app, client, login_as, consultation):
@@ -265,7 +266,7 @@ def test_depth_of_zero_or_less_is_refused_with_a_clear_message(app, client, logi
         assert response.status_code == 200
         assert field_error(response, "boxcar-depth_mm") == (
             "The depth must be more than 0 mm; leave it blank if it was not assessed.")
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_the_predominant_type_must_be_ticked_present(app, client, login_as, consultation):
@@ -273,7 +274,7 @@ def test_the_predominant_type_must_be_ticked_present(app, client, login_as, cons
     appointment_id, _ = consultation()
     response = client.post(f"/consultations/{appointment_id}/assessment", data=assessment_form(predominant="boxcar"))
     assert field_error(response, "predominant") == "Choose a scar type ticked present, or none."
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_isotretinoin_taken_needs_a_date_not_in_the_future_nor_before_1950(app, client, login_as, consultation):
@@ -289,7 +290,7 @@ def test_isotretinoin_taken_needs_a_date_not_in_the_future_nor_before_1950(app, 
         assert field_error(response, "isotretinoin_last_taken") == message
     response = client.post(url, data=assessment_form(isotretinoin="no", isotretinoin_last_taken="2020-01-01"))
     assert "choose Yes, or clear the date" in field_error(response, "isotretinoin_last_taken")
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_every_screen_question_must_be_answered_and_starts_at_not_asked(app, client, login_as, consultation):
@@ -302,7 +303,7 @@ def test_every_screen_question_must_be_answered_and_starts_at_not_asked(app, cli
     del form["anticoagulants"]
     response = client.post(f"/consultations/{appointment_id}/assessment", data=form)
     assert field_error(response, "anticoagulants") == "Answer yes, no or not asked."
-    assert count(app, Assessment) == 0
+    assert row_count(app, Assessment) == 0
 
 
 def test_width_warnings_are_flashed_but_the_assessment_is_saved(app, client, login_as, consultation):
@@ -315,6 +316,6 @@ def test_width_warnings_are_flashed_but_the_assessment_is_saved(app, client, log
     flashes = take_flashes(client)
     assert ("warning", "Ice pick scars are usually under 2 mm wide, but 2.5 mm was recorded: check the width, or "
                        "whether these are boxcar scars.") in flashes
-    assert count(app, Assessment) == 1
+    assert row_count(app, Assessment) == 1
     with app.app_context():
         assert db.session.scalar(select(StageChange.to_stage).order_by(StageChange.id.desc())) is Stage.CONSULTED

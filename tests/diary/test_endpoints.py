@@ -5,7 +5,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.bookings.conftest import DAY, appointment_rows, local
+from tests.bookings.conftest import ANSWERED, DAY
+from tests.builders import appointment_rows, local
 from tests.conftest import count_queries
 from tests.properties import ANY_TEXT, PROPERTY
 from tracker.bookings.models import Appointment
@@ -24,7 +25,7 @@ def test_the_feed_gives_blocks_with_first_name_initial_and_kind_and_no_clinical_
         app, client, login_as, make_user, make_enquiry, make_appointment):
     login_as("reception")
     sam = make_user("specialist")
-    appointment_id = make_appointment(make_enquiry(first_name="Ann", last_name="Example"), sam.id,
+    appointment_id = make_appointment(make_enquiry(first_name="Ann", last_name="Example", **ANSWERED), sam.id,
                                       local(DAY, "10:00"), minutes=45)
     _session_notes(app, appointment_id, "Depth 1.5 mm, two passes")
     response = client.get(FEED)
@@ -42,7 +43,7 @@ def test_a_manager_sees_the_diary_but_cannot_move_anything(app, client, login_as
                                                            make_appointment):
     login_as("manager")
     sam = make_user("specialist")
-    make_appointment(make_enquiry(), sam.id, local(DAY, "10:00"))
+    make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "10:00"))
     [event] = client.get(FEED).get_json()
     assert event["editable"] is False and event["extendedProps"]["move"] is None
     assert client.get("/diary").status_code == 200
@@ -67,13 +68,14 @@ def test_the_feed_and_page_take_the_same_number_of_queries_for_three_bookings_or
     login_as("reception")
     sam, ola = make_user("specialist"), make_user("specialist")
     for n in range(3):
-        make_appointment(make_enquiry(), sam.id, local(DAY, f"{9 + n:02d}:00"))
+        make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, f"{9 + n:02d}:00"))
     client.get("/diary")  # the first request also checks, once, that accounts exist
     with count_queries(app) as few:
         client.get(FEED)
         client.get(f"/diary?date={DAY}")
     for n in range(27):
-        make_appointment(make_enquiry(), (sam, ola)[n % 2].id, local(DAY, "12:00") + timedelta(minutes=10 * n),
+        make_appointment(make_enquiry(**ANSWERED), (sam, ola)[n % 2].id,
+                         local(DAY, "12:00") + timedelta(minutes=10 * n),
                          minutes=10)
     with count_queries(app) as many:
         assert len(client.get(FEED).get_json()) == 30
@@ -85,7 +87,7 @@ def test_the_page_lists_the_day_without_javascript_and_allows_only_an_empty_styl
         app, client, login_as, make_user, make_enquiry, make_appointment):
     login_as("reception")
     sam = make_user("specialist", full_name="Sam Specialist")
-    make_appointment(make_enquiry(first_name="Bea", last_name="Brown"), sam.id, local(DAY, "11:00"))
+    make_appointment(make_enquiry(first_name="Bea", last_name="Brown", **ANSWERED), sam.id, local(DAY, "11:00"))
     response = client.get(f"/diary?date={DAY}")
     body = response.get_data(as_text=True)
     assert 'data-testid="day-list"' in body and "Bea Brown" in body and "11:00–11:30" in body
@@ -104,7 +106,7 @@ def test_a_drop_moves_the_booking_through_the_rebooking_rules(app, client, login
                                                                make_appointment):
     login_as("reception")
     sam, ola = make_user("specialist"), make_user("specialist", full_name="Ola Other")
-    appointment_id = make_appointment(make_enquiry(), sam.id, local(DAY, "10:00"))
+    appointment_id = make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "10:00"))
     response = _move(client, appointment_id, specialist=str(ola.id))
     assert response.status_code == 200 and response.get_json()["ok"] is True
     assert "with Ola Other" in response.get_json()["message"]
@@ -117,8 +119,8 @@ def test_a_stale_drop_a_clash_and_closed_hours_are_refused_with_the_reason(app, 
                                                                           make_enquiry, make_appointment):
     login_as("reception")
     sam = make_user("specialist")
-    appointment_id = make_appointment(make_enquiry(), sam.id, local(DAY, "10:00"))
-    make_appointment(make_enquiry(), sam.id, local(DAY, "14:00"))
+    appointment_id = make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "10:00"))
+    make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "14:00"))
     stale = _move(client, appointment_id, version="7")
     assert stale.status_code == 409 and "changed by" in stale.get_json()["message"]
     clash = _move(client, appointment_id)
@@ -130,7 +132,7 @@ def test_a_stale_drop_a_clash_and_closed_hours_are_refused_with_the_reason(app, 
 
 def test_a_drop_without_the_csrf_token_is_refused(app, client, login_as, make_user, make_enquiry, make_appointment):
     login_as("reception")
-    appointment_id = make_appointment(make_enquiry(), make_user("specialist").id, local(DAY, "10:00"))
+    appointment_id = make_appointment(make_enquiry(**ANSWERED), make_user("specialist").id, local(DAY, "10:00"))
     response = client.post(f"/diary/appointments/{appointment_id}/move", csrf=False,
                            data={"date": DAY.isoformat(), "time": "14:00", "minutes": "30", "version": "1"})
     assert response.status_code == 400
@@ -143,7 +145,7 @@ FIELD_TEXT = st.one_of(ANY_TEXT, st.sampled_from(["", "2026-02-30", "25:00", "10
 def test_bad_input_to_the_feed_and_the_move_never_answers_500(app, client, login_as, make_user, make_enquiry,
                                                               make_appointment):
     login_as("reception")
-    appointment_id = make_appointment(make_enquiry(), make_user("specialist").id, local(DAY, "10:00"))
+    appointment_id = make_appointment(make_enquiry(**ANSWERED), make_user("specialist").id, local(DAY, "10:00"))
 
     @PROPERTY
     @given(start=FIELD_TEXT, end=FIELD_TEXT, date=FIELD_TEXT, time=FIELD_TEXT, minutes=FIELD_TEXT,
@@ -173,8 +175,8 @@ def test_the_room_view_has_a_column_per_room_and_one_for_no_room_and_moves_nothi
     with app.app_context():
         room = options(OptionKind.ROOM)[0]
         room_id, room_label = room.id, room.label
-    in_room = make_appointment(make_enquiry(), sam.id, local(DAY, "10:00"), room_id=room_id)
-    no_room = make_appointment(make_enquiry(), sam.id, local(DAY, "11:00"))
+    in_room = make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "10:00"), room_id=room_id)
+    no_room = make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "11:00"))
     by_room = {e["id"]: e for e in client.get(f"{FEED}&by=room").get_json()}
     assert by_room[str(in_room)]["resourceId"] == str(room_id)
     assert by_room[str(no_room)]["resourceId"] == "none"

@@ -4,7 +4,8 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
-from tests.bookings.conftest import DAY, ZONE, local
+from tests.bookings.conftest import ANSWERED, DAY
+from tests.builders import ZONE, local
 from tracker.auth.models import User
 from tracker.bookings.free import next_free
 from tracker.extensions import db
@@ -31,7 +32,7 @@ def test_closed_evenings_and_weekends_are_skipped(app, make_user):
 
 def test_a_booked_time_is_not_offered_and_any_specialist_fills_in(app, make_user, make_enquiry, make_appointment):
     sam, ola = make_user("specialist", full_name="Sam A"), make_user("specialist", full_name="Ola B")
-    make_appointment(make_enquiry(), sam.id, local(DAY, "09:00"), minutes=60)
+    make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "09:00"), minutes=60)
     assert _find(app, [sam.id], 30, local(DAY, "08:00"), count=1) == [(local(DAY, "10:00"), sam.id)]
     both = _find(app, [sam.id, ola.id], 30, local(DAY, "08:00"), count=2)
     assert both == [(local(DAY, "09:00"), ola.id), (local(DAY, "09:15"), ola.id)]
@@ -41,7 +42,8 @@ def test_a_cancelled_booking_frees_its_time(app, make_user, make_enquiry, make_a
     from tracker.bookings.models import AppointmentStatus
 
     sam = make_user("specialist")
-    make_appointment(make_enquiry(), sam.id, local(DAY, "09:00"), minutes=60, status=AppointmentStatus.CANCELLED)
+    make_appointment(make_enquiry(**ANSWERED), sam.id, local(DAY, "09:00"), minutes=60,
+                     status=AppointmentStatus.CANCELLED)
     assert _find(app, [sam.id], 30, local(DAY, "08:00"), count=1) == [(local(DAY, "09:00"), sam.id)]
 
 

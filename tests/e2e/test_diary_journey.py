@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.bookings.conftest import DAY, local
+from tests.bookings.conftest import DAY
+from tests.builders import local
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.extensions import db
 

@@ -35,7 +35,7 @@ def _box(page: Page, selector: str) -> dict:
 
 
 @pytest.fixture
-def enquiry(app, make_user, make_enquiry) -> int:
+def long_enquiry(app, make_user, make_enquiry) -> int:
     """An enquiry with an accepted plan, three sessions and a few calls: a long page."""
     rita = make_user("reception", email="rita@example.com", full_name="Rita Desk", password=PASSWORD)
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
@@ -49,7 +49,7 @@ def enquiry(app, make_user, make_enquiry) -> int:
 
 
 def test_the_header_stays_in_view_the_timeline_toggles_and_nothing_overflows(live_server: str, page: Page,
-                                                                            enquiry: int):
+                                                                            long_enquiry: int):
     problems: list[str] = []
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -59,7 +59,7 @@ def test_the_header_stays_in_view_the_timeline_toggles_and_nothing_overflows(liv
     page.get_by_label("E-mail", exact=True).fill("rita@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.goto(f"{live_server}/enquiries/{enquiry}")
+    page.goto(f"{live_server}/enquiries/{long_enquiry}")
     header = page.get_by_test_id("enquiry-header")
     expect(header.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
     expect(header.get_by_role("link", name=re.compile(r"07700 900"))).to_be_visible()

@@ -7,19 +7,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from tests.properties import (
-    DIGIT_LIKE,
-    HOSTILE,
-    PROPERTY,
-    as_int,
-    has_control,
-    injected_markup,
-    parses,
-    same_site_path,
-    shows_escaped,
-    storable_text,
-)
-from tracker.enquiries.models import Channel, Concern, Enquiry
+from tests.builders import enquiry_row
+from tests.pages import injected_markup, same_site_path, shows_escaped
+from tests.properties import DIGIT_LIKE, HOSTILE, PROPERTY, as_int, has_control, parses, storable_text
+from tracker.enquiries.models import Channel, Concern
 from tracker.enquiries.stages import Stage
 from tracker.settings import services as clinic_settings
 from tracker.settings.models import OptionKind
@@ -101,21 +92,6 @@ def enquiry_refusals(data: dict, choices: Choices) -> set[str]:
     if received_refused(data["received_at"]):
         bad.add("received_at")
     return bad
-
-
-def enquiry_row(app, enquiry_id: int) -> dict:
-    """Everything stored for one enquiry, its concerns and treatments included."""
-    with app.app_context():
-        enquiry = _load_enquiry(enquiry_id)
-        row = {c.key: getattr(enquiry, c.key) for c in Enquiry.__table__.columns}
-        return {**row, "concerns": sorted(c.value for c in enquiry.concerns),
-                "treatments": sorted(t.id for t in enquiry.treatments)}
-
-
-def _load_enquiry(enquiry_id: int) -> Enquiry:
-    from tracker.enquiries.services import get_enquiry
-
-    return get_enquiry(enquiry_id, archived=True)
 
 
 def assert_stored_enquiry(app, enquiry_id: int, data: dict, *, unassigned: int | None) -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
+from tests.builders import desk_enquiry
 from tests.enquiries.bad_input import ZONE
-from tests.properties import make_desk_enquiry
 
 
 @pytest.fixture(autouse=True)
@@ -17,4 +17,4 @@ def zone_checked(request):
 def desk(app, login_as) -> tuple[int, int, int]:
     """A signed-in receptionist and a new enquiry: (user id, patient id, enquiry id)."""
     user = login_as("reception")
-    return (user.id, *make_desk_enquiry(app, user.id))
+    return (user.id, *desk_enquiry(app, user.id))

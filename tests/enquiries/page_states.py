@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from sqlalchemy import select
 
-from tests.plans.session_fixtures import Item, add_session, course, local, today
+from tests.builders import Item, add_session, course, local, today
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import ContactOutcome, Enquiry
@@ -20,7 +20,7 @@ STATES = ("new", "contacted", "booked", "with plans and sessions", "lost")
 def enquiry_in(app, make_enquiry, state: str, specialist_id: int) -> int:
     """An enquiry in one of STATES (made as the services would), with what that state brings; returns its id."""
     if state == "with plans and sessions":
-        c = course(app, make_enquiry, specialist_id, [Item("subcision", 2, 4), Item("microneedling", 1, 4, phase=2)])
+        c = course(app, specialist_id, [Item("subcision", 2, 4), Item("microneedling", 1, 4, phase=2)])
         day = today(app) + timedelta(days=20)
         add_session(app, c, 0, 1, local(day, "09:30"))
         add_session(app, c, 0, 2, local(day + timedelta(weeks=5), "14:00"), status=AppointmentStatus.CANCELLED)

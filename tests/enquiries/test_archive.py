@@ -4,7 +4,8 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.conftest import read_enquiry, sign_in
+from tests.builders import read_enquiry
+from tests.conftest import sign_in
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.patients.models import Patient

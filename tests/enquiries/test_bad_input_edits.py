@@ -5,6 +5,7 @@ from datetime import timedelta
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from tests.builders import desk_enquiry, enquiry_row
 from tests.enquiries.bad_input import (
     BAD_ENQUIRY,
     MAX_ID,
@@ -15,33 +16,19 @@ from tests.enquiries.bad_input import (
     desk_choices,
     enquiry_fields,
     enquiry_refusals,
-    enquiry_row,
     examples,
     forms,
     now_local,
     post_data,
 )
-from tests.properties import (
-    DIGIT_LIKE,
-    VERSION_TEXT,
-    as_int,
-    desk_counts,
-    explains,
-    field_error,
-    has_control,
-    injected_markup,
-    input_value,
-    make_desk_enquiry,
-    same_site_path,
-    shows_escaped,
-    take_flashes,
-)
+from tests.pages import explains, field_error, injected_markup, input_value, same_site_path, shows_escaped, take_flashes
+from tests.properties import DIGIT_LIKE, VERSION_TEXT, as_int, desk_counts, has_control
 
 # --- editing an enquiry -----------------------------------------------------------------------
 
 def test_edit_enquiry_with_any_input_never_500_and_changes_nothing_unless_saved(app, client, login_as):
     user = login_as("reception")
-    _, enquiry_id = make_desk_enquiry(app, user.id)
+    _, enquiry_id = desk_enquiry(app, user.id)
     choices = desk_choices(app)
 
     @examples(50)

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from tests.builders import desk_enquiry, enquiry_row
 from tests.enquiries.bad_input import (
     BAD_BORN,
     CHANNELS,
@@ -22,27 +23,12 @@ from tests.enquiries.bad_input import (
     assert_page_escapes,
     born_dates,
     desk_choices,
-    enquiry_row,
     examples,
     phones,
     post_data,
 )
-from tests.properties import (
-    ANY_CHAR,
-    ANY_TEXT,
-    HOSTILE,
-    NAME,
-    desk_counts,
-    explains,
-    field_error,
-    has_control,
-    injected_markup,
-    input_value,
-    make_desk_enquiry,
-    parses,
-    shows_escaped,
-    take_flashes,
-)
+from tests.pages import explains, field_error, injected_markup, input_value, shows_escaped, take_flashes
+from tests.properties import ANY_CHAR, ANY_TEXT, HOSTILE, NAME, desk_counts, has_control, parses
 from tracker.enquiries.models import Channel
 from tracker.extensions import db
 from tracker.patients import services as patients
@@ -79,7 +65,7 @@ def list_filter_refusals(args: dict, choices: Choices) -> set[str]:
 
 def test_enquiry_list_with_any_filters_never_500_never_writes_and_marks_each_unusable_filter(app, client, login_as):
     user = login_as("reception")
-    make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
+    desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
     choices = desk_choices(app)
     dates = st.one_of(st.dates(date(1999, 1, 1), date(2101, 12, 31)).map(date.isoformat), HOSTILE,
                       st.sampled_from(["2026-02-30", "0000-01-01", "9999-12-31", "31/12/2026", " "]))
@@ -140,7 +126,7 @@ def test_enquiry_list_with_any_query_string_keys_never_500(app, client, login_as
 
 def test_search_with_any_text_never_500_never_writes_and_echoes_it_escaped(app, client, login_as):
     user = login_as("reception")
-    make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900321")
+    desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900321")
     with app.app_context():
         patients.create_patient(patients.PatientDetails(first_name="Ann", last_name="<i>Lee</i>",
                                                         email="ann.lee@example.org"))
@@ -178,7 +164,7 @@ def test_search_with_any_text_never_500_never_writes_and_echoes_it_escaped(app, 
 
 def test_patient_matches_with_any_details_never_500_never_write_and_show_names_escaped(app, client, login_as):
     user = login_as("reception")
-    make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900321")
+    desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900321")
     params = {
         "phone": st.one_of(HOSTILE, phones(), st.just("07700 900321")), "phone_alt": st.one_of(HOSTILE, phones()),
         "email": st.one_of(HOSTILE, EMAILS, st.emails()), "first_name": st.one_of(HOSTILE, st.just(HOSTILE_NAME)),

@@ -6,6 +6,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.builders import desk_enquiry, enquiry_row
 from tests.enquiries.bad_input import (
     BAD_BORN,
     BAD_ENQUIRY,
@@ -25,12 +26,12 @@ from tests.enquiries.bad_input import (
     desk_choices,
     enquiry_fields,
     enquiry_refusals,
-    enquiry_row,
     examples,
     forms,
     phones,
     post_data,
 )
+from tests.pages import explains, field_error, injected_markup, input_value, shows_escaped
 from tests.properties import (
     HOSTILE,
     NAME,
@@ -38,15 +39,9 @@ from tests.properties import (
     checked,
     desk_counts,
     expected_person,
-    explains,
-    field_error,
     has_control,
-    injected_markup,
-    input_value,
-    make_desk_enquiry,
     person_missing,
     person_refusals,
-    shows_escaped,
     storable_text,
     stored_person,
 )
@@ -119,7 +114,7 @@ def _existing_patient(app, raw: str | None) -> int | None:
 
 def test_quick_log_for_a_new_caller_with_any_input_never_500_and_stores_exactly_what_is_valid(app, client, login_as):
     user = login_as("reception")
-    make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900123")
+    desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME, phone="+447700900123")
     choices = desk_choices(app)
     extra_bad = {
         "spoken_to": HOSTILE, "confirm_new": HOSTILE,
@@ -219,8 +214,8 @@ def test_quick_log_for_an_existing_patient_with_any_enquiry_input_never_500_and_
 ):
     """Attaching ("use this patient") and logging for an attached patient, as the page posts them."""
     user = login_as("reception")
-    patient_id, _ = make_desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
-    archived_id, _ = make_desk_enquiry(app, user.id, phone="+447700900999")
+    patient_id, _ = desk_enquiry(app, user.id, first_name=HOSTILE_NAME, last_name=HOSTILE_SURNAME)
+    archived_id, _ = desk_enquiry(app, user.id, phone="+447700900999")
     with app.app_context():
         patients.archive(patients.get_patient(archived_id), version=1)
         db.session.commit()

@@ -5,6 +5,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests.builders import desk_enquiry, enquiry_row
 from tests.enquiries.bad_input import (
     HOSTILE_NAME,
     ID_TEXT,
@@ -14,23 +15,11 @@ from tests.enquiries.bad_input import (
     assert_not_server_error,
     assert_page_escapes,
     desk_choices,
-    enquiry_row,
     examples,
     forms,
 )
-from tests.properties import (
-    DIGIT_LIKE,
-    HOSTILE,
-    VERSION_TEXT,
-    as_int,
-    desk_counts,
-    explains,
-    has_control,
-    make_desk_enquiry,
-    same_site_path,
-    storable_text,
-    take_flashes,
-)
+from tests.pages import explains, same_site_path, take_flashes
+from tests.properties import DIGIT_LIKE, HOSTILE, VERSION_TEXT, as_int, desk_counts, has_control, storable_text
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote, StageChange
 from tracker.enquiries.stages import Stage, can_move, is_manual
 from tracker.extensions import db
@@ -101,7 +90,7 @@ def test_stage_change_with_any_input_never_500_and_moves_only_as_the_table_allow
     @example(start=Stage.NEW, lost_from=Stage.NEW, form={"to": "lost", "reason": "", "note": "", "version": "2"})
     def check(start, lost_from, form):
         to, reason, note, version = form["to"], form["reason"], form["note"], form["version"]
-        _, enquiry_id = make_desk_enquiry(app, user.id, stage=start,
+        _, enquiry_id = desk_enquiry(app, user.id, stage=start,
                                           lost_from=lost_from if start is Stage.LOST else None)
         before, counts = enquiry_row(app, enquiry_id), desk_counts(app)
         sent = str(before["version"]) if version is None else version
@@ -134,7 +123,7 @@ def test_stage_change_with_any_input_never_500_and_moves_only_as_the_table_allow
 
 def test_logging_a_contact_with_any_input_never_500_and_stores_only_a_valid_attempt(app, client, login_as):
     user = login_as("reception")
-    _, enquiry_id = make_desk_enquiry(app, user.id)
+    _, enquiry_id = desk_enquiry(app, user.id)
 
     @examples(30)
     @given(outcome=st.one_of(st.sampled_from(sorted(OUTCOMES)), st.sampled_from(sorted(OUTCOMES)), HOSTILE,
@@ -171,7 +160,7 @@ def test_logging_a_contact_with_any_input_never_500_and_stores_only_a_valid_atte
 
 def test_adding_a_note_with_any_input_never_500_and_stores_exactly_the_typed_note(app, client, login_as):
     user = login_as("reception")
-    _, enquiry_id = make_desk_enquiry(app, user.id)
+    _, enquiry_id = desk_enquiry(app, user.id)
 
     @examples(30)
     @given(body=st.one_of(storable_text(0, 60), storable_text(0, 4000), HOSTILE,
@@ -215,7 +204,7 @@ def test_archiving_an_enquiry_with_any_version_never_500_and_archives_only_the_c
     @given(version=st.one_of(st.none(), st.none(), st.none(), VERSION_TEXT, DIGIT_LIKE,
                              st.sampled_from(["", " 1 ", "1\x00", "0", "2", str(2**31), str(2**63), "9" * 5000])))
     def check(version):
-        patient_id, enquiry_id = make_desk_enquiry(app, user.id)
+        patient_id, enquiry_id = desk_enquiry(app, user.id)
         before, counts = enquiry_row(app, enquiry_id), desk_counts(app)
         sent = str(before["version"]) if version is None else version
         expected = _version_outcome(sent, before["version"])
@@ -262,7 +251,7 @@ def test_a_move_the_table_does_not_allow_is_refused_with_a_message_and_nothing_i
         (Stage.NEW, "contacted",
          "Contacted is set by logging a reached contact or cancelling the consultation, not by hand."),
     ]:
-        _, enquiry_id = make_desk_enquiry(app, user_id, stage=start, lost_from=Stage.CONTACTED)
+        _, enquiry_id = desk_enquiry(app, user_id, stage=start, lost_from=Stage.CONTACTED)
         before, counts = enquiry_row(app, enquiry_id), desk_counts(app)
         response = client.post(f"/enquiries/{enquiry_id}/stage", data={
             "to_stage": to, "lost_reason_id": reason, "version": str(before["version"])})

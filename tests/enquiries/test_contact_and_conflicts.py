@@ -5,7 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import read_enquiry, sign_in
+from tests.builders import read_enquiry
+from tests.conftest import sign_in
 from tracker.auth.models import User
 from tracker.enquiries.models import ContactAttempt, Enquiry
 from tracker.enquiries.stages import Stage

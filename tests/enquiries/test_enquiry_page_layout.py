@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.builders import Item, add_session, course, local, today
 from tests.conftest import count_queries, sign_in
 from tests.enquiries.page_states import enquiry_in
-from tests.plans.session_fixtures import Item, add_session, course, local, today
 from tracker.bookings.models import Appointment, AppointmentStatus
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import ContactOutcome, Enquiry
@@ -91,7 +91,7 @@ def test_the_sessions_panel_lists_each_session_with_its_treatment_and_no_clinica
 def test_the_sessions_panel_costs_no_statement_per_session(app, client, login_as, make_user, make_enquiry):
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
     login_as("reception")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 6, 4)])
+    c = course(app, specialist.id, [Item("subcision", 6, 4)])
     day = today(app) + timedelta(days=20)
     add_session(app, c, 0, 1, local(day))
     _page(client, c.enquiry_id)

@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from tests.conftest import read_enquiry
+from tests.builders import read_enquiry
 from tracker.bookings.models import Appointment, AppointmentKind
 from tracker.clock import clinic_today, local_day_start
 from tracker.extensions import db

@@ -51,11 +51,11 @@ def _lose(app, enquiry_id: int) -> None:
 
 def _desk(app, make_patient, make_enquiry) -> dict[str, int]:
     """New (with its automatic call-back), contacted without a next step, contacted with one, and lost."""
-    def patient(first_name: str) -> dict:
+    def person(first_name: str) -> dict:
         return {"patient_id": make_patient(first_name, "Tester"), "concerns": [Concern.BOXCAR]}
 
-    ids = {"Amy": make_enquiry(hours_ago=24 * 7, **patient("Amy")),
-           **{name: quiet_enquiry(app, make_enquiry, **patient(name)) for name in ("Ben", "Cal", "Dee")}}
+    ids = {"Amy": make_enquiry(hours_ago=24 * 7, **person("Amy")),
+           **{name: quiet_enquiry(app, make_enquiry, **person(name)) for name in ("Ben", "Cal", "Dee")}}
     add_follow_up(app, ids["Cal"], today_of(app) + timedelta(days=2))
     _lose(app, ids["Dee"])
     return ids

@@ -12,14 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests import builders
 from tests.enquiries.bad_input import examples
 from tracker.enquiries import milestones
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import MILESTONES, Channel, Enquiry, StageChange
 from tracker.enquiries.stages import PIPELINE, TRANSITIONS, Stage
 from tracker.extensions import db
-from tracker.patients import services as patients
-from tracker.patients.services import PatientDetails
 from tracker.settings.models import Option, OptionKind
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
@@ -57,18 +56,6 @@ def stored(app, enquiry_id: int) -> dict:
         return {column: getattr(enquiry, column) for column in MILESTONES}
 
 
-def new_enquiry(app, *, received: datetime = RECEIVED) -> int:
-    """A committed enquiry received at `received`, logged by nobody (as a web form logs it)."""
-    with app.app_context():
-        n = db.session.scalar(select(db.func.count()).select_from(Enquiry))
-        patient = patients.create_patient(PatientDetails(first_name="Mila", last_name=f"Stone{n}",
-                                                         phone=f"+4477009{n:05d}"))
-        enquiry = enquiries.log_enquiry(patient, enquiries.EnquiryDetails(channel=Channel.PHONE, received_at=received),
-                                        by_id=None)
-        db.session.commit()
-        return enquiry.id
-
-
 def walk(app, enquiry_id: int, steps: list[tuple[Stage, float]]) -> None:
     """Take the enquiry through (stage, hours after RECEIVED) steps with the services, committing each."""
     with app.app_context():
@@ -93,12 +80,12 @@ FULL = [(ST.CONTACTED, 1), (ST.CONSULTATION_BOOKED, 2), (ST.CONSULTED, 72), (ST.
 
 
 def test_a_new_enquiry_has_reached_new_and_nothing_else(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     assert stored(app, enquiry_id) == {**dict.fromkeys(MILESTONES), "furthest_stage": ST.NEW}
 
 
 def test_the_whole_way_to_completed_stamps_each_step_when_first_reached(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, FULL)
     assert stored(app, enquiry_id) == {"furthest_stage": ST.COMPLETED, "consulted_at": hours(72),
                                        "plan_proposed_at": hours(96), "treatment_booked_at": hours(200),
@@ -106,7 +93,7 @@ def test_the_whole_way_to_completed_stamps_each_step_when_first_reached(app):
 
 
 def test_each_move_updates_the_milestones_in_the_same_commit(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, FULL[:3])
     assert stored(app, enquiry_id) == {**dict.fromkeys(MILESTONES), "furthest_stage": ST.CONSULTED,
                                        "consulted_at": hours(72)}
@@ -117,13 +104,13 @@ def test_each_move_updates_the_milestones_in_the_same_commit(app):
 
 
 def test_booking_a_consultation_straight_from_new_skips_contacted(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, [(ST.CONSULTATION_BOOKED, 3)])
     assert stored(app, enquiry_id) == {**dict.fromkeys(MILESTONES), "furthest_stage": ST.CONSULTATION_BOOKED}
 
 
 def test_losing_and_reopening_keeps_the_furthest_stage_and_the_first_times(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, [*FULL[:4], (ST.LOST, 120)])
     lost = stored(app, enquiry_id)
     assert lost["furthest_stage"] is ST.PLAN_PROPOSED  # lost is not a step along the pipeline
@@ -134,7 +121,7 @@ def test_losing_and_reopening_keeps_the_furthest_stage_and_the_first_times(app):
 
 
 def test_lost_from_treatment_booked_reopens_a_step_back_and_the_furthest_stage_stays(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, [*FULL[:5], (ST.LOST, 250), (ST.PLAN_PROPOSED, 260)])
     values = stored(app, enquiry_id)
     assert values["furthest_stage"] is ST.TREATMENT_BOOKED
@@ -142,7 +129,7 @@ def test_lost_from_treatment_booked_reopens_a_step_back_and_the_furthest_stage_s
 
 
 def test_going_back_keeps_the_first_times(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, [*FULL[:4], (ST.CONSULTED, 110), (ST.CONSULTATION_BOOKED, 120), (ST.CONSULTED, 140),
                            (ST.PLAN_PROPOSED, 160), (ST.TREATMENT_BOOKED, 180)])
     assert stored(app, enquiry_id) == {**dict.fromkeys(MILESTONES), "furthest_stage": ST.TREATMENT_BOOKED,
@@ -157,7 +144,7 @@ def _change(enquiry_id: int, to_stage: Stage) -> StageChange:
 
 
 def test_correcting_a_stage_changes_time_recomputes_the_milestones(app):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, FULL[:5])
     with app.app_context():
         _change(enquiry_id, ST.CONSULTED).at = hours(80)
@@ -178,7 +165,7 @@ def test_correcting_a_stage_changes_time_recomputes_the_milestones(app):
 def test_milestones_are_not_audited_and_leave_the_version_and_an_open_edit_form_alone(app, client, login_as,
                                                                                       audit_rows):
     login_as("reception")
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, FULL[:3])
     form = client.get(f"/enquiries/{enquiry_id}/edit")
     assert form.status_code == 200
@@ -201,7 +188,7 @@ def test_milestones_are_not_audited_and_leave_the_version_and_an_open_edit_form_
 
 
 def test_no_audit_row_ever_names_a_milestone_along_a_whole_journey(app, audit_rows):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     walk(app, enquiry_id, [*FULL[:4], (ST.LOST, 120), (ST.PLAN_PROPOSED, 130), *FULL[4:]])
     assert stored(app, enquiry_id)["furthest_stage"] is ST.COMPLETED
     assert [row for row in audit_rows() if set(row["changes"] or {}) & set(MILESTONES)] == []
@@ -255,7 +242,7 @@ def _take_path(enquiry_id: int, steps, by_rows: bool) -> None:
 @examples(15)
 @given(steps=st.lists(STEP, max_size=12), by_rows=st.booleans())
 def test_any_path_through_the_stage_table_leaves_the_milestones_of_its_history(app, steps, by_rows):
-    enquiry_id = new_enquiry(app)
+    enquiry_id = builders.enquiry(app, received_at=RECEIVED)
     with app.app_context():
         _take_path(enquiry_id, steps, by_rows)
     with app.app_context():

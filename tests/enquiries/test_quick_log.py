@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from tests.conftest import read_enquiry
+from tests.builders import read_enquiry
 from tracker.clock import now_local
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.stages import Stage

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import read_enquiry
+from tests.builders import read_enquiry
 from tracker.enquiries import services
 from tracker.enquiries.models import Enquiry, StageChange
 from tracker.enquiries.stages import DRIVEN_MOVES, TRANSITIONS, Stage, manual_next_stages

@@ -14,19 +14,18 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 
+from tests import builders
 from tests.conftest import count_queries
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.catalogue.models import Treatment
 from tracker.db import utcnow
-from tracker.enquiries.models import Channel, Enquiry
-from tracker.enquiries.services import EnquiryDetails, log_enquiry
+from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.followups import digest
 from tracker.followups.commands import send_reminders_command
 from tracker.followups.models import DigestSent, FollowUp, FollowUpKind, FollowUpStatus
 from tracker.followups.services import overdue_instant
-from tracker.patients.services import PatientDetails, create_patient
 
 ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone
 TODAY = datetime.now(ZONE).date()
@@ -110,17 +109,14 @@ def world(app, make_user):
     ids = {key: user.id for key, user in people.items()}
     with app.app_context():
         treatment = db.session.scalars(select(Treatment).order_by(Treatment.id)).first()
-        treatment_name = treatment.name
-
-        def enquiry(first: str, surname: str, phone: str) -> int:
-            patient = create_patient(PatientDetails(first, surname, phone=phone,
-                                                    notes="keloidhistory isotretinoinnote"))
-            found = log_enquiry(patient, EnquiryDetails(Channel.PHONE, received_at=utcnow() - timedelta(days=10),
-                                                        caller_words="callerwordsecret", treatments=[treatment]),
-                                by_id=desk.id, spoken_to=True)
-            db.session.flush()
-            return found.id
-
+        treatment_id, treatment_name = treatment.id, treatment.name
+    ada, bea = (builders.enquiry(app, builders.patient(app, first, surname, phone,
+                                                       notes="keloidhistory isotretinoinnote"),
+                                 by_id=desk.id, hours_ago=24 * 10, spoken_to=True, caller_words="callerwordsecret",
+                                 treatment_ids=(treatment_id,))
+                for first, surname, phone in (("Ada", "Quillfeather", "+447700900123"),
+                                              ("Bea", "Marchbanks", "+447700900124")))
+    with app.app_context():
         def follow_up(enquiry_id: int, user: str | None, due_on: date, at: time | None = None,
                       kind: FollowUpKind = FollowUpKind.CALL_BACK, status: FollowUpStatus = FollowUpStatus.OPEN):
             db.session.add(FollowUp(enquiry_id=enquiry_id, kind=kind, due_on=due_on, due_time=at,
@@ -134,8 +130,6 @@ def world(app, make_user):
                                        ends_at=starts + timedelta(minutes=30), status=status,
                                        session_notes="fraxelsettings"))
 
-        ada = enquiry("Ada", "Quillfeather", "+447700900123")
-        bea = enquiry("Bea", "Marchbanks", "+447700900124")
         follow_up(ada, "spec", TODAY - timedelta(days=3))  # overdue
         follow_up(bea, "spec", DAY, time(10, 0), FollowUpKind.DECISION_CHASE)  # due on the day
         follow_up(ada, "spec", DAY, status=FollowUpStatus.DONE)  # closed: not listed

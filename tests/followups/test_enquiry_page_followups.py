@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.builders import today
 from tests.conftest import count_queries, sign_in
-from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows, today
+from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage

@@ -4,8 +4,9 @@ from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
+from tests.builders import today
 from tests.conftest import sign_in
-from tests.properties import field_error, same_site_path, take_flashes
+from tests.pages import field_error, same_site_path, take_flashes
 from tracker.clock import clinic_today
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
@@ -15,11 +16,6 @@ from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Pri
 from tracker.settings.models import Option, OptionKind
 
 # --- helpers shared by the follow-up page tests -------------------------------------------------
-
-
-def today(app) -> date:
-    with app.app_context():
-        return clinic_today()
 
 
 def rows(app, enquiry_id: int) -> list[FollowUp]:

@@ -7,7 +7,9 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows, today
+from tests.builders import today
+from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows
+from tests.pages import explains, field_error, input_value, same_site_path
 from tests.properties import (
     DIGIT_LIKE,
     HOSTILE,
@@ -15,12 +17,8 @@ from tests.properties import (
     VERSION_TEXT,
     as_int,
     checked,
-    explains,
-    field_error,
     has_control,
-    input_value,
     parses,
-    same_site_path,
     storable_text,
 )
 from tracker.db import utcnow

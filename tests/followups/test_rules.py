@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.plans.session_fixtures import ZONE, Item, add_session, book, course, local, record_done, set_stage
+from tests.builders import ZONE, Item, add_session, book, course, local, move, record_done
 from tracker.auth.models import User
 from tracker.bookings import services as bookings
 from tracker.bookings.models import Appointment, AppointmentStatus
@@ -238,7 +238,7 @@ def test_a_consulted_enquiry_without_a_plan_gets_a_check_in_which_a_proposed_pla
                                                                                          make_user):
     specialist = make_user("specialist")
     enquiry_id = make_enquiry(hours_ago=24 * 10)
-    set_stage(app, enquiry_id, Stage.CONTACTED, Stage.CONSULTATION_BOOKED)
+    move(app, enquiry_id, Stage.CONTACTED, Stage.CONSULTATION_BOOKED)
     seen = datetime.now(UTC) - timedelta(days=1)
     with app.app_context():
         db.session.add(Appointment(enquiry_id=enquiry_id, kind=bookings.AppointmentKind.CONSULTATION,
@@ -269,7 +269,7 @@ def test_a_consulted_enquiry_without_a_plan_gets_a_check_in_which_a_proposed_pla
 
 def proposed_course(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    return course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)], status=PlanStatus.PROPOSED)
+    return course(app, specialist.id, [Item("microneedling", sessions=2)], status=PlanStatus.PROPOSED)
 
 
 def set_proposed_at(app, plan_id: int, when: datetime) -> None:
@@ -314,7 +314,7 @@ def test_accepting_the_plan_cancels_its_pending_chase(app, make_enquiry, make_us
 def test_an_accepted_plan_asks_for_its_first_session_then_a_check_the_working_day_before_it(app, make_enquiry,
                                                                                            make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)])
+    c = course(app, specialist.id, [Item("microneedling", sessions=2)])
     fire_again(app, c.enquiry_id)  # the plan was written straight to the table
     [unbooked] = follow_ups(app, c.enquiry_id, "pre_treatment")
     assert unbooked.rule_key.endswith("-unbooked") and unbooked.status is FollowUpStatus.OPEN
@@ -333,10 +333,10 @@ def test_an_accepted_plan_asks_for_its_first_session_then_a_check_the_working_da
 def test_a_session_done_gets_its_treatments_aftercare_check_which_outlives_a_lost_enquiry(app, make_enquiry,
                                                                                         make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", sessions=2)])
+    c = course(app, specialist.id, [Item("punch_excision", sessions=2)])
     yesterday = clinic_today_of(app) - timedelta(days=1)
     session_id = add_session(app, c, 0, 1, local(yesterday, "10:00"))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
     [check] = follow_ups(app, c.enquiry_id, "aftercare")
     assert (check.kind, check.due_on, check.rule_key) == (
@@ -350,10 +350,10 @@ def test_a_session_done_gets_its_treatments_aftercare_check_which_outlives_a_los
 
 def test_a_completed_course_gets_reviews_at_the_treatments_review_months(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("tca_cross", sessions=1)])  # reviews at 3 and 6 months
+    c = course(app, specialist.id, [Item("tca_cross", sessions=1)])  # reviews at 3 and 6 months
     day = clinic_today_of(app) - timedelta(days=1)
     session_id = add_session(app, c, 0, 1, local(day, "10:00"))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
     with app.app_context():
         assert db.session.get(Enquiry, c.enquiry_id).stage is Stage.COMPLETED
@@ -437,7 +437,7 @@ def test_a_follow_up_cancelled_by_hand_stays_cancelled_when_the_enquiry_reopens(
 
 def test_cancelling_the_only_booked_session_asks_again_for_the_course_to_be_booked(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)])
+    c = course(app, specialist.id, [Item("microneedling", sessions=2)])
     fire_again(app, c.enquiry_id)
     [session_id] = book(app, c, [(0, 1, local(next_weekday(app, 2, weeks_ahead=3), "10:00"))])
     with app.app_context():
@@ -451,7 +451,7 @@ def test_cancelling_the_only_booked_session_asks_again_for_the_course_to_be_book
 
 def test_an_old_session_touched_for_the_first_time_gets_no_aftercare_check_long_past(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", sessions=2)])
+    c = course(app, specialist.id, [Item("punch_excision", sessions=2)])
     long_ago = clinic_today_of(app) - timedelta(days=60)
     add_session(app, c, 0, 1, local(long_ago, "10:00"), status=AppointmentStatus.ATTENDED)
     fire_again(app, c.enquiry_id)
@@ -490,7 +490,7 @@ def test_reassigning_the_enquiry_hands_its_rules_follow_ups_to_the_new_owner_but
 
 def test_cancelling_a_booked_session_cancels_its_reminder(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", sessions=2)])
+    c = course(app, specialist.id, [Item("microneedling", sessions=2)])
     first, second = book(app, c, [(0, 1, local(next_weekday(app, 2, weeks_ahead=3), "10:00")),
                                   (0, 2, local(next_weekday(app, 2, weeks_ahead=8), "10:00"))])
     with app.app_context():
@@ -505,9 +505,9 @@ def test_cancelling_a_booked_session_cancels_its_reminder(app, make_enquiry, mak
 
 def test_archiving_cancels_even_the_aftercare_and_reviews_that_outlive_a_lost_enquiry(app, make_enquiry, make_user):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", sessions=1)])  # aftercare, then completed
+    c = course(app, specialist.id, [Item("punch_excision", sessions=1)])  # aftercare, then completed
     session_id = add_session(app, c, 0, 1, local(clinic_today_of(app) - timedelta(days=1), "10:00"))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
     assert [f.status for f in follow_ups(app, c.enquiry_id, "aftercare")] == [FollowUpStatus.OPEN]
     with app.app_context():

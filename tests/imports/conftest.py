@@ -4,9 +4,6 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import func, select
-
-from tracker.extensions import db
 
 HEADER = ["Name", "Phone number", "E-mail", "DOB", "Enquiry date", "How did you hear about us?", "Concern",
           "Treatment", "Message", "Status", "Reason", "Marketing"]
@@ -30,12 +27,6 @@ def csv_bytes(rows: list[dict], header: list[str] = HEADER, *, delimiter: str = 
     for row in rows:
         writer.writerow([row.get(h, "") for h in header])
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode("utf-8")
-
-
-def table_counts(app) -> dict[str, int]:
-    """Rows in every table."""
-    with app.app_context():
-        return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.imports.conftest import csv_bytes, person, table_counts, upload
+from tests.builders import table_counts
+from tests.imports.conftest import csv_bytes, person, upload
 from tests.properties import ANY_CHAR, ANY_TEXT, PROPERTY
 from tracker.extensions import db
 from tracker.imports import mapping, parse, services

@@ -4,7 +4,8 @@ import csv
 
 from sqlalchemy import select
 
-from tests.imports.conftest import csv_bytes, person, table_counts
+from tests.builders import table_counts
+from tests.imports.conftest import csv_bytes, person
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.patients.models import Patient

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.imports.conftest import csv_bytes, table_counts, upload
+from tests.builders import table_counts
+from tests.imports.conftest import csv_bytes, upload
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.bookings.models import Appointment
 from tracker.catalogue.models import Treatment

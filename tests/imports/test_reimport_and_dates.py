@@ -6,9 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.imports.conftest import HEADER, csv_bytes, person, table_counts, upload
+from tests.builders import table_counts
+from tests.imports.conftest import HEADER, csv_bytes, person, upload
 from tests.imports.test_run import _run
-from tests.imports.test_views import GUESS, _import, _token
+from tests.imports.test_views import GUESS, _import
+from tests.pages import redirect_token
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.imports import parse
@@ -62,7 +64,7 @@ def test_day_first_and_iso_dates_are_not_taken_for_month_first():
 
 def test_the_preview_and_the_run_say_the_dates_look_month_first(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1), person(2, **{"Enquiry date": "12/31/2024"})])))
+    token = redirect_token(upload(client, csv_bytes([person(1), person(2, **{"Enquiry date": "12/31/2024"})])))
     query = "&".join(f"{k}={v}" for k, v in GUESS.items())
     page = client.get(f"/admin/import/{token}?preview=1&{query}").get_data(as_text=True)
     assert "look like month/day" in page

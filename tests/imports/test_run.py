@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from tests.imports.conftest import HEADER, csv_bytes, person, table_counts
+from tests.builders import table_counts
+from tests.imports.conftest import HEADER, csv_bytes, person
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.enquiries.models import Concern, Enquiry, EnquiryConcern, MatchStrength, StageChange
 from tracker.enquiries.stages import Stage

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import delete, func, select, text, update
 from werkzeug.formparser import MultiPartParser
 
+from tests.builders import table_counts
 from tests.conftest import PG_URL
-from tests.imports.conftest import csv_bytes, person, table_counts, upload
-from tests.imports.test_views import GUESS, _import, _token, _uploads
+from tests.imports.conftest import csv_bytes, person, upload
+from tests.imports.test_views import GUESS, _import, _uploads
+from tests.pages import redirect_token
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
@@ -46,7 +48,7 @@ def _age(app, token: str) -> None:
 @pytest.mark.parametrize("page", ["/admin/import", "/admin/import/{fresh}", "/admin/import/{old}"])
 def test_expired_uploads_are_removed_by_a_visit_to_an_import_page(app, client, login_as, page):
     login_as("manager")
-    old, fresh = (_token(upload(client, csv_bytes([person(n)]))) for n in (1, 2))
+    old, fresh = (redirect_token(upload(client, csv_bytes([person(n)]))) for n in (1, 2))
     _age(app, old)
     client.get(page.format(old=old, fresh=fresh))
     with app.app_context():
@@ -72,7 +74,7 @@ def test_a_run_on_an_upload_another_run_took_meanwhile_imports_nothing(app, make
 
 def test_a_second_click_on_import_says_the_file_was_imported(app, client, login_as, monkeypatch):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1)])))
+    token = redirect_token(upload(client, csv_bytes([person(1)])))
     assert _import(client, token, GUESS).status_code == 302
     real_get = services.get_upload
 
@@ -82,7 +84,7 @@ def test_a_second_click_on_import_says_the_file_was_imported(app, client, login_
                            execution_options={"synchronize_session": False})
         return found
 
-    second = _token(upload(client, csv_bytes([person(1)])))
+    second = redirect_token(upload(client, csv_bytes([person(1)])))
     monkeypatch.setattr(services, "get_upload", read_before_the_first_click_committed)
     response = _import(client, second, GUESS)
     assert response.status_code == 302 and response.headers["Location"].endswith("/admin/import")
@@ -92,7 +94,7 @@ def test_a_second_click_on_import_says_the_file_was_imported(app, client, login_
 
 def test_no_import_step_writes_the_upload_token_to_the_access_log(app, client, login_as, caplog):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
+    token = redirect_token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
     caplog.set_level(logging.INFO, logger="tracker.access")
     caplog.clear()
     query = "&".join(f"{k}={v}" for k, v in GUESS.items())

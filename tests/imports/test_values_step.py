@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from tests.imports.conftest import csv_bytes, person, table_counts, upload
+from tests.builders import table_counts
+from tests.imports.conftest import csv_bytes, person, upload
+from tests.pages import redirect_token
 from tests.properties import ANY_TEXT, PROPERTY
 from tracker.clock import clinic_today
 from tracker.db import utcnow
@@ -27,11 +29,6 @@ from tracker.settings.models import Option, OptionKind
 
 GUESS = "full_name=Name&phone=Phone+number&received_at=Enquiry+date&source=How+did+you+hear+about+us%3F" \
         "&treatments=Treatment&stage=Status&lost_reason=Reason"
-
-
-def _token(response) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def _selected(page: str, value: str) -> tuple[str, str]:
@@ -50,7 +47,7 @@ def _source(app, label: str) -> int:
 def test_a_mapping_chosen_once_prefills_the_next_file(app, client, login_as):
     login_as("manager")
     instagram = f"option:{_source(app, 'Instagram')}"
-    token = _token(upload(client, csv_bytes([person(1, **{"How did you hear about us?": "insta "})])))
+    token = redirect_token(upload(client, csv_bytes([person(1, **{"How did you hear about us?": "insta "})])))
     page = client.get(f"/admin/import/{token}/values?{GUESS}").get_data(as_text=True)
     assert _selected(page, "insta")[0] == "?"  # no idea yet: the manager must choose
     name = re.search(r'<label for="(source-\d+)">insta</label>', page)[1]
@@ -63,7 +60,7 @@ def test_a_mapping_chosen_once_prefills_the_next_file(app, client, login_as):
     with app.app_context():
         assert db.session.scalar(select(Enquiry.source_id)) == int(instagram.split(":")[1])
 
-    second = _token(upload(client, csv_bytes([person(2, **{"How did you hear about us?": "INSTA"})])))
+    second = redirect_token(upload(client, csv_bytes([person(2, **{"How did you hear about us?": "INSTA"})])))
     page = client.get(f"/admin/import/{second}/values?{GUESS}").get_data(as_text=True)
     assert _selected(page, "INSTA") == (instagram, "Remembered from the last import")
 
@@ -73,7 +70,7 @@ def test_add_as_new_is_refused_beside_the_value_when_the_list_has_the_name_retir
     with app.app_context():
         db.session.add(Option(kind=OptionKind.SOURCE, label="Radio", active=False, position=99))
         db.session.commit()
-    token = _token(upload(client, csv_bytes([person(1, **{"How did you hear about us?": "Radio"})])))
+    token = redirect_token(upload(client, csv_bytes([person(1, **{"How did you hear about us?": "Radio"})])))
     page = client.get(f"/admin/import/{token}/values?{GUESS}").get_data(as_text=True)
     fields = dict(re.findall(r'name="([a-z_]+-\d+)"[^>]*>.*?<option selected value="([^"]*)"', page, re.S))
     name = re.search(r'<label for="(source-\d+)">Radio</label>', page)[1]
@@ -88,7 +85,7 @@ def test_bad_input_on_the_values_step_never_answers_500_and_saves_nothing(app, c
     login_as("manager")
     rows = [person(1, Status="Called back"), person(2, Treatment="CO2 laser; not sure"),
             person(3, **{"How did you hear about us?": " Friend "})]
-    token = _token(upload(client, csv_bytes(rows)))
+    token = redirect_token(upload(client, csv_bytes(rows)))
     names = [f"{kind}-{n}" for kind in ("status", "source", "treatment", "lost_reason", "channel") for n in range(3)]
 
     @PROPERTY
@@ -208,7 +205,7 @@ def test_an_excel_workbook_is_read_like_its_csv(app, client, login_as):
     sheet.append(["Ned Number", 447700900778, "5 Mar 2024", "Called back"])
     buffer = io.BytesIO()
     book.save(buffer)
-    token = _token(upload(client, buffer.getvalue(), "enquiries.xlsx"))
+    token = redirect_token(upload(client, buffer.getvalue(), "enquiries.xlsx"))
     page = client.get(f"/admin/import/{token}?preview=1&full_name=Name&phone=Phone+number"
                       "&received_at=Enquiry+date").get_data(as_text=True)
     assert "2024-03-05 09:30" in page and "447700900778" in page

@@ -8,18 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.builders import table_counts
 from tests.conftest import count_queries, sign_in
-from tests.imports.conftest import HEADER, csv_bytes, person, table_counts, upload
+from tests.imports.conftest import HEADER, csv_bytes, person, upload
+from tests.pages import redirect_token
 from tracker.clock import clinic_today
 from tracker.db import utcnow
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.imports.models import ImportUpload
-
-
-def _token(response) -> str:
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return response.headers["Location"].rsplit("/", 1)[-1]
 
 
 def _uploads(app) -> int:
@@ -29,7 +26,7 @@ def _uploads(app) -> int:
 
 def test_upload_then_mapping_page_shows_the_guessed_columns(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1)])))
+    token = redirect_token(upload(client, csv_bytes([person(1)])))
     page = client.get(f"/admin/import/{token}").get_data(as_text=True)
     assert re.search(r'<select[^>]*name="phone"[^>]*>.*?<option selected value="Phone number">', page, re.S)
     assert re.search(r'<select[^>]*name="received_at"[^>]*>.*?<option selected value="Enquiry date">', page, re.S)
@@ -39,7 +36,7 @@ def test_preview_shows_first_rows_with_their_errors_and_totals_for_the_whole_fil
     login_as("manager")
     rows = [person(n) for n in range(1, 30)] + [person(30, **{"E-mail": "nope"})]
     rows[2] = person(3, Status="Booked")
-    token = _token(upload(client, csv_bytes(rows)))
+    token = redirect_token(upload(client, csv_bytes(rows)))
     page = client.get(f"/admin/import/{token}?preview=1&full_name=Name&received_at=Enquiry+date&stage=Status"
                       "&email=E-mail").get_data(as_text=True)
     totals = re.sub(r"\s+", " ", page[page.index('data-testid="totals"'):page.index("</dl>")])
@@ -50,7 +47,7 @@ def test_preview_shows_first_rows_with_their_errors_and_totals_for_the_whole_fil
 
 def test_mapping_override_changes_what_is_read(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1, Message="07700 900999")])))
+    token = redirect_token(upload(client, csv_bytes([person(1, Message="07700 900999")])))
     page = client.get(f"/admin/import/{token}?preview=1&full_name=Name&received_at=Enquiry+date"
                       "&phone=Message").get_data(as_text=True)
     assert "07700 900999" in page and "Valid" in page
@@ -70,7 +67,7 @@ GUESS = {"full_name": "Name", "phone": "Phone number", "email": "E-mail", "date_
 
 def test_import_all_or_nothing_refuses_and_keeps_the_upload(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
+    token = redirect_token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
     before = table_counts(app)
     response = _import(client, token, GUESS)
     assert response.status_code == 302 and f"/admin/import/{token}?" in response.headers["Location"]
@@ -81,7 +78,7 @@ def test_import_all_or_nothing_refuses_and_keeps_the_upload(app, client, login_a
 def test_import_skipping_invalid_rows_then_download_the_rejected_rows(app, client, login_as):
     login_as("manager")
     formula = person(2, Name="=cmd|' /C calc'!A0", DOB="tomorrow")
-    token = _token(upload(client, csv_bytes([person(1), formula, person(3)])))
+    token = redirect_token(upload(client, csv_bytes([person(1), formula, person(3)])))
     response = _import(client, token, GUESS, skip_invalid="y")
     assert response.status_code == 302
     result = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -98,7 +95,7 @@ def test_import_skipping_invalid_rows_then_download_the_rejected_rows(app, clien
 
 def test_import_without_rejections_removes_the_upload(app, client, login_as):
     login_as("admin")
-    token = _token(upload(client, csv_bytes([person(1)])))
+    token = redirect_token(upload(client, csv_bytes([person(1)])))
     assert _import(client, token, GUESS).status_code == 302
     assert _uploads(app) == 0
 
@@ -107,7 +104,7 @@ def test_imported_enquiries_appear_in_the_list_with_their_stage(app, client, log
     login_as("manager")
     with app.app_context():
         recent = {"Enquiry date": f"{clinic_today() - timedelta(days=2):%d/%m/%Y} 10:30"}  # work, not history
-    token = _token(upload(client, csv_bytes([person(1, **recent), person(2, Status="Contacted", **recent)])))
+    token = redirect_token(upload(client, csv_bytes([person(1, **recent), person(2, Status="Contacted", **recent)])))
     _import(client, token, GUESS)
     sign_in(client, login_as("reception"))
     page = client.get("/enquiries?stage=contacted").get_data(as_text=True)
@@ -120,7 +117,7 @@ def test_imported_enquiries_appear_in_the_list_with_their_stage(app, client, log
 
 def test_import_needs_the_confirm_tick(app, client, login_as):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1)])))
+    token = redirect_token(upload(client, csv_bytes([person(1)])))
     response = client.post(f"/admin/import/{token}/run", data=GUESS)
     assert "Tick to confirm" in client.get(response.headers["Location"]).get_data(as_text=True)
     assert table_counts(app)["enquiries"] == 0
@@ -135,7 +132,7 @@ def test_roles_without_import_run_get_403(client, login_as, role):
 
 def test_a_token_is_only_for_its_uploader(app, client, login_as, make_user):
     login_as("manager")
-    token = _token(upload(client, csv_bytes([person(1)])))
+    token = redirect_token(upload(client, csv_bytes([person(1)])))
     sign_in(client, make_user("admin"))
     assert client.get(f"/admin/import/{token}").status_code == 404
     assert _import(client, token, GUESS).status_code == 404
@@ -143,12 +140,12 @@ def test_a_token_is_only_for_its_uploader(app, client, login_as, make_user):
 
 def test_uploads_older_than_a_day_are_removed_when_a_new_one_is_stored(app, client, login_as):
     login_as("manager")
-    old = _token(upload(client, csv_bytes([person(1)])))
+    old = redirect_token(upload(client, csv_bytes([person(1)])))
     with app.app_context():
         db.session.execute(update(ImportUpload).values(created_at=utcnow() - timedelta(days=1, minutes=1)))
         db.session.commit()
     assert client.get(f"/admin/import/{old}").status_code == 404
-    _token(upload(client, csv_bytes([person(2)])))
+    redirect_token(upload(client, csv_bytes([person(2)])))
     assert _uploads(app) == 1
 
 
@@ -191,8 +188,8 @@ def test_a_non_csv_file_name_is_still_read_by_its_content(app, client, login_as)
 
 def test_preview_page_query_count_does_not_grow_with_the_rows_or_the_data(app, client, login_as, make_enquiry):
     login_as("manager")
-    small = _token(upload(client, csv_bytes([person(1)])))
-    large = _token(upload(client, csv_bytes([person(n) for n in range(1, 400)])))
+    small = redirect_token(upload(client, csv_bytes([person(1)])))
+    large = redirect_token(upload(client, csv_bytes([person(n) for n in range(1, 400)])))
     query = "?preview=1&" + "&".join(f"{k}={v}" for k, v in GUESS.items())
     client.get(f"/admin/import/{small}{query}")  # the first page a process renders also reads the clinic's name
 

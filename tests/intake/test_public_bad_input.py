@@ -5,7 +5,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.intake.public_helpers import enable_form, started, stored, valid_form
-from tests.properties import HOSTILE, PROPERTY, injected_markup
+from tests.pages import injected_markup
+from tests.properties import HOSTILE, PROPERTY
 
 FIELDS = ("first_name", "last_name", "phone", "email", "preferred_contact", "preferred_times", "concerns",
           "treatments", "message", "source", "marketing_consent", "website", "started")

@@ -1,10 +1,10 @@
 """Builders and readers shared by the duplicate, merge and match tests."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tracker.enquiries.models import Enquiry, MatchStrength
 from tracker.extensions import db
-from tracker.patients.models import ContactKind, Patient, PatientContact
+from tracker.patients.models import ContactKind, PatientContact
 
 
 def add_contact(app, patient_id: int, value: str, kind: ContactKind = ContactKind.PHONE, note: str | None = None):
@@ -21,28 +21,6 @@ def flag_match(app, enquiry_id: int, patient_id: int, strength=MatchStrength.STR
         enquiry = db.session.get(Enquiry, enquiry_id)
         enquiry.match_patient_id, enquiry.match_strength, enquiry.match_reason = patient_id, strength, reason
         db.session.commit()
-
-
-def table_counts(app) -> dict[str, int]:
-    """Rows in every table of the schema."""
-    with app.app_context():
-        return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
-
-
-def patient(app, patient_id: int) -> Patient:
-    """A patient as stored now, detached."""
-    with app.app_context():
-        found = db.session.get(Patient, patient_id)
-        db.session.expunge(found)
-        return found
-
-
-def enquiry(app, enquiry_id: int) -> Enquiry:
-    """An enquiry's row as stored now, detached (columns only)."""
-    with app.app_context():
-        found = db.session.get(Enquiry, enquiry_id)
-        db.session.expunge(found)
-        return found
 
 
 def contacts(app, patient_id: int) -> set[tuple[str, str]]:

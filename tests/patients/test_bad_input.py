@@ -7,6 +7,8 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
+from tests.builders import desk_enquiry
+from tests.pages import explains, field_error, injected_markup, input_value, same_site_path, shows_escaped, take_flashes
 from tests.properties import (
     DIGIT_LIKE,
     HOSTILE,
@@ -16,19 +18,11 @@ from tests.properties import (
     as_int,
     desk_counts,
     expected_person,
-    explains,
-    field_error,
     has_control,
-    injected_markup,
-    input_value,
-    make_desk_enquiry,
     person_missing,
     person_refusals,
-    same_site_path,
-    shows_escaped,
     storable_text,
     stored_person,
-    take_flashes,
 )
 from tracker.extensions import db
 from tracker.patients.models import ConsentMethod, ContactMethod, Patient
@@ -106,7 +100,7 @@ def post_data(data: dict) -> dict:
 
 def test_edit_patient_with_any_input_never_500_and_stores_exactly_what_is_valid(app, client, login_as):
     user = login_as("reception")
-    patient_id, _ = make_desk_enquiry(app, user.id)
+    patient_id, _ = desk_enquiry(app, user.id)
 
     @examples(60)
     @given(data=patient_forms(), version=st.one_of(st.none(), st.none(), VERSION_TEXT, DIGIT_LIKE))
@@ -180,7 +174,7 @@ def test_archiving_a_patient_with_any_version_never_500_and_archives_only_the_cu
     @given(version=st.one_of(st.none(), st.none(), st.none(), VERSION_TEXT, DIGIT_LIKE,
                              st.sampled_from(["", " 1 ", "1\x00", "0", "2", str(2**31), str(2**63), "9" * 5000])))
     def check(version):
-        patient_id, enquiry_id = make_desk_enquiry(app, user.id)
+        patient_id, enquiry_id = desk_enquiry(app, user.id)
         before, counts = patient_row(app, patient_id), desk_counts(app)
         sent = str(before["version"]) if version is None else version
         number = as_int(sent)
@@ -214,7 +208,7 @@ def test_archiving_a_patient_with_any_version_never_500_and_archives_only_the_cu
 @pytest.fixture
 def patient_id(app, login_as) -> int:
     user = login_as("reception")
-    return make_desk_enquiry(app, user.id)[0]
+    return desk_enquiry(app, user.id)[0]
 
 
 def _edit(client, patient_id: int, **changes):

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from tests.patients.helpers import enquiry, patient, table_counts
+from tests.builders import read_enquiry, read_patient, table_counts
 from tracker.audit.models import AuditAction
 from tracker.enquiries.models import Channel, Enquiry, MatchStrength
 from tracker.extensions import db
@@ -24,7 +24,7 @@ def _arrived(app, make_patient) -> tuple[int, int, int]:
 
 
 def _version(app, enquiry_id: int) -> str:
-    return str(enquiry(app, enquiry_id).version)
+    return str(read_enquiry(app, enquiry_id).version)
 
 
 def test_the_enquiry_page_shows_both_records_and_the_two_choices(app, client, login_as, make_patient):
@@ -62,10 +62,10 @@ def test_yes_merges_the_new_record_into_the_existing_one_and_clears_the_match(ap
     before = table_counts(app)
     response = client.post(f"/enquiries/{enquiry_id}/match/confirm", data={"version": _version(app, enquiry_id)})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/enquiries/{enquiry_id}")
-    moved = enquiry(app, enquiry_id)
+    moved = read_enquiry(app, enquiry_id)
     assert (moved.patient_id, moved.match_patient_id, moved.match_strength, moved.match_reason) == (
         existing, None, None, None)
-    assert patient(app, new).merged_into_id == existing
+    assert read_patient(app, new).merged_into_id == existing
     merges = audit_rows(action=AuditAction.MERGE)
     assert [(m["changes"]["kept"], m["changes"]["merged"], m["actor_id"]) for m in merges] == [
         (existing, new, user.id)]
@@ -80,9 +80,9 @@ def test_no_clears_the_match_keeps_both_records_and_is_audited(app, client, logi
     existing, enquiry_id, new = _arrived(app, make_patient)
     response = client.post(f"/enquiries/{enquiry_id}/match/reject", data={"version": _version(app, enquiry_id)})
     assert response.status_code == 302
-    kept = enquiry(app, enquiry_id)
+    kept = read_enquiry(app, enquiry_id)
     assert (kept.patient_id, kept.match_patient_id, kept.match_strength, kept.match_reason) == (new, None, None, None)
-    assert patient(app, existing).archived_at is None and patient(app, new).archived_at is None
+    assert read_patient(app, existing).archived_at is None and read_patient(app, new).archived_at is None
     changes = [e for e in audit_rows(entity_type="enquiries", entity_id=enquiry_id, action=AuditAction.UPDATE)
                if (e["changes"] or {}).get("match_patient_id", [None, 0])[1] is None]
     assert len(changes) == 1 and changes[0]["actor_id"] == user.id
@@ -103,9 +103,9 @@ def test_a_stale_enquiry_version_is_a_409_and_nothing_changes(app, client, login
         assert response.status_code == 409 and "changed by" in response.get_data(as_text=True)
     assert {k: v for k, v in table_counts(app).items() if k != "audit_events"} == {
         k: v for k, v in before.items() if k != "audit_events"}
-    flagged = enquiry(app, enquiry_id)
+    flagged = read_enquiry(app, enquiry_id)
     assert (flagged.match_patient_id, flagged.match_strength) == (existing, MatchStrength.STRONG)
-    assert patient(app, new).archived_at is None
+    assert read_patient(app, new).archived_at is None
 
 
 def test_deciding_twice_says_there_is_no_match_any_more(app, client, login_as, make_patient):
@@ -128,7 +128,7 @@ def test_a_match_whose_patient_was_archived_can_only_be_rejected(app, client, lo
     html = client.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
     assert "has since been archived" in html and "/match/confirm" not in html
     client.post(f"/enquiries/{enquiry_id}/match/confirm", data={"version": _version(app, enquiry_id)})
-    assert patient(app, new).archived_at is None
+    assert read_patient(app, new).archived_at is None
     with app.app_context():
         assert db.session.scalar(select(Enquiry.patient_id).where(Enquiry.id == enquiry_id)) == new
 

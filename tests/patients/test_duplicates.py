@@ -7,8 +7,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tests.builders import table_counts
 from tests.conftest import count_queries
-from tests.patients.helpers import add_contact, table_counts
+from tests.patients.helpers import add_contact
 from tracker.audit.models import AuditAction
 from tracker.extensions import db
 from tracker.patients import duplicates, services

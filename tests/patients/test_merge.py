@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.patients.helpers import add_contact, contacts, enquiry, flag_match, patient, table_counts
+from tests.builders import read_enquiry, read_patient, table_counts
+from tests.patients.helpers import add_contact, contacts, flag_match
 from tracker.audit.models import AuditAction
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
@@ -77,7 +78,7 @@ def test_merging_loses_no_row_of_any_table_and_moves_every_enquiry_of_the_other(
     # further contact, and its further e-mail moves over.
     assert after["patient_contacts"] == before["patient_contacts"] + 1
     assert contacts(app, keep) == {("phone", "+447700900002"), ("email", "ada@work.example")}
-    assert (patient(app, keep).phone_alt, patient(app, keep).email) == ("+447700900003", "ada@example.org")
+    assert (read_patient(app, keep).phone_alt, read_patient(app, keep).email) == ("+447700900003", "ada@example.org")
     assert after["audit_events"] > before["audit_events"]
     unchanged = {name for name in before if name not in ("patient_contacts", "audit_events")}
     assert {name: after[name] for name in unchanged} == {name: before[name] for name in unchanged}
@@ -85,7 +86,7 @@ def test_merging_loses_no_row_of_any_table_and_moves_every_enquiry_of_the_other(
         on_keep = set(db.session.scalars(select(Enquiry.id).where(Enquiry.patient_id == keep)))
         on_other = list(db.session.scalars(select(Enquiry.id).where(Enquiry.patient_id == other)))
     assert on_keep == {kept_enquiry, *moved} and on_other == []
-    assert enquiry(app, moved[1]).archived_at is not None  # archived on its own before: still archived
+    assert read_enquiry(app, moved[1]).archived_at is not None  # archived on its own before: still archived
     assert summary["enquiries"] == moved
     merged = audit_rows(action=AuditAction.MERGE)
     assert len(merged) == 1 and (merged[0]["entity_type"], merged[0]["entity_id"]) == ("patients", keep)
@@ -106,7 +107,7 @@ def test_the_other_is_archived_into_the_kept_and_its_page_leads_there(app, clien
     login_as("reception")
     keep, other = make_patient(), make_patient()
     _merge(app, keep, other)
-    gone = patient(app, other)
+    gone = read_patient(app, other)
     assert gone.archived_at is not None and gone.merged_into_id == keep
     response = client.get(f"/patients/{other}")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/patients/{keep}")
@@ -118,7 +119,7 @@ def test_empty_fields_are_filled_and_differing_details_kept_as_noted_contacts(ap
                          date_of_birth=date(1990, 3, 4), preferred_times="evenings", notes="Other's note",
                          preferred_contact=ContactMethod.SMS)
     _merge(app, keep, other)
-    kept = patient(app, keep)
+    kept = read_patient(app, keep)
     assert (kept.email, kept.date_of_birth, kept.preferred_times, kept.preferred_contact) == (
         "ada@example.org", date(1990, 3, 4), "evenings", ContactMethod.SMS)
     assert kept.phone == "+447700900001" and kept.first_name == "Ada" and kept.last_name == "King"
@@ -161,7 +162,7 @@ def test_marketing_consent_follows_the_most_recent_recorded_decision(app, make_p
         gone.marketing_consent, gone.marketing_consent_at = False, now - timedelta(days=other_days_ago)
         db.session.commit()
     _merge(app, keep, other)
-    assert patient(app, keep).marketing_consent is expected
+    assert read_patient(app, keep).marketing_consent is expected
 
 
 def test_matches_pointing_at_the_other_now_point_at_the_kept_and_a_match_on_itself_is_cleared(
@@ -172,8 +173,8 @@ def test_matches_pointing_at_the_other_now_point_at_the_kept_and_a_match_on_itse
     own = make_enquiry(patient_id=other)
     flag_match(app, own, keep)
     _merge(app, keep, other)
-    assert enquiry(app, elsewhere).match_patient_id == keep
-    moved = enquiry(app, own)
+    assert read_enquiry(app, elsewhere).match_patient_id == keep
+    moved = read_enquiry(app, own)
     assert (moved.patient_id, moved.match_patient_id, moved.match_strength, moved.match_reason) == (
         keep, None, None, None)
 
@@ -182,7 +183,7 @@ def test_records_merged_earlier_into_the_other_lead_straight_to_the_kept(app, ma
     first, middle, last = make_patient(), make_patient(), make_patient()
     _merge(app, middle, first)
     _merge(app, last, middle)
-    assert patient(app, first).merged_into_id == last
+    assert read_patient(app, first).merged_into_id == last
 
 
 def test_refusals_itself_archived_and_merged(app, make_patient):
@@ -210,6 +211,6 @@ def test_a_stale_version_of_either_record_is_a_conflict_and_nothing_moves(app, m
         with pytest.raises(ConflictError):
             merging.merge(kept, gone, by_id=None, keep_version=kept.version, other_version=gone.version - 1 or 99)
         db.session.rollback()
-    assert table_counts(app) == before and patient(app, other).archived_at is None
+    assert table_counts(app) == before and read_patient(app, other).archived_at is None
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
-from tests.patients.helpers import enquiry, patient, table_counts
+from tests.builders import read_enquiry, read_patient, table_counts
 from tests.properties import DIGIT_LIKE, HOSTILE, PROPERTY, VERSION_TEXT, as_int, has_control
 from tracker.enquiries.models import Channel
 from tracker.extensions import db
@@ -29,7 +29,7 @@ def _pair(app) -> tuple[int, int]:
 def _snapshot(app, *patient_ids: int) -> tuple:
     rows = []
     for patient_id in patient_ids:
-        found = patient(app, patient_id)
+        found = read_patient(app, patient_id)
         rows.append({c: getattr(found, c) for c in ("version", "archived_at", "merged_into_id", "notes")})
     return rows, {k: v for k, v in table_counts(app).items() if k != "audit_events"}
 
@@ -59,7 +59,7 @@ def test_merge_post_with_any_input_never_500_and_merges_only_a_valid_current_req
             event("merged")
             assert response.status_code == 302
             kept, other = (a, b) if _valid_number(keep_text) == a else (b, a)
-            assert patient(app, other).merged_into_id == kept
+            assert read_patient(app, other).merged_into_id == kept
         else:
             event("refused" if response.status_code == 200 else f"status {response.status_code}")
             assert response.status_code in (200, 409)
@@ -91,13 +91,13 @@ def test_match_decisions_with_any_version_never_500_and_change_nothing_unless_cu
         assert response.status_code < 500, f"{response.status_code} from {data!r}"
         if _valid_number(sent) == current:
             event(action)
-            assert response.status_code == 302 and enquiry(app, enquiry_id).match_patient_id is None
-            assert (patient(app, new).merged_into_id == matched) == (action == "confirm")
+            assert response.status_code == 302 and read_enquiry(app, enquiry_id).match_patient_id is None
+            assert (read_patient(app, new).merged_into_id == matched) == (action == "confirm")
         else:
             event(f"refused {response.status_code}")
             assert response.status_code in (302, 409)
             assert _snapshot(app, matched, new) == before
-            assert enquiry(app, enquiry_id).match_patient_id == matched
+            assert read_enquiry(app, enquiry_id).match_patient_id == matched
 
     check()
 

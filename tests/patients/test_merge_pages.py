@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.patients.helpers import flag_match, patient
+from tests.builders import read_patient
+from tests.patients.helpers import flag_match
 from tracker.extensions import db
 from tracker.patients.models import Patient
 
@@ -30,7 +31,7 @@ def test_either_record_can_be_kept_and_the_other_is_merged_into_it(app, client, 
     keep, other = (b, a) if keep_second else (a, b)
     response = _post(client, a, b, keep)
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/patients/{keep}")
-    assert patient(app, other).merged_into_id == keep and patient(app, keep).archived_at is None
+    assert read_patient(app, other).merged_into_id == keep and read_patient(app, keep).archived_at is None
 
 
 def test_a_change_to_either_record_since_the_page_opened_is_a_409_naming_who_and_nothing_merges(
@@ -43,7 +44,7 @@ def test_a_change_to_either_record_since_the_page_opened_is_a_409_naming_who_and
     response = _post(client, a, b, a, versions=(1, 1))
     assert response.status_code == 409
     assert "changed by" in response.get_data(as_text=True)
-    assert patient(app, b).archived_at is None
+    assert read_patient(app, b).archived_at is None
     # The page now carries the saved versions: merging again, having looked, goes through.
     assert 'name="second_version" type="hidden" value="2"' in response.get_data(as_text=True)
     assert _post(client, a, b, a, versions=(1, 2)).status_code == 302
@@ -65,7 +66,7 @@ def test_merging_with_itself_an_archived_or_a_merged_record_is_refused_with_a_re
         assert response.status_code == 302 and response.headers["Location"].endswith("/patients/duplicates")
     flashes = client.get("/patients/duplicates").get_data(as_text=True)
     assert {"itself": "itself", "archived": "archived", "merged": "already merged into"}[case] in flashes
-    assert patient(app, a).archived_at is None
+    assert read_patient(app, a).archived_at is None
 
 
 def test_an_unknown_record_is_a_404(client, login_as, make_patient):
@@ -89,7 +90,7 @@ def test_only_roles_with_patient_merge_may_merge_or_decide_matches(app, client, 
         assert answers == [403] * 5
     else:
         assert 403 not in answers and all(status < 500 for status in answers)
-    assert patient(app, b).archived_at is None  # empty posts changed nothing
+    assert read_patient(app, b).archived_at is None  # empty posts changed nothing
 
 
 def _merged(app, make_patient) -> tuple[int, int]:
@@ -106,11 +107,11 @@ def test_a_merged_record_cannot_be_restored_and_stays_archived_into_the_kept_one
                                                                                 make_patient):
     login_as("manager")
     keep, other = _merged(app, make_patient)
-    response = client.post(f"/patients/{other}/restore", data={"version": str(patient(app, other).version)},
+    response = client.post(f"/patients/{other}/restore", data={"version": str(read_patient(app, other).version)},
                            follow_redirects=True)
     assert response.status_code == 200
     assert f"was merged into patient #{keep}" in response.get_data(as_text=True)
-    gone = patient(app, other)
+    gone = read_patient(app, other)
     assert gone.archived_at is not None and gone.merged_into_id == keep
 
 

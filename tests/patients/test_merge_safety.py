@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from tests.patients.helpers import enquiry, flag_match, patient, table_counts
+from tests.builders import read_enquiry, read_patient, table_counts
+from tests.patients.helpers import flag_match
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.patients import merge as merging
@@ -51,25 +52,25 @@ def test_a_merge_reads_both_records_afresh_and_refuses_one_merged_by_someone_els
         with pytest.raises(merging.MergeError, match=f"already merged into patient #{target}"):
             merging.merge(second, first, by_id=None)
         db.session.rollback()
-    assert patient(app, b).merged_into_id is None and patient(app, b).archived_at is None
+    assert read_patient(app, b).merged_into_id is None and read_patient(app, b).archived_at is None
 
 
 @pytest.mark.parametrize("fills", [False, True])
 def test_the_kept_records_version_rises_by_one_whether_or_not_anything_was_filled_in(app, make_patient, fills):
     keep = make_patient(first_name="Ada", last_name="Lovelace")
     other = make_patient(first_name="Ada", last_name="Lovelace", **({"email": "ada@example.org"} if fills else {}))
-    before = patient(app, keep).version
+    before = read_patient(app, keep).version
     summary = _merge(app, keep, other)
     assert ("email" in summary["filled"]) is fills
     # An edit form opened on the kept record before the merge is now stale (a 409, not a silent overwrite).
-    assert patient(app, keep).version == before + 1
+    assert read_patient(app, keep).version == before + 1
 
 
 def test_an_edit_form_opened_before_a_merge_that_filled_nothing_is_refused(app, client, login_as, make_patient):
     login_as("reception")
     keep, other = make_patient(first_name="Ada", last_name="Lovelace"), make_patient(first_name="Ada",
                                                                                     last_name="Lovelace")
-    opened = patient(app, keep).version
+    opened = read_patient(app, keep).version
     _merge(app, keep, other)
     response = client.post(f"/patients/{keep}/edit", data={
         "first_name": "Ada", "last_name": "Lovelace", "phone": "07700 900001", "preferred_contact": "any",
@@ -92,9 +93,9 @@ def test_a_number_held_twice_never_breaks_the_merge_and_the_kept_numbers_stay(ap
                                                                               phones):
     keep, other = _person(app, **keep_fields), _person(app, **other_fields)
     _merge(app, keep, other)
-    kept = patient(app, keep)
+    kept = read_patient(app, keep)
     assert (kept.phone, kept.phone_alt) == phones
-    assert patient(app, other).merged_into_id == keep
+    assert read_patient(app, other).merged_into_id == keep
 
 
 def test_confirming_a_match_whose_records_hold_one_number_twice_is_no_500(app, client, login_as, make_enquiry):
@@ -104,9 +105,9 @@ def test_confirming_a_match_whose_records_hold_one_number_twice_is_no_500(app, c
     enquiry_id = make_enquiry(patient_id=new)
     flag_match(app, enquiry_id, existing)
     response = client.post(f"/enquiries/{enquiry_id}/match/confirm",
-                           data={"version": str(enquiry(app, enquiry_id).version)})
+                           data={"version": str(read_enquiry(app, enquiry_id).version)})
     assert response.status_code == 302
-    assert patient(app, new).merged_into_id == existing
+    assert read_patient(app, new).merged_into_id == existing
 
 
 def test_a_differing_birth_date_and_best_times_are_noted_on_the_kept_record(app):
@@ -115,7 +116,7 @@ def test_a_differing_birth_date_and_best_times_are_noted_on_the_kept_record(app)
     same = _person(app, date_of_birth=date(1990, 3, 4), preferred_times="mornings")
     _merge(app, keep, other)
     _merge(app, keep, same)
-    kept = patient(app, keep)
+    kept = read_patient(app, keep)
     assert (kept.date_of_birth, kept.preferred_times) == (date(1990, 3, 4), "mornings")
     assert "Date of birth also recorded as 03/04/1990." in kept.notes
     assert "Best times to contact also recorded as: evenings." in kept.notes
@@ -123,7 +124,7 @@ def test_a_differing_birth_date_and_best_times_are_noted_on_the_kept_record(app)
 
 
 def _edit(client, patient_id: int, notes: str):
-    found = patient(client.application, patient_id)
+    found = read_patient(client.application, patient_id)
     return client.post(f"/patients/{patient_id}/edit", data={
         "first_name": found.first_name, "last_name": found.last_name, "email": found.email or "",
         "preferred_contact": "any", "notes": notes, "version": str(found.version)})
@@ -134,14 +135,14 @@ def test_notes_made_long_by_a_merge_are_kept_whole_and_can_be_saved_back_but_not
     keep = _person(app, notes="k" * (NOTES_MAX - 10))
     other = _person(app, notes="o" * NOTES_MAX)
     _merge(app, keep, other)
-    merged = patient(app, keep).notes
+    merged = read_patient(app, keep).notes
     assert len(merged) > 2 * NOTES_MAX - 10 and merged.endswith("o" * NOTES_MAX)  # nothing cut
     assert _edit(client, keep, merged.replace("\n", "\r\n")).status_code == 302  # as a browser sends it back
     shortened = merged[:-100]
     assert _edit(client, keep, shortened).status_code == 302
     response = _edit(client, keep, shortened + "x" * 200)
     assert response.status_code == 200 and "shorten them to add more" in response.get_data(as_text=True)
-    assert patient(app, keep).notes == shortened
+    assert read_patient(app, keep).notes == shortened
 
 
 def test_an_ordinary_record_keeps_the_usual_notes_limit(app, client, login_as):
@@ -149,7 +150,7 @@ def test_an_ordinary_record_keeps_the_usual_notes_limit(app, client, login_as):
     plain = _person(app, notes="short")
     response = _edit(client, plain, "n" * (NOTES_MAX + 1))
     assert response.status_code == 200 and f"at most {NOTES_MAX:,} characters" in response.get_data(as_text=True)
-    assert patient(app, plain).notes == "short"
+    assert read_patient(app, plain).notes == "short"
 
 
 def _pairs(app) -> set[tuple[int, int]]:

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests import builders
+from tests.builders import consulted_enquiry, draft, item_rows, plan_row, today
 from tests.conftest import sign_in
-from tests.plans.plan_fixtures import consulted_enquiry, draft, item_rows, make_treatment, plan_row, today
 from tracker.audit.models import AuditAction
 from tracker.extensions import db
 from tracker.plans import services
@@ -18,7 +19,7 @@ ITEM_NOTE = "Avoid the left temple"
 def noted_draft(app, make_user, make_enquiry):
     """A specialist and a draft with plan notes and an item with notes; returns (specialist, plan id, item id)."""
     specialist = make_user("specialist")
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id, make_treatment(app, "Peel test"),
+    plan_id = draft(app, consulted_enquiry(app), specialist.id, builders.treatment(app, "Peel test"),
                     notes=NOTE)
     with app.app_context():
         item = services.get_plan(plan_id).items[0]

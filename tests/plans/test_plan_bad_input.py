@@ -7,12 +7,12 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.plans.plan_fixtures import (
+from tests import builders
+from tests.builders import (
     consulted_enquiry,
     draft,
     item_rows,
     lost_reason,
-    make_treatment,
     plan_row,
     plan_rows,
     proposed,
@@ -121,9 +121,9 @@ def item_forms(draw, treatment_ids: tuple[int, ...], *, with_version: bool = Fal
 def test_adding_an_item_with_any_input_never_500_and_stores_only_what_it_accepts(app, client, login_as,
                                                                                  make_enquiry):
     specialist = login_as("specialist")
-    active = make_treatment(app, sessions=4, interval_weeks=3, price_pence=20000)
-    retired = make_treatment(app, "Retired peel", active=False)
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id)
+    active = builders.treatment(app, sessions=4, interval_weeks=3, price_pence=20000)
+    retired = builders.treatment(app, "Retired peel", active=False)
+    plan_id = draft(app, consulted_enquiry(app), specialist.id)
     outcomes = set()
 
     @PROPERTY
@@ -160,8 +160,8 @@ def test_adding_an_item_with_any_input_never_500_and_stores_only_what_it_accepts
 def test_editing_an_item_with_any_input_never_500_and_changes_nothing_unless_saved(app, client, login_as,
                                                                                   make_enquiry):
     specialist = login_as("specialist")
-    treatment = make_treatment(app, sessions=4, interval_weeks=3, price_pence=20000)
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id, treatment)
+    treatment = builders.treatment(app, sessions=4, interval_weeks=3, price_pence=20000)
+    plan_id = draft(app, consulted_enquiry(app), specialist.id, treatment)
     item_id = item_rows(app, plan_id)[0]["id"]
     outcomes = set()
 
@@ -199,8 +199,8 @@ def test_editing_an_item_with_any_input_never_500_and_changes_nothing_unless_sav
 def test_proposing_with_any_date_or_version_never_500_and_proposes_only_a_valid_one(app, client, login_as,
                                                                                    make_enquiry):
     specialist = login_as("specialist")
-    treatment = make_treatment(app)
-    enquiry_id = consulted_enquiry(app, make_enquiry, days_ago=30)
+    treatment = builders.treatment(app)
+    enquiry_id = consulted_enquiry(app, days_ago=30)
     received, now = today(app) - timedelta(days=30), today(app)
     plans = [draft(app, enquiry_id, specialist.id, treatment, drafted_on=received)]
     outcomes = set()
@@ -239,8 +239,8 @@ def test_accepting_with_any_input_never_500_and_records_only_valid_consent(app, 
                                                                           make_enquiry):
     specialist = login_as("specialist")
     colleague = make_user("specialist")
-    treatment = make_treatment(app)
-    enquiry_id = consulted_enquiry(app, make_enquiry, days_ago=30)
+    treatment = builders.treatment(app)
+    enquiry_id = consulted_enquiry(app, days_ago=30)
     given_on, now = today(app) - timedelta(days=10), today(app)
     plans = [proposed(app, enquiry_id, specialist.id, treatment, info_given_on=given_on)]
     outcomes = set()
@@ -284,12 +284,12 @@ def test_accepting_with_any_input_never_500_and_records_only_valid_consent(app, 
 
 def test_declining_with_any_input_never_500_and_records_only_a_valid_decline(app, client, login_as, make_enquiry):
     specialist = login_as("specialist")
-    treatment = make_treatment(app)
+    treatment = builders.treatment(app)
     price = lost_reason(app, "Price")
     now = today(app)
 
     def fresh() -> tuple[int, int]:
-        enquiry_id = consulted_enquiry(app, make_enquiry, days_ago=30)
+        enquiry_id = consulted_enquiry(app, days_ago=30)
         return enquiry_id, proposed(app, enquiry_id, specialist.id, treatment, info_given_on=now - timedelta(days=5))
 
     current = [fresh()]
@@ -338,7 +338,7 @@ def test_starting_a_plan_with_any_input_never_500_and_creates_only_a_valid_one(a
                                                                               make_enquiry):
     specialist = login_as("specialist")
     receptionist = make_user("reception")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
+    enquiry_id = consulted_enquiry(app)
 
     @PROPERTY
     @given(practitioner=st.one_of(st.sampled_from([str(specialist.id), str(receptionist.id), ""]), DIGIT_LIKE,
@@ -371,8 +371,8 @@ _FIELD_NAMES = ["treatment", "phase", "sessions", "interval_weeks", "price", "ar
 
 def test_every_plan_form_with_fields_missing_repeated_or_unknown_never_500(app, client, login_as, make_enquiry):
     specialist = login_as("specialist")
-    treatment = make_treatment(app)
-    enquiry_id = consulted_enquiry(app, make_enquiry)
+    treatment = builders.treatment(app)
+    enquiry_id = consulted_enquiry(app)
     draft_id = draft(app, enquiry_id, specialist.id, treatment)
     proposed_id = proposed(app, enquiry_id, specialist.id, treatment)
     item_id = item_rows(app, draft_id)[0]["id"]

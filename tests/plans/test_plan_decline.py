@@ -7,19 +7,25 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tests.conftest import sign_in
-from tests.plans.plan_fixtures import (
+from tests import builders
+from tests.builders import (
+    WITH_REASON,
+    Item,
+    add_session,
+    course,
     enquiry_row,
-    field_error,
+    local,
     lost_reason,
-    make_treatment,
+    move,
     plan_row,
     proposed,
+    session_rows,
     stage_changes,
     today,
     with_plan,
 )
-from tests.plans.session_fixtures import Item, add_session, course, local, session_rows, set_stage
+from tests.conftest import sign_in
+from tests.pages import field_error
 from tests.properties import ANY_TEXT, PROPERTY, checked, has_control
 from tracker.bookings.models import AppointmentStatus
 from tracker.enquiries.stages import Stage
@@ -33,10 +39,10 @@ from tracker.settings.models import Option
 def in_treatment(app, make_user, make_enquiry):
     """Plan 1 accepted with a session booked (treatment booked), and an add-on Plan 2 proposed."""
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2)], info_given_on=today(app) - timedelta(days=30))
+    c = course(app, specialist.id, [Item("subcision", 2)], info_given_on=today(app) - timedelta(days=30))
     session_id = add_session(app, c, 0, 1, local(today(app) + timedelta(days=30)))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
-    add_on = proposed(app, c.enquiry_id, specialist.id, make_treatment(app))
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    add_on = proposed(app, c.enquiry_id, specialist.id, builders.treatment(app))
     return specialist, c, session_id, add_on
 
 
@@ -51,11 +57,12 @@ def _refused_decline(app, plan_id: int, message: str) -> None:
     """Declining with the enquiry marked lost is refused beside the tick box, and nothing is stored."""
     with app.app_context():
         enquiry_id = db.session.get(TreatmentPlan, plan_id).enquiry_id
-    before = plan_row(app, plan_id), enquiry_row(app, enquiry_id), stage_changes(app, enquiry_id), session_rows(app)
+    before = (plan_row(app, plan_id), enquiry_row(app, enquiry_id), stage_changes(app, enquiry_id, *WITH_REASON),
+              session_rows(app))
     with pytest.raises(services.PlanError) as refused:
         _decline(app, plan_id, mark_lost=True)
     assert (str(refused.value), refused.value.field) == (message, "mark_lost")
-    assert (plan_row(app, plan_id), enquiry_row(app, enquiry_id), stage_changes(app, enquiry_id),
+    assert (plan_row(app, plan_id), enquiry_row(app, enquiry_id), stage_changes(app, enquiry_id, *WITH_REASON),
             session_rows(app)) == before
 
 
@@ -76,8 +83,8 @@ def test_declining_an_add_on_plan_without_marking_lost_keeps_the_enquiry_and_its
 
 def test_marking_lost_is_refused_while_another_plan_awaits_the_patients_decision(app, make_user, make_enquiry):
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2)], status=PlanStatus.PROPOSED)
-    second = proposed(app, c.enquiry_id, specialist.id, make_treatment(app))
+    c = course(app, specialist.id, [Item("subcision", 2)], status=PlanStatus.PROPOSED)
+    second = proposed(app, c.enquiry_id, specialist.id, builders.treatment(app))
     _refused_decline(app, second, "Plan 1 is still proposed: the enquiry stays open; untick this to record the "
                                   "decline.")
 
@@ -85,9 +92,9 @@ def test_marking_lost_is_refused_while_another_plan_awaits_the_patients_decision
 def test_marking_lost_is_refused_while_the_enquiry_holds_treatment_sessions(app, make_user, make_enquiry):
     """Sessions done keep the enquiry open even if no other plan is open (rows written here, not by the rules)."""
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2)], status=PlanStatus.EXPIRED)
+    c = course(app, specialist.id, [Item("subcision", 2)], status=PlanStatus.EXPIRED)
     add_session(app, c, 0, 1, local(today(app) - timedelta(days=3)), AppointmentStatus.ATTENDED)
-    second = proposed(app, c.enquiry_id, specialist.id, make_treatment(app))
+    second = proposed(app, c.enquiry_id, specialist.id, builders.treatment(app))
     _refused_decline(app, second, "Treatment sessions are booked or done: the enquiry stays open; untick this to "
                                   "record the decline.")
 
@@ -117,8 +124,8 @@ def test_declining_an_add_on_plan_with_any_tick_box_value_never_loses_the_enquir
     price = lost_reason(app, "Price")
 
     def fresh() -> tuple[int, int]:
-        c = course(app, make_enquiry, specialist.id, [Item("subcision", 2)])
-        return c.enquiry_id, proposed(app, c.enquiry_id, specialist.id, make_treatment(app))
+        c = course(app, specialist.id, [Item("subcision", 2)])
+        return c.enquiry_id, proposed(app, c.enquiry_id, specialist.id, builders.treatment(app))
 
     current = [fresh()]
     outcomes = set()

@@ -7,15 +7,12 @@ import pytest
 from flask import render_template
 from sqlalchemy import select
 
-from tests.conftest import count_queries, sign_in
-from tests.plans.plan_fixtures import (
+from tests import builders
+from tests.builders import (
     consulted_enquiry,
     draft,
-    field_error,
-    form_error_text,
     item_rows,
     lost_reason,
-    make_treatment,
     plan_row,
     plan_rows,
     propose,
@@ -23,6 +20,8 @@ from tests.plans.plan_fixtures import (
     stage_of,
     today,
 )
+from tests.conftest import count_queries, sign_in
+from tests.pages import field_error, form_error_text
 from tracker.audit.models import AuditAction
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.catalogue.models import TreatmentCategory
@@ -57,9 +56,9 @@ def _assess(app, enquiry_id: int, specialist_id: int, skin_type: SkinType = Skin
 def clinical_plan(app, make_user, make_enquiry):
     """A specialist and a draft with notes and one ablative item (with notes) for an assessed, consulted enquiry."""
     specialist = make_user("specialist", full_name="Dr Fern Ash")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
+    enquiry_id = consulted_enquiry(app)
     _assess(app, enquiry_id, specialist.id)
-    laser = make_treatment(app, "CO2 laser test", category=TreatmentCategory.RESURFACING, ablative=True,
+    laser = builders.treatment(app, "CO2 laser test", category=TreatmentCategory.RESURFACING, ablative=True,
                            sessions=2, interval_weeks=8, price_pence=60000)
     plan_id = draft(app, enquiry_id, specialist.id, laser, notes=NOTE)
     with app.app_context():
@@ -77,9 +76,9 @@ def _item_form(treatment_id, **fields) -> dict:
 def test_a_specialist_drafts_adds_proposes_and_records_acceptance_through_the_pages(app, client, login_as,
                                                                                      make_enquiry):
     specialist = login_as("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    tca = make_treatment(app, "TCA test", sessions=4, interval_weeks=2, price_pence=20000)
-    laser = make_treatment(app, "Laser test", sessions=2, interval_weeks=6, price_pence=50000, reflection_days=14)
+    enquiry_id = consulted_enquiry(app)
+    tca = builders.treatment(app, "TCA test", sessions=4, interval_weeks=2, price_pence=20000)
+    laser = builders.treatment(app, "Laser test", sessions=2, interval_weeks=6, price_pence=50000, reflection_days=14)
     page = client.get(f"/enquiries/{enquiry_id}/plans/new")
     assert page.status_code == 200 and f'<option selected value="{specialist.id}">' in page.get_data(as_text=True)
     created = client.post(f"/enquiries/{enquiry_id}/plans/new", data={"practitioner": str(specialist.id),
@@ -109,8 +108,8 @@ def test_a_specialist_drafts_adds_proposes_and_records_acceptance_through_the_pa
 
 def test_declining_on_the_page_marks_the_enquiry_lost_by_default(app, client, login_as, make_enquiry):
     specialist = login_as("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = proposed(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = proposed(app, enquiry_id, specialist.id, builders.treatment(app))
     page = client.get(f"/plans/{plan_id}/decline").get_data(as_text=True)
     assert "checked" in re.search(r'<input[^>]*id="mark_lost"[^>]*>', page).group(0)
     response = client.post(f"/plans/{plan_id}/decline", data={
@@ -169,9 +168,9 @@ def test_a_manager_sees_hints_without_an_acknowledge_form(app, client, make_user
 
 def _edit_routes(app, make_user, make_enquiry) -> tuple[int, list[tuple[str, str]]]:
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = proposed(app, enquiry_id, specialist.id, make_treatment(app))
-    draft_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = proposed(app, enquiry_id, specialist.id, builders.treatment(app))
+    draft_id = draft(app, enquiry_id, specialist.id, builders.treatment(app))
     item_id = item_rows(app, draft_id)[0]["id"]
     return enquiry_id, [("GET", f"/enquiries/{enquiry_id}/plans/new"), ("POST", f"/enquiries/{enquiry_id}/plans/new"),
             ("POST", f"/plans/{draft_id}/items"), ("GET", f"/plan-items/{item_id}/edit"),
@@ -193,8 +192,8 @@ def test_reception_is_refused_every_plan_edit_route(app, client, make_user, make
 
 def test_the_plan_page_of_an_archived_enquiry_is_not_found(app, client, make_user, make_enquiry):
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = draft(app, enquiry_id, specialist.id, builders.treatment(app))
     with app.app_context():
         db.session.get(Enquiry, enquiry_id).archived_at = utcnow()
         db.session.commit()
@@ -205,8 +204,8 @@ def test_the_plan_page_of_an_archived_enquiry_is_not_found(app, client, make_use
 
 def test_a_stale_form_is_refused_with_409_naming_who_changed_it(app, client, make_user, make_enquiry):
     specialist = make_user("specialist", full_name="Dr Rowan Vale")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = draft(app, enquiry_id, specialist.id, builders.treatment(app))
     stale = plan_row(app, plan_id)["version"]
     sign_in(client, specialist)
     [item] = item_rows(app, plan_id)
@@ -225,8 +224,8 @@ def test_a_stale_form_is_refused_with_409_naming_who_changed_it(app, client, mak
 def test_a_refused_rule_shows_beside_its_field_with_the_input_kept(app, client, make_user, make_enquiry):
     specialist = make_user("specialist", full_name="Dr Ivy Holt")
     colleague = make_user("specialist", full_name="Dr Other")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = proposed(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = proposed(app, enquiry_id, specialist.id, builders.treatment(app))
     sign_in(client, colleague)
     response = client.post(f"/plans/{plan_id}/accept", data={
         "decided_on": today(app).isoformat(), "consent_by": str(colleague.id), "consent_on": today(app).isoformat(),
@@ -241,8 +240,8 @@ def test_a_refused_rule_shows_beside_its_field_with_the_input_kept(app, client, 
 def test_an_inactive_treatment_posted_to_the_item_form_is_refused_beside_the_field(app, client, make_user,
                                                                                    make_enquiry):
     specialist = make_user("specialist")
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id)
-    retired = make_treatment(app, "Retired peel", active=False)
+    plan_id = draft(app, consulted_enquiry(app), specialist.id)
+    retired = builders.treatment(app, "Retired peel", active=False)
     sign_in(client, specialist)
     response = client.post(f"/plans/{plan_id}/items", data=_item_form(retired, sessions="3"))
     assert response.status_code == 200 and field_error(response, "treatment") == "Retired peel is no longer offered."
@@ -276,9 +275,9 @@ def _accept_with_sessions(app, plan_id: int) -> None:
 def test_the_plan_page_issues_the_same_queries_with_2_items_and_with_12(app, client, make_user, make_enquiry, role,
                                                                         status):
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
+    enquiry_id = consulted_enquiry(app)
     _assess(app, enquiry_id, specialist.id)
-    treatments = [make_treatment(app, ablative=bool(n % 2)) for n in range(12)]
+    treatments = [builders.treatment(app, ablative=bool(n % 2)) for n in range(12)]
     small = draft(app, enquiry_id, specialist.id, *treatments[:2])
     large = draft(app, enquiry_id, specialist.id, *treatments)
     if status == "accepted":
@@ -291,7 +290,7 @@ def test_the_plan_page_issues_the_same_queries_with_2_items_and_with_12(app, cli
 
 def test_an_accepted_plan_shows_its_sessions(app, client, make_user, make_enquiry):
     specialist = make_user("specialist")
-    plan_id = proposed(app, consulted_enquiry(app, make_enquiry), specialist.id, make_treatment(app, "Session test"))
+    plan_id = proposed(app, consulted_enquiry(app), specialist.id, builders.treatment(app, "Session test"))
     _accept_with_sessions(app, plan_id)
     sign_in(client, make_user("reception"))
     body = client.get(f"/plans/{plan_id}").get_data(as_text=True)
@@ -311,8 +310,8 @@ def test_every_plan_route_answers_each_role_without_a_server_error(app, client, 
 
 def test_the_timeline_shows_versions_and_decisions_and_notes_only_to_clinicians(app, make_user, make_enquiry):
     specialist = make_user("specialist", full_name="Dr Lee Park")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app, "Peel test", sessions=3, price_pence=10000),
+    enquiry_id = consulted_enquiry(app)
+    plan_id = draft(app, enquiry_id, specialist.id, builders.treatment(app, "Peel test", sessions=3, price_pence=10000),
                     notes=NOTE)
     with app.app_context():
         plan = services.get_plan(plan_id)
@@ -332,8 +331,8 @@ def test_the_timeline_shows_versions_and_decisions_and_notes_only_to_clinicians(
 
 def test_the_enquiry_card_lists_each_plan_with_its_summary(app, make_user, make_enquiry):
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = proposed(app, enquiry_id, specialist.id, make_treatment(app, "Card test", sessions=2,
+    enquiry_id = consulted_enquiry(app)
+    plan_id = proposed(app, enquiry_id, specialist.id, builders.treatment(app, "Card test", sessions=2,
                                                                       price_pence=15000, reflection_days=3))
     with app.test_request_context():
         from tracker.enquiries.services import get_enquiry

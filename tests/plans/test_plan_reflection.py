@@ -3,14 +3,8 @@
 from datetime import date, timedelta
 from types import SimpleNamespace
 
-from tests.plans.plan_fixtures import (
-    consulted_enquiry,
-    draft,
-    make_treatment,
-    propose,
-    set_treatment,
-    today,
-)
+from tests import builders
+from tests.builders import consulted_enquiry, draft, propose, set_treatment, today
 from tracker.extensions import db
 from tracker.plans import services
 from tracker.plans.reflection import reflection
@@ -45,10 +39,10 @@ def test_the_explanation_names_the_information_date_the_days_and_the_treatment()
 def test_items_take_the_catalogue_period_when_added_and_a_later_catalogue_change_does_not_move_the_date(
         app, make_user, make_enquiry):
     specialist = make_user("specialist")
-    surgical = make_treatment(app, "Subcision test", reflection_days=14, surgical=True)
-    short = make_treatment(app, "Peel test", reflection_days=2)
+    surgical = builders.treatment(app, "Subcision test", reflection_days=14, surgical=True)
+    short = builders.treatment(app, "Peel test", reflection_days=2)
     given = today(app) - timedelta(days=3)
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id, surgical, short, drafted_on=given)
+    plan_id = draft(app, consulted_enquiry(app), specialist.id, surgical, short, drafted_on=given)
     propose(app, plan_id, given)
     set_treatment(app, surgical, reflection_days=30)
     set_treatment(app, short, reflection_days=60)
@@ -61,7 +55,7 @@ def test_items_take_the_catalogue_period_when_added_and_a_later_catalogue_change
 
 def test_a_draft_has_no_earliest_date_until_it_is_proposed(app, make_user, make_enquiry):
     specialist = make_user("specialist")
-    plan_id = draft(app, consulted_enquiry(app, make_enquiry), specialist.id, make_treatment(app, reflection_days=5))
+    plan_id = draft(app, consulted_enquiry(app), specialist.id, builders.treatment(app, reflection_days=5))
     with app.app_context():
         assert reflection(services.get_plan(plan_id)) is None
     propose(app, plan_id, today(app))

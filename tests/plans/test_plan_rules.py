@@ -5,15 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import sign_in
-from tests.plans.plan_fixtures import (
+from tests import builders
+from tests.builders import (
     consulted_enquiry,
     draft,
     drafted_at,
-    field_error,
-    form_error_text,
     item_rows,
-    make_treatment,
     plan_row,
     propose,
     proposed,
@@ -21,6 +18,8 @@ from tests.plans.plan_fixtures import (
     stage_of,
     today,
 )
+from tests.conftest import sign_in
+from tests.pages import field_error, form_error_text
 from tracker import money
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
@@ -37,8 +36,8 @@ from tracker.plans.models import PlanStatus
 def setting(app, make_user, make_enquiry):
     """A specialist, a treatment and a consulted enquiry received 30 days ago."""
     specialist = make_user("specialist")
-    return specialist, make_treatment(app, "Laser test", sessions=3, interval_weeks=6, price_pence=45000,
-                                      reflection_days=7), consulted_enquiry(app, make_enquiry, days_ago=30)
+    return specialist, builders.treatment(app, "Laser test", sessions=3, interval_weeks=6, price_pence=45000,
+                                      reflection_days=7), consulted_enquiry(app, days_ago=30)
 
 
 def _refused(app, plan_id: int, action, match: str, field: str | None) -> None:
@@ -67,7 +66,7 @@ def test_blank_sessions_interval_and_price_take_the_catalogue_defaults_and_the_r
 
 def test_an_inactive_treatment_is_refused_as_no_longer_offered(app, setting):
     specialist, _treatment, enquiry_id = setting
-    retired = make_treatment(app, "Old peel", active=False)
+    retired = builders.treatment(app, "Old peel", active=False)
     plan_id = draft(app, enquiry_id, specialist.id)
     with app.app_context():
         with pytest.raises(services.PlanError, match="Old peel is no longer offered") as refused:
@@ -235,9 +234,9 @@ def test_a_revision_drafted_today_cannot_take_an_information_date_weeks_back(app
 
 def test_a_plan_is_not_proposed_while_a_consultation_is_booked(app, client, make_user, make_enquiry):
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry, stages=(Stage.CONSULTATION_BOOKED,), attended=True,
+    enquiry_id = consulted_enquiry(app, stages=(Stage.CONSULTATION_BOOKED,), attended=True,
                                    practitioner_id=specialist.id)
-    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    plan_id = draft(app, enquiry_id, specialist.id, builders.treatment(app))
     message = "A consultation is booked: mark it attended or cancel it before proposing the plan."
     _refused(app, plan_id, lambda plan: services.propose(plan, info_given_on=today(app), version=plan.version,
                                                         by_id=None), re.escape(message), None)
@@ -252,8 +251,8 @@ def test_a_plan_is_not_proposed_before_the_enquiry_is_consulted(app, make_user, 
     # Seen, then lost with a second consultation booked and reopened: a draft made while it was
     # consulted cannot be proposed from contacted, where no later step would ever move its stage.
     specialist = make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry, attended=True, practitioner_id=specialist.id)
-    plan_id = draft(app, enquiry_id, specialist.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app, attended=True, practitioner_id=specialist.id)
+    plan_id = draft(app, enquiry_id, specialist.id, builders.treatment(app))
     with app.app_context():
         db.session.get(Enquiry, enquiry_id).stage = Stage.CONTACTED
         db.session.commit()

@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from tests.plans.plan_fixtures import (
+from tests import builders
+from tests.builders import (
+    WITH_REASON,
     consulted_enquiry,
     draft,
     enquiry_row,
     lost_reason,
-    make_treatment,
     plan_row,
     plan_rows,
     proposed,
@@ -40,7 +41,7 @@ def _expire(app, plan_id: int):
 def setting(app, make_user, make_enquiry):
     """A specialist, a treatment and a consulted enquiry."""
     specialist = make_user("specialist")
-    return specialist, make_treatment(app), consulted_enquiry(app, make_enquiry)
+    return specialist, builders.treatment(app), consulted_enquiry(app)
 
 
 def test_proposing_moves_a_consulted_enquiry_to_plan_proposed(app, setting):
@@ -50,7 +51,8 @@ def test_proposing_moves_a_consulted_enquiry_to_plan_proposed(app, setting):
     with_plan(app, plan_id, lambda plan: services.propose(plan, info_given_on=today(app), version=plan.version,
                                                           by_id=specialist.id))
     assert stage_of(app, enquiry_id) is Stage.PLAN_PROPOSED
-    assert stage_changes(app, enquiry_id)[-1] == (Stage.CONSULTED, Stage.PLAN_PROPOSED, None, "Plan 1 proposed")
+    assert stage_changes(app, enquiry_id, *WITH_REASON)[-1] == (Stage.CONSULTED, Stage.PLAN_PROPOSED, None,
+                                                                "Plan 1 proposed")
     row = plan_row(app, plan_id)
     assert row["status"] is PlanStatus.PROPOSED and row["info_given_on"] == today(app) and row["proposed_at"]
 
@@ -58,11 +60,11 @@ def test_proposing_moves_a_consulted_enquiry_to_plan_proposed(app, setting):
 def test_a_second_plan_proposed_while_at_plan_proposed_leaves_the_stage(app, setting):
     specialist, treatment, enquiry_id = setting
     proposed(app, enquiry_id, specialist.id, treatment)
-    changes = len(stage_changes(app, enquiry_id))
+    changes = len(stage_changes(app, enquiry_id, *WITH_REASON))
     second = proposed(app, enquiry_id, specialist.id, treatment)
     assert plan_row(app, second)["number"] == 2
     assert stage_of(app, enquiry_id) is Stage.PLAN_PROPOSED
-    assert len(stage_changes(app, enquiry_id)) == changes
+    assert len(stage_changes(app, enquiry_id, *WITH_REASON)) == changes
 
 
 def test_declining_and_marking_lost_loses_the_enquiry_with_that_reason_from_plan_proposed(app, setting):
@@ -83,7 +85,7 @@ def test_declining_without_marking_lost_steps_back_to_consulted_when_no_other_pl
     draft(app, enquiry_id, specialist.id, treatment)  # a draft does not hold the enquiry at plan proposed
     _decline(app, plan_id, mark_lost=False)
     assert stage_of(app, enquiry_id) is Stage.CONSULTED
-    assert stage_changes(app, enquiry_id)[-1][:2] == (Stage.PLAN_PROPOSED, Stage.CONSULTED)
+    assert stage_changes(app, enquiry_id, *WITH_REASON)[-1][:2] == (Stage.PLAN_PROPOSED, Stage.CONSULTED)
 
 
 @pytest.mark.parametrize("other", [PlanStatus.PROPOSED, PlanStatus.ACCEPTED])
@@ -108,7 +110,7 @@ def test_expiring_steps_back_like_a_decline_and_only_when_no_other_plan_is_open(
     assert stage_of(app, enquiry_id) is Stage.PLAN_PROPOSED
     _expire(app, second)
     assert stage_of(app, enquiry_id) is Stage.CONSULTED
-    assert stage_changes(app, enquiry_id)[-1][3] == "Plan 2 expired"
+    assert stage_changes(app, enquiry_id, *WITH_REASON)[-1][3] == "Plan 2 expired"
 
 
 def test_accepting_records_consent_but_leaves_the_stage_to_the_first_booked_session(app, setting):
@@ -125,7 +127,7 @@ def test_accepting_records_consent_but_leaves_the_stage_to_the_first_booked_sess
 
 def test_revising_keeps_both_versions_and_supersedes_the_old_only_once_the_revision_is_proposed(app, setting):
     specialist, treatment, enquiry_id = setting
-    other = make_treatment(app)
+    other = builders.treatment(app)
     old = proposed(app, enquiry_id, specialist.id, treatment, other)
     with app.app_context():
         new = services.revise(services.get_plan(old), by_id=specialist.id).id
@@ -155,10 +157,10 @@ def test_a_plan_already_being_revised_is_not_revised_twice(app, setting):
 
 def test_a_plan_needs_a_consultation_first(app, make_user, make_enquiry):
     specialist = make_user("specialist")
-    booked = consulted_enquiry(app, make_enquiry, stages=(Stage.CONSULTATION_BOOKED,))
+    booked = consulted_enquiry(app, stages=(Stage.CONSULTATION_BOOKED,))
     with app.app_context(), pytest.raises(services.PlanError, match="follows a consultation"):
         draft(app, booked, specialist.id)
     # A second consultation booked after the first was attended: the enquiry has been consulted.
-    again = consulted_enquiry(app, make_enquiry, stages=(Stage.CONSULTATION_BOOKED,), attended=True,
+    again = consulted_enquiry(app, stages=(Stage.CONSULTATION_BOOKED,), attended=True,
                               practitioner_id=specialist.id)
     assert plan_row(app, draft(app, again, specialist.id))["status"] is PlanStatus.DRAFT

@@ -8,18 +8,10 @@ from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import select
 
-from tests.plans.session_fixtures import (
-    Item,
-    add_room,
-    add_session,
-    course,
-    local,
-    session_rows,
-    set_stage,
-    stage_of,
-    today,
-)
-from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int, explains, input_value
+from tests import builders
+from tests.builders import Item, add_session, course, local, session_rows, stage_of, today
+from tests.pages import explains, input_value
+from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import to_clinic
 from tracker.db import utcnow
@@ -81,8 +73,8 @@ def test_booking_a_course_with_any_input_never_500_and_saves_all_rows_or_none(ap
                                                                               make_enquiry):
     login_as("reception")
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
-    room = add_room(app, "Room 9")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    room = builders.room(app, "Room 9")
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     keys = [f"{c.item_ids[0]}_{n}" for n in (1, 2)]
     start = today(app)
     clash_day = start + timedelta(days=20)
@@ -136,8 +128,8 @@ def test_recording_done_with_any_input_never_500_and_changes_nothing_it_refuses(
     specialist = make_user("specialist", full_name="Dr Ada Quinn")
     gone = make_user("specialist", active=False)
     reception = make_user("reception")
-    c = course(app, make_enquiry, specialist.id, [Item("tca_cross", 40, 3)], info_given_on=today(app) - timedelta(90))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("tca_cross", 40, 3)], info_given_on=today(app) - timedelta(90))
+    builders.move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     numbers = iter(range(1, 41))
 
     def fresh_session() -> int:

@@ -5,16 +5,17 @@ from datetime import timedelta
 
 import pytest
 
-from tests.plans.plan_fixtures import lost_reason
-from tests.plans.session_fixtures import (
+from tests.builders import (
+    WITH_NOTE,
     Item,
     add_session,
     build_plan,
     course,
     local,
+    lost_reason,
+    move,
     record_done,
-    set_stage,
-    stage_notes,
+    stage_changes,
     stage_of,
     today,
 )
@@ -34,10 +35,10 @@ def specialist(make_user):
 
 def _one_session_course(app, make_enquiry, specialist):
     """An accepted single-session plan with its session due two hours ago, at treatment booked."""
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", 1)],
+    c = course(app, specialist.id, [Item("punch_excision", 1)],
                info_given_on=today(app) - timedelta(days=30))
     session_id = add_session(app, c, 0, 1, utcnow() - timedelta(hours=2))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     return c, session_id
 
 
@@ -53,7 +54,7 @@ def test_the_last_session_of_one_plan_does_not_complete_an_enquiry_with_another_
     record_done(app, later[0], specialist.id)
     assert stage_of(app, c.enquiry_id) is Stage.IN_TREATMENT
     record_done(app, later[1], specialist.id)
-    assert stage_notes(app, c.enquiry_id)[-1] == (Stage.IN_TREATMENT, Stage.COMPLETED,
+    assert stage_changes(app, c.enquiry_id, *WITH_NOTE)[-1] == (Stage.IN_TREATMENT, Stage.COMPLETED,
                                                   "Plan 1, Plan 2: courses of treatment completed")
 
 
@@ -74,7 +75,7 @@ def test_a_plan_awaiting_the_patients_decision_holds_completion_until_it_is_decl
         else:
             decisions.expire(plan, version=plan.version, by_id=None)
         db.session.commit()
-    assert stage_notes(app, c.enquiry_id)[-1] == (Stage.IN_TREATMENT, Stage.COMPLETED,
+    assert stage_changes(app, c.enquiry_id, *WITH_NOTE)[-1] == (Stage.IN_TREATMENT, Stage.COMPLETED,
                                                   "Plan 1: course of treatment completed")
 
 

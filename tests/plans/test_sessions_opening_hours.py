@@ -6,8 +6,8 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.bookings.conftest import field_error
-from tests.plans.session_fixtures import Item, course, local, session_rows, today
+from tests.builders import Item, course, local, session_rows, today
+from tests.pages import field_error
 from tracker.extensions import db
 from tracker.settings.models import OpeningHours
 
@@ -24,7 +24,7 @@ def clinic_opens_every_day(app):
 def test_a_sunday_session_needs_the_override_and_a_reason(app, client, login_as, make_enquiry, make_user):
     login_as("reception")
     specialist = make_user("specialist")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 1, 4)])
+    c = course(app, specialist.id, [Item("subcision", 1, 4)])
     [item] = c.item_ids
     sunday = today(app) + timedelta(days=15)
     sunday += timedelta(days=6 - sunday.weekday())

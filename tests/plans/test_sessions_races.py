@@ -11,9 +11,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tests import builders
+from tests.builders import (
+    Item,
+    add_session,
+    book,
+    consulted_enquiry,
+    course,
+    local,
+    plan_rows,
+    proposed,
+    session_rows,
+    today,
+)
 from tests.conftest import pause_before_first, race_posts
-from tests.plans.plan_fixtures import consulted_enquiry, make_treatment, plan_rows, proposed
-from tests.plans.session_fixtures import Item, add_session, book, course, local, session_rows, today
 from tracker.auth.models import User
 from tracker.bookings import services as bookings
 from tracker.bookings.models import Appointment, AppointmentStatus
@@ -29,7 +40,7 @@ def specialist(make_user):
 def test_two_bookings_of_the_same_session_at_once_book_it_once(app, make_user, make_enquiry, specialist,
                                                               monkeypatch):
     pause_before_first(monkeypatch, bookings, "lock_practitioner")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     key = f"{c.item_ids[0]}_1"
     forms = [{"minutes": "60", "room": "", f"include_{key}": "y", f"time_{key}": "10:00",
               f"date_{key}": (today(app) + timedelta(days=days)).isoformat()} for days in (20, 21)]
@@ -47,8 +58,8 @@ def test_two_bookings_of_the_same_session_at_once_book_it_once(app, make_user, m
 def test_two_revisions_of_the_same_plan_at_once_make_one(app, make_user, make_enquiry, monkeypatch):
     pause_before_first(monkeypatch, services, "_lock")
     ada, bo = make_user("specialist"), make_user("specialist")
-    enquiry_id = consulted_enquiry(app, make_enquiry)
-    plan_id = proposed(app, enquiry_id, ada.id, make_treatment(app))
+    enquiry_id = consulted_enquiry(app)
+    plan_id = proposed(app, enquiry_id, ada.id, builders.treatment(app))
     version = {"version": str(plan_rows(app, enquiry_id)[0]["version"])}
     responses = race_posts(app, [(ada, f"/plans/{plan_id}/revise", version), (bo, f"/plans/{plan_id}/revise", version)])
     assert [r.status_code for r in responses] == [302, 302]
@@ -64,7 +75,7 @@ def test_two_revisions_of_the_same_plan_at_once_make_one(app, make_user, make_en
 ])
 def test_the_database_keeps_a_session_booked_or_done_at_most_once(app, make_enquiry, specialist, first, second,
                                                                   allowed):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     add_session(app, c, 0, 1, local(today(app) + timedelta(days=20)), first)
     if allowed:
         add_session(app, c, 0, 1, local(today(app) + timedelta(days=21)), second)
@@ -77,7 +88,7 @@ def test_the_database_keeps_a_session_booked_or_done_at_most_once(app, make_enqu
 
 
 def test_a_session_can_be_moved_again_and_again_and_rebooked_after_a_cancellation(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     [booked] = book(app, c, [(0, 1, local(today(app) + timedelta(days=20)))])
     with app.app_context():
         ada = db.session.get(User, specialist.id)

@@ -5,16 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.plans.session_fixtures import (
-    Item,
-    add_session,
-    book,
-    course,
-    local,
-    session_rows,
-    stage_of,
-    today,
-)
+from tests.builders import Item, add_session, book, course, local, session_rows, stage_of, today
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.bookings.services import BookingError
 from tracker.enquiries.stages import Stage
@@ -35,7 +26,7 @@ def specialist(make_user):
 @pytest.mark.parametrize("item_index", [0, 1], ids=["subcision-row", "microneedling-row"])
 def test_a_session_before_the_reflection_date_is_refused_with_that_date_and_the_longest_period_wins(
         app, make_enquiry, specialist, item_index):
-    c = course(app, make_enquiry, specialist.id, SUBCISION_AND_MICRONEEDLING)
+    c = course(app, specialist.id, SUBCISION_AND_MICRONEEDLING)
     earliest = today(app) + timedelta(days=14)  # subcision's 14 days, not microneedling's 2
     with pytest.raises(BookingError) as refused:
         book(app, c, [(item_index, 1, local(earliest - timedelta(days=1)))])
@@ -48,7 +39,7 @@ def test_a_session_before_the_reflection_date_is_refused_with_that_date_and_the_
 
 
 def test_a_session_on_the_reflection_date_is_booked_with_the_plans_practitioner(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, SUBCISION_AND_MICRONEEDLING)
+    c = course(app, specialist.id, SUBCISION_AND_MICRONEEDLING)
     earliest = today(app) + timedelta(days=14)
     [appointment_id] = book(app, c, [(0, 1, local(earliest, "09:00"))], minutes=45)
     [row] = session_rows(app)
@@ -59,14 +50,14 @@ def test_a_session_on_the_reflection_date_is_booked_with_the_plans_practitioner(
 
 
 def test_with_only_a_two_day_treatment_the_second_day_after_the_information_is_allowed(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", 3, 4)])
+    c = course(app, specialist.id, [Item("microneedling", 3, 4)])
     with pytest.raises(BookingError, match="cannot be before"):
         book(app, c, [(0, 1, local(today(app) + timedelta(days=1), "18:00"))])
     assert book(app, c, [(0, 1, local(today(app) + timedelta(days=2)))])
 
 
 def test_every_row_is_held_to_the_reflection_date_not_only_the_first(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, SUBCISION_AND_MICRONEEDLING)
+    c = course(app, specialist.id, SUBCISION_AND_MICRONEEDLING)
     with pytest.raises(BookingError) as refused:
         book(app, c, [(0, 1, local(today(app) + timedelta(days=20))), (1, 1, local(today(app) + timedelta(days=10)))])
     assert refused.value.row == 1 and str(refused.value).startswith("Microneedling, session 1 of 3: ")
@@ -74,7 +65,7 @@ def test_every_row_is_held_to_the_reflection_date_not_only_the_first(app, make_e
 
 
 def test_a_plan_without_an_information_date_cannot_be_booked(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", 3, 4)])
+    c = course(app, specialist.id, [Item("microneedling", 3, 4)])
     with app.app_context():
         plan = sessions.plan_with_items(c.plan_id)
         plan.info_given_on = None
@@ -88,7 +79,7 @@ def test_a_plan_without_an_information_date_cannot_be_booked(app, make_enquiry, 
 @pytest.mark.parametrize("status", [PlanStatus.DRAFT, PlanStatus.PROPOSED, PlanStatus.DECLINED, PlanStatus.EXPIRED,
                                     PlanStatus.SUPERSEDED])
 def test_a_plan_that_is_not_accepted_is_refused(app, make_enquiry, specialist, status):
-    c = course(app, make_enquiry, specialist.id, [Item("microneedling", 3, 4)], status=status)
+    c = course(app, specialist.id, [Item("microneedling", 3, 4)], status=status)
     with pytest.raises(BookingError, match=f"Only an accepted plan's sessions can be booked; this plan is "
                                            f"{status.label.lower()}"):
         book(app, c, [(0, 1, local(today(app) + timedelta(days=30)))])
@@ -97,7 +88,7 @@ def test_a_plan_that_is_not_accepted_is_refused(app, make_enquiry, specialist, s
 
 
 def test_a_session_booked_or_done_is_not_booked_again_nor_one_beyond_the_plans_count(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     later = today(app) + timedelta(days=30)
     book(app, c, [(0, 1, local(later))])
     with pytest.raises(BookingError, match=r"^Subcision, session 1 of 2: This session is already booked or done\.$"):
@@ -110,7 +101,7 @@ def test_a_session_booked_or_done_is_not_booked_again_nor_one_beyond_the_plans_c
 
 
 def test_a_cancelled_or_missed_session_can_be_booked_again(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     add_session(app, c, 0, 1, local(today(app) + timedelta(days=20)), AppointmentStatus.CANCELLED)
     add_session(app, c, 0, 2, local(today(app) + timedelta(days=21)), AppointmentStatus.DID_NOT_ATTEND)
     assert len(book(app, c, [(0, 1, local(today(app) + timedelta(days=30))),
@@ -120,7 +111,7 @@ def test_a_cancelled_or_missed_session_can_be_booked_again(app, make_enquiry, sp
 # --- no double booking, all or nothing -------------------------------------------------------
 
 def test_a_session_clashing_with_a_consultation_in_the_practitioners_diary_is_refused(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     day = today(app) + timedelta(days=20)
     with app.app_context():
         db.session.add(Appointment(enquiry_id=make_enquiry(), kind=AppointmentKind.CONSULTATION,
@@ -136,7 +127,7 @@ def test_a_session_clashing_with_a_consultation_in_the_practitioners_diary_is_re
 
 
 def test_two_rows_overlapping_each_other_are_refused_and_neither_is_saved(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     day = today(app) + timedelta(days=20)
     with pytest.raises(BookingError, match="Dr Ada Quinn is already booked from 10:00 to 11:00") as refused:
         book(app, c, [(0, 1, local(day, "10:00")), (0, 2, local(day, "10:30"))], minutes=60)
@@ -146,9 +137,9 @@ def test_two_rows_overlapping_each_other_are_refused_and_neither_is_saved(app, m
 
 
 def test_nothing_is_saved_when_the_last_row_fails(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, SUBCISION_AND_MICRONEEDLING)
+    c = course(app, specialist.id, SUBCISION_AND_MICRONEEDLING)
     start = today(app) + timedelta(days=20)
-    other = course(app, make_enquiry, specialist.id, [Item("microneedling", 1, 4)])
+    other = course(app, specialist.id, [Item("microneedling", 1, 4)])
     book(app, other, [(0, 1, local(start + timedelta(days=70), "10:00"))])  # in the way of the last row
     rows = [(0, 1, local(start)), (0, 2, local(start + timedelta(days=28))), (1, 1, local(start + timedelta(days=56))),
             (1, 2, local(start + timedelta(days=70), "10:30"))]
@@ -161,14 +152,14 @@ def test_nothing_is_saved_when_the_last_row_fails(app, make_enquiry, specialist)
 
 def test_an_inactive_practitioner_cannot_have_sessions_booked(app, make_enquiry, make_user):
     gone = make_user("specialist", full_name="Dr Gone", active=False)
-    c = course(app, make_enquiry, gone.id, [Item("subcision", 2, 4)])
+    c = course(app, gone.id, [Item("subcision", 2, 4)])
     with pytest.raises(BookingError, match="Dr Gone, who will perform this plan, is not an active specialist"):
         book(app, c, [(0, 1, local(today(app) + timedelta(days=20)))])
 
 
 @pytest.mark.parametrize("minutes", [4, 481])
 def test_a_duration_out_of_range_is_refused(app, make_enquiry, specialist, minutes):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     with pytest.raises(BookingError, match="between 5 and 480 minutes") as refused:
         book(app, c, [(0, 1, local(today(app) + timedelta(days=20)))], minutes=minutes)
     assert refused.value.field == "minutes"
@@ -185,7 +176,7 @@ def _suggested(app, plan_id: int, first_date: date | None = None) -> list[tuple[
 def test_suggestions_follow_phases_positions_and_each_items_interval(app, make_enquiry, specialist):
     items = [Item("microneedling", 3, 2, phase=2), Item("tca_cross", 2, 3, phase=1, position=1),
              Item("subcision", 2, 4, phase=1, position=0)]  # given out of order on purpose
-    c = course(app, make_enquiry, specialist.id, items)
+    c = course(app, specialist.id, items)
     first = today(app) + timedelta(days=14)
     weeks = [0, 4, 4 + 4, 8 + 3, 11 + 3, 14 + 2, 16 + 2]
     assert _suggested(app, c.plan_id) == [
@@ -197,8 +188,8 @@ def test_suggestions_follow_phases_positions_and_each_items_interval(app, make_e
 
 
 def test_the_first_suggestion_is_the_reflection_date_or_tomorrow_if_that_has_passed(app, make_enquiry, specialist):
-    fresh = course(app, make_enquiry, specialist.id, [Item("subcision", 1, 4)])
-    old = course(app, make_enquiry, specialist.id, [Item("subcision", 1, 4)],
+    fresh = course(app, specialist.id, [Item("subcision", 1, 4)])
+    old = course(app, specialist.id, [Item("subcision", 1, 4)],
                  info_given_on=today(app) - timedelta(days=30))
     assert _suggested(app, fresh.plan_id)[0][2] == today(app) + timedelta(days=14)
     assert _suggested(app, old.plan_id)[0][2] == today(app) + timedelta(days=1)
@@ -207,7 +198,7 @@ def test_the_first_suggestion_is_the_reflection_date_or_tomorrow_if_that_has_pas
 
 
 def test_sessions_booked_or_done_are_not_suggested_and_the_rest_follow_on_from_them(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4), Item("microneedling", 2, 2, phase=2)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4), Item("microneedling", 2, 2, phase=2)])
     booked_on = today(app) + timedelta(days=20)
     add_session(app, c, 0, 1, local(booked_on))
     add_session(app, c, 1, 1, local(today(app) + timedelta(days=25)), AppointmentStatus.CANCELLED)  # still to book
@@ -217,7 +208,7 @@ def test_sessions_booked_or_done_are_not_suggested_and_the_rest_follow_on_from_t
 
 
 def test_a_fully_booked_course_suggests_nothing(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     add_session(app, c, 0, 1, local(today(app) - timedelta(days=10)), AppointmentStatus.ATTENDED)
     add_session(app, c, 0, 2, local(today(app) + timedelta(days=20)))
     assert _suggested(app, c.plan_id) == []
@@ -226,7 +217,7 @@ def test_a_fully_booked_course_suggests_nothing(app, make_enquiry, specialist):
 # --- aftercare and reviews (for the follow-up rules) -----------------------------------------
 
 def test_the_aftercare_window_counts_from_the_sessions_clinic_date(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", 1, 6), Item("microneedling", 1, 4)])
+    c = course(app, specialist.id, [Item("punch_excision", 1, 6), Item("microneedling", 1, 4)])
     day = date(2027, 7, 1)  # 00:30 in London (summer time) is still 30 June in UTC
     add_session(app, c, 0, 1, local(day, "00:30"))
     add_session(app, c, 1, 1, local(day, "12:00"))
@@ -237,7 +228,7 @@ def test_the_aftercare_window_counts_from_the_sessions_clinic_date(app, make_enq
 
 
 def test_review_dates_come_once_the_course_is_complete_counted_from_the_last_session(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 1, 4), Item("tca_cross", 2, 3, phase=2)])
+    c = course(app, specialist.id, [Item("subcision", 1, 4), Item("tca_cross", 2, 3, phase=2)])
     add_session(app, c, 0, 1, local(date(2026, 1, 3)), AppointmentStatus.ATTENDED)
     add_session(app, c, 1, 1, local(date(2026, 1, 10)), AppointmentStatus.ATTENDED)
     add_session(app, c, 1, 2, local(date(2026, 1, 24)), AppointmentStatus.DID_NOT_ATTEND)

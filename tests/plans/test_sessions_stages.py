@@ -5,21 +5,22 @@ from datetime import timedelta
 
 import pytest
 
-from tests.plans.session_fixtures import (
+from tests.builders import (
+    WITH_NOTE,
     Item,
     add_session,
     book,
     course,
     local,
+    move,
     record_done,
     session_rows,
-    set_stage,
-    stage_notes,
+    stage_changes,
     stage_of,
     today,
     version_of,
 )
-from tests.properties import take_flashes
+from tests.pages import take_flashes
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.bookings.services import BookingError
@@ -41,21 +42,21 @@ def _row(app, appointment_id: int) -> dict:
 
 def test_the_first_booking_moves_the_enquiry_to_treatment_booked_and_later_ones_leave_it(app, make_enquiry,
                                                                                         specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     start = today(app) + timedelta(days=20)
     book(app, c, [(0, 1, local(start))])
     assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED
-    assert stage_notes(app, c.enquiry_id)[-1] == (Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED,
+    assert stage_changes(app, c.enquiry_id, *WITH_NOTE)[-1] == (Stage.PLAN_PROPOSED, Stage.TREATMENT_BOOKED,
                                                   "1 treatment session(s) booked")
     book(app, c, [(0, 2, local(start + timedelta(weeks=4)))])
     assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED
-    assert len(stage_notes(app, c.enquiry_id)) == 6  # new, then four steps to plan proposed, then one booking
+    assert len(stage_changes(app, c.enquiry_id, *WITH_NOTE)) == 6  # new, four steps to plan proposed, one booking
 
 
 def test_the_first_session_done_moves_to_in_treatment_and_the_courses_last_to_completed(app, make_enquiry,
                                                                                        specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4), Item("microneedling", 1, 4, phase=2)])
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("subcision", 2, 4), Item("microneedling", 1, 4, phase=2)])
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     past = utcnow() - timedelta(days=3)
     first, second, third = (add_session(app, c, 0, 1, past - timedelta(days=60)),
                             add_session(app, c, 0, 2, past - timedelta(days=30)), add_session(app, c, 1, 1, past))
@@ -69,23 +70,23 @@ def test_the_first_session_done_moves_to_in_treatment_and_the_courses_last_to_co
     record_done(app, third, specialist.id, notes="")
     assert stage_of(app, c.enquiry_id) is Stage.COMPLETED
     assert _row(app, third)["session_notes"] is None
-    assert [n[1:] for n in stage_notes(app, c.enquiry_id)[-2:]] == [
+    assert [n[1:] for n in stage_changes(app, c.enquiry_id, *WITH_NOTE)[-2:]] == [
         (Stage.IN_TREATMENT, "First treatment session done"),
         (Stage.COMPLETED, "Plan 1: course of treatment completed")]
 
 
 def test_a_single_session_course_goes_straight_through_to_completed(app, make_enquiry, specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("punch_excision", 1, 6)])
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("punch_excision", 1, 6)])
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, add_session(app, c, 0, 1, utcnow() - timedelta(hours=2)), specialist.id)
-    assert [n[1] for n in stage_notes(app, c.enquiry_id)[-2:]] == [Stage.IN_TREATMENT, Stage.COMPLETED]
+    assert [n[1] for n in stage_changes(app, c.enquiry_id, *WITH_NOTE)[-2:]] == [Stage.IN_TREATMENT, Stage.COMPLETED]
 
 
 def test_a_session_performed_by_anyone_but_the_practitioner_who_took_consent_is_refused(app, make_enquiry,
                                                                                          specialist, make_user):
     other = make_user("specialist", full_name="Dr Bea Marsh")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     session_id = add_session(app, c, 0, 1, utcnow() - timedelta(hours=2))
     before = _row(app, session_id)
     with pytest.raises(BookingError, match="must be performed by Dr Ada Quinn, who took consent") as refused:
@@ -98,8 +99,8 @@ def test_a_session_performed_by_anyone_but_the_practitioner_who_took_consent_is_
 
 def test_a_practitioner_who_has_since_left_can_still_be_recorded_as_performing_their_session(app, make_enquiry,
                                                                                              specialist):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     session_id = add_session(app, c, 0, 1, utcnow() - timedelta(hours=2))
     with app.app_context():
         db.session.get(User, specialist.id).active = False
@@ -111,8 +112,8 @@ def test_a_practitioner_who_has_since_left_can_still_be_recorded_as_performing_t
 
 @pytest.mark.parametrize("case", ["not started", "inactive performer", "reception performer", "already cancelled"])
 def test_recording_done_is_refused_and_changes_nothing(app, make_enquiry, specialist, make_user, case):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     starts = utcnow() + timedelta(days=1) if case == "not started" else utcnow() - timedelta(hours=1)
     status = AppointmentStatus.CANCELLED if case == "already cancelled" else AppointmentStatus.BOOKED
     appointment_id = add_session(app, c, 0, 1, starts, status)
@@ -128,9 +129,9 @@ def test_recording_done_is_refused_and_changes_nothing(app, make_enquiry, specia
 # --- stepping back ------------------------------------------------------------------------
 
 def _two_booked(app, make_enquiry, specialist, *, past: bool):
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)],
+    c = course(app, specialist.id, [Item("subcision", 2, 4)],
                info_given_on=today(app) - timedelta(days=40))
-    set_stage(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
+    move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     when = utcnow() - timedelta(days=1) if past else utcnow() + timedelta(days=3)
     return c, [add_session(app, c, 0, n, when + timedelta(hours=2 * n)) for n in (1, 2)]
 
@@ -146,7 +147,7 @@ def test_cancelling_every_booked_session_before_any_is_done_steps_back_to_plan_p
     assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED  # one still booked
     client.post(f"/bookings/{second}/cancel", data={"reason": "Not ready", "version": version_of(app, second)})
     assert stage_of(app, c.enquiry_id) is Stage.PLAN_PROPOSED
-    assert stage_notes(app, c.enquiry_id)[-1] == (Stage.TREATMENT_BOOKED, Stage.PLAN_PROPOSED,
+    assert stage_changes(app, c.enquiry_id, *WITH_NOTE)[-1] == (Stage.TREATMENT_BOOKED, Stage.PLAN_PROPOSED,
                                                   "Treatment session cancelled: Not ready")
 
 
@@ -161,7 +162,7 @@ def test_missing_every_booked_session_before_any_is_done_steps_back_to_plan_prop
     assert stage_of(app, c.enquiry_id) is Stage.TREATMENT_BOOKED
     client.post(f"/bookings/{second}/did-not-attend", data={"version": version_of(app, second)})
     assert stage_of(app, c.enquiry_id) is Stage.PLAN_PROPOSED
-    assert stage_notes(app, c.enquiry_id)[-1][2] == "Did not attend the treatment session"
+    assert stage_changes(app, c.enquiry_id, *WITH_NOTE)[-1][2] == "Did not attend the treatment session"
 
 
 def test_once_a_session_is_done_cancelling_the_rest_does_not_step_back(app, client, login_as, make_enquiry,
@@ -209,7 +210,7 @@ def _rebook_form(day, at: str, specialist_id: int, version: int) -> dict:
 
 def test_moving_a_session_keeps_its_plan_item_and_number(app, client, login_as, make_enquiry, specialist):
     login_as("reception")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     [booked] = book(app, c, [(0, 2, local(today(app) + timedelta(days=20)))])
     day = today(app) + timedelta(days=22)
     response = client.post(f"/bookings/{booked}/rebook", data=_rebook_form(day, "11:00", specialist.id, 1))
@@ -227,7 +228,7 @@ def test_moving_a_session_before_the_reflection_date_or_to_another_specialist_is
                                                                                         make_user, case):
     login_as("reception")
     other = make_user("specialist", full_name="Dr Bea Marsh")
-    c = course(app, make_enquiry, specialist.id, [Item("subcision", 2, 4)])
+    c = course(app, specialist.id, [Item("subcision", 2, 4)])
     [booked] = book(app, c, [(0, 1, local(today(app) + timedelta(days=20)))])
     early = case == "before the reflection date"
     day = today(app) + timedelta(days=13 if early else 21)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from tests.properties import HOSTILE, PROPERTY, field_error, has_control, injected_markup, input_value
+from tests.pages import field_error, injected_markup, input_value
+from tests.properties import HOSTILE, PROPERTY, has_control
 from tracker.enquiries.models import Channel, Concern
 from tracker.reports.filters import PRESETS
 

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.conftest import count_queries
-from tests.properties import field_error, input_value
+from tests.pages import field_error, input_value
 from tests.reports.conftest import _Builder, _lists, _people
 from tracker.clock import clinic_today
 from tracker.db import utcnow

@@ -7,17 +7,9 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from tests.properties import (
-    ANY_CHAR,
-    ANY_TEXT,
-    DIGIT_LIKE,
-    PROPERTY,
-    VERSION_TEXT,
-    as_int,
-    count_rows,
-    explains,
-    take_flashes,
-)
+from tests.builders import row_count
+from tests.pages import explains, take_flashes
+from tests.properties import ANY_CHAR, ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int
 from tests.settings.conftest import KINDS, labels, option_row, settings_row
 from tracker.audit.models import AuditEvent
 from tracker.settings.models import Option, OptionKind
@@ -37,7 +29,7 @@ VERSION = st.one_of(st.none(), st.one_of(VERSION_TEXT, DIGIT_LIKE))  # None: the
 
 
 def _settings_audit(app) -> int:
-    return count_rows(app, AuditEvent, AuditEvent.entity_type.in_(["options", "clinic_settings"]))
+    return row_count(app, AuditEvent, AuditEvent.entity_type.in_(["options", "clinic_settings"]))
 
 
 def _storable(label: str) -> bool:
@@ -171,7 +163,7 @@ def test_retire_and_bring_back_with_any_version_never_500_and_apply_only_a_curre
 
 def test_any_list_name_or_entry_id_in_the_url_is_404_unless_it_exists(app, client, login_as):
     login_as("admin")
-    options_before = count_rows(app, Option)
+    options_before = row_count(app, Option)
 
     @PROPERTY
     @given(kind=st.text(ANY_CHAR, min_size=1, max_size=40).filter(lambda k: k not in {k.value for k in KINDS}),
@@ -187,7 +179,7 @@ def test_any_list_name_or_entry_id_in_the_url_is_404_unless_it_exists(app, clien
         assert added.status_code in (404, 405, 308), added.status_code  # 308: werkzeug tidying the path
         assert client.post(f"/admin/settings/options/{option_id}/{step}",
                            data={"label": "Leaflet", "version": "1"}).status_code == 404
-        assert count_rows(app, Option) == options_before
+        assert row_count(app, Option) == options_before
 
     check()
 

@@ -7,7 +7,9 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from tests.properties import ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int, count_rows, explains, has_control
+from tests.builders import row_count
+from tests.pages import explains
+from tests.properties import ANY_TEXT, DIGIT_LIKE, PROPERTY, VERSION_TEXT, as_int, has_control
 from tests.settings.conftest import settings_row
 from tests.settings.test_opening_hours import URL, week_rows
 from tracker.audit.models import AuditEvent
@@ -68,7 +70,7 @@ def test_any_week_target_and_versions_never_500_and_save_all_or_nothing(app, cli
     @example(week=[("08:00", "12:00")] * 7, hours="1", versions=["9" * 5000] + [None] * 7)
     def check(week, hours, versions):
         before, settings_before = week_rows(app), settings_row(app)
-        audited = count_rows(app, AuditEvent)
+        audited = row_count(app, AuditEvent)
         current = [settings_before["version"]] + [row[3] for row in before]
         sent = [_version_text(v, c) for v, c in zip(versions, current, strict=True)]
         data = {"first_contact_hours": hours, "version": sent[0]}
@@ -90,7 +92,7 @@ def test_any_week_target_and_versions_never_500_and_save_all_or_nothing(app, cli
             assert refused or not versions_ok
             assert explains(response)
             assert after == before and settings_after == settings_before  # nothing saved, not even in part
-            assert count_rows(app, AuditEvent) == audited
+            assert row_count(app, AuditEvent) == audited
 
     check()
 

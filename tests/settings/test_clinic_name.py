@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import sign_in
 from tests.intake.public_helpers import enable_form
-from tests.properties import input_value
+from tests.pages import input_value
 from tests.settings.conftest import settings_row
 from tracker.audit.models import AuditAction
 from tracker.extensions import db

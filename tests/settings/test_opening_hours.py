@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import sign_in
-from tests.properties import field_error, input_value
+from tests.pages import field_error, input_value
 from tests.settings.conftest import settings_row
 from tracker.audit.models import AuditAction
 from tracker.extensions import db

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import count_queries, sign_in
-from tests.properties import input_value
+from tests.pages import input_value
 from tests.settings.conftest import KINDS, labels, option_row, settings_row
 from tracker.audit.models import AuditAction
 from tracker.extensions import db
