@@ -27,6 +27,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event, text
 from werkzeug.routing.rules import Rule
 
+import tracker.models  # noqa: F401  (every table first: a test module may import any feature)
 from config import database_url
 from tests import builders
 from tests.builders import PASSWORD  # noqa: F401  (tests import it from here)
