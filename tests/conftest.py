@@ -24,7 +24,7 @@ from alembic.operations import Operations
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from jinja2.bccache import Bucket, BytecodeCache
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 from werkzeug.routing.rules import Rule
 
 import tracker.models  # noqa: F401  (every table first: a test module may import any feature)
@@ -157,12 +157,32 @@ def _reseed(conn) -> None:
             seed()
 
 
+@functools.cache
+def _sequences(uri: str) -> tuple[str, ...]:
+    """The test database's sequences (each table's id), read once for the run."""
+    engine = create_engine(uri)
+    try:
+        with engine.connect() as conn:
+            return tuple(conn.scalars(text("SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+                                           "FROM pg_sequences WHERE schemaname = current_schema()")))
+    finally:
+        engine.dispose()
+
+
 def _truncate_all(app) -> None:
-    """Empty every table and put back what the migrations seed, as a freshly migrated database has."""
+    """Empty every table and put back what the migrations seed, as a freshly migrated database has.
+
+    DELETE, children before parents, rather than TRUNCATE: a test leaves a handful of rows, and TRUNCATE makes
+    every table a new file (about 165 ms a test for 32 tables here, against 5 ms). The sequences restart at 1,
+    as TRUNCATE ... RESTART IDENTITY did, so the seed rows get the ids a fresh database gives them.
+    """
     with app.app_context():
-        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        sequences = _sequences(str(db.engine.url.render_as_string(hide_password=False)))
         with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+            conn.execute(text("SELECT setval(s, 1, false) FROM unnest(CAST(:names AS text[])) AS s"),
+                         {"names": list(sequences)})
             _reseed(conn)
 
 
