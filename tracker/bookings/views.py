@@ -13,8 +13,8 @@ from tracker.bookings.forms import AppointmentStepForm, CancelForm, FinderForm, 
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import local_to_utc, to_clinic
 from tracker.db import utcnow
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import Enquiry
-from tracker.enquiries.services import get_enquiry
 from tracker.extensions import db
 from tracker.outcomes import submit
 from tracker.pagination import none_of, paginate
@@ -30,16 +30,12 @@ _FIELD_FOR = {"starts_at": "time", "practitioner": "specialist", "reason": "reas
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _enquiry_or_404(enquiry_id: int) -> Enquiry:
-    return get_enquiry(enquiry_id) or abort(404)
-
-
 def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry]:
     """The appointment with its people and room loaded, and its enquiry (404 if archived)."""
     appointment = db.session.get(Appointment, appointment_id, populate_existing=True, options=[
         joinedload(Appointment.practitioner), joinedload(Appointment.room),
         joinedload(Appointment.plan_item)]) or abort(404)
-    return appointment, _enquiry_or_404(appointment.enquiry_id)
+    return appointment, enquiry_or_404(appointment.enquiry_id)
 
 
 def _fill_choices(form: SlotForm, appointment: Appointment | None = None) -> dict:
@@ -101,7 +97,7 @@ def _finder(lists: dict, minutes: int) -> tuple[FinderForm, list]:
 def book(enquiry_id: int):
     """Book a consultation for an enquiry; it moves to consultation booked. A GET may fill the form (a diary
     slot, a free slot found) and find the next free slots."""
-    enquiry = _enquiry_or_404(enquiry_id)
+    enquiry = enquiry_or_404(enquiry_id)
     minutes = clinic_settings().consultation_minutes
     filled = request.method == "GET" and "date" in request.args
     form = SlotForm(request.args, minutes=minutes) if filled else SlotForm(minutes=minutes)
@@ -114,7 +110,7 @@ def book(enquiry_id: int):
                          to=url_for("enquiries.detail", enquiry_id=enquiry_id), fields=_FIELD_FOR)
         if outcome.response:
             return outcome.response
-        enquiry = _enquiry_or_404(enquiry_id)
+        enquiry = enquiry_or_404(enquiry_id)
     return render_template("bookings/book.html", form=form, enquiry=enquiry, appointment=None,
                            diary=_day_diary(form), finder=finder, found=found)
 

@@ -18,8 +18,8 @@ from tracker.consultations.forms import (
 )
 from tracker.consultations.models import SCREEN_QUESTIONS, SKIN_TYPE_DESCRIPTIONS, Assessment
 from tracker.db import writes_on_read
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import Enquiry
-from tracker.enquiries.services import get_enquiry
 from tracker.extensions import db
 from tracker.forms import take_current_version
 from tracker.outcomes import submit
@@ -29,20 +29,16 @@ _FIELD_FOR = {"predominant": "predominant", "isotretinoin_last_taken": "isotreti
 _LISTS = {"skin_types": SKIN_TYPE_DESCRIPTIONS, "grades": scoring.GRADES, "screen_questions": SCREEN_QUESTIONS}
 
 
-def _enquiry_or_404(enquiry_id: int) -> Enquiry:
-    return get_enquiry(enquiry_id) or abort(404)
-
-
 def _appointment_or_404(appointment_id: int) -> tuple[Appointment, Enquiry, Assessment | None]:
     """The consultation with its specialist loaded, its enquiry (404 if archived) and its assessment, if any."""
     appointment = db.session.get(Appointment, appointment_id, populate_existing=True,
                                  options=[joinedload(Appointment.practitioner)]) or abort(404)
-    return appointment, _enquiry_or_404(appointment.enquiry_id), services.assessment_for(appointment.id)
+    return appointment, enquiry_or_404(appointment.enquiry_id), services.assessment_for(appointment.id)
 
 
 def _assessment_or_404(assessment_id: int) -> tuple[Assessment, Enquiry]:
     assessment = services.get_assessment(assessment_id) or abort(404)
-    return assessment, _enquiry_or_404(assessment.enquiry_id)
+    return assessment, enquiry_or_404(assessment.enquiry_id)
 
 
 @bp.app_template_test("assessable")

@@ -2,11 +2,11 @@
 
 from functools import partial
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from tracker.enquiries import bp
-from tracker.enquiries import services as enquiries
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.extensions import db
 from tracker.outcomes import submit
 from tracker.patients import merge as merging
@@ -17,13 +17,9 @@ from tracker.permissions import require
 OUT_OF_DATE = "The page was out of date; please look again and retry."
 
 
-def _enquiry_or_404(enquiry_id: int):
-    return enquiries.get_enquiry(enquiry_id) or abort(404)
-
-
 def _decide(enquiry_id: int, decide) -> object:
     """Check the enquiry's version, let `decide(enquiry, version)` act and say what it did; commit, flash, back."""
-    enquiry = _enquiry_or_404(enquiry_id)
+    enquiry = enquiry_or_404(enquiry_id)
     form, back = VersionForm(), url_for("enquiries.detail", enquiry_id=enquiry_id)
     if not form.validate_on_submit():
         flash(OUT_OF_DATE, "warning")

@@ -13,8 +13,8 @@ from tracker.clock import clinic_today
 from tracker.consultations import hints
 from tracker.consultations import services as consultations
 from tracker.consultations.models import Area
-from tracker.enquiries import services as enquiries
 from tracker.enquiries.forms import id_choices
+from tracker.enquiries.loaders import enquiry_or_404
 from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.outcomes import submit
@@ -52,19 +52,15 @@ bp.add_app_template_global(reflection, "plan_reflection")
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _enquiry_or_404(enquiry_id: int) -> Enquiry:
-    return enquiries.get_enquiry(enquiry_id) or abort(404)
-
-
 def _plan_or_404(plan_id: int) -> tuple[TreatmentPlan, Enquiry]:
     """The plan with its items and people loaded, and its enquiry (404 if archived)."""
     plan = services.get_plan(plan_id) or abort(404)
-    return plan, _enquiry_or_404(plan.enquiry_id)
+    return plan, enquiry_or_404(plan.enquiry_id)
 
 
 def _item_or_404(item_id: int) -> tuple[PlanItem, TreatmentPlan, Enquiry]:
     item = services.get_item(item_id) or abort(404)
-    return item, item.plan, _enquiry_or_404(item.plan.enquiry_id)
+    return item, item.plan, enquiry_or_404(item.plan.enquiry_id)
 
 
 def _plan_url(plan_id: int, anchor: str | None = None) -> str:
@@ -151,7 +147,7 @@ def detail(plan_id: int):
 @require("plan.edit")
 def new(enquiry_id: int):
     """Start a draft plan for a consulted enquiry."""
-    enquiry = _enquiry_or_404(enquiry_id)
+    enquiry = enquiry_or_404(enquiry_id)
     form = PlanForm(practitioner=current_user.id)
     staff = _staff_choices(form.practitioner)
     if form.validate_on_submit():
@@ -161,7 +157,7 @@ def new(enquiry_id: int):
                          to=lambda plan: _plan_url(plan.id))
         if outcome.response:
             return outcome.response
-        enquiry = _enquiry_or_404(enquiry_id)
+        enquiry = enquiry_or_404(enquiry_id)
     return render_template("plans/new.html", form=form, enquiry=enquiry)
 
 
