@@ -181,6 +181,18 @@ def add_follow_up(app, enquiry_id: int, due_on: date | None = None, due_time: ti
         return made.id
 
 
+def set_next_step(app, enquiry_id: int, due_on: date | None, due_time: time | None = None) -> None:
+    """Cancel the enquiry's open follow-ups and, if `due_on`, add a call back due then (all day unless `due_time`),
+    in one commit: its next step."""
+    with app.app_context():
+        for follow_up in followups.for_enquiry(enquiry_id):
+            if follow_up.is_open:
+                followups.cancel(follow_up, reason="Test", version=follow_up.version, by_id=None)
+        if due_on is not None:
+            followups.add(db.session.get(Enquiry, enquiry_id),
+                          followups.Details(FollowUpKind.CALL_BACK, due_on, due_time), by_id=None)
+        db.session.commit()
+
 # The clinic's lists -------------------------------------------------------------------------------------------------
 
 def room(app, label: str) -> int:
