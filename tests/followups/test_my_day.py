@@ -12,7 +12,6 @@ from tests import builders
 from tests.builders import add_follow_up, quiet_enquiry
 from tests.conftest import count_queries, sign_in
 from tests.properties import ANY_TEXT, PROPERTY
-from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.followups import queries, services
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority
@@ -256,12 +255,10 @@ def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, clien
     sign_in(client, manager)
     few_manager = _statements(app, client)
     more_enquiries = [quiet_enquiry(app) for _ in range(5)]
+    for n in range(57):  # spread over every section, owner and several enquiries and patients
+        add_follow_up(app, more_enquiries[n % 5], today + timedelta(days=n % 9 - 1), kind=FollowUpKind.OTHER,
+                      assigned_to_id=rita.id if n % 3 else None)
     with app.app_context():
-        for n in range(57):  # spread over every section, owner and several enquiries and patients
-            details = services.Details(FollowUpKind.OTHER, today + timedelta(days=n % 9 - 1), None,
-                                       rita.id if n % 3 else None)
-            services.add(db.session.get(Enquiry, more_enquiries[n % 5]), details, by_id=None)
-        db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(FollowUp)
                                  .where(FollowUp.status == FollowUpStatus.OPEN)) == 60
     sign_in(client, rita)
