@@ -34,7 +34,7 @@ def my_day(client, **args) -> str:
 
 
 def test_reception_sees_their_own_and_the_teams_follow_ups_by_section_and_nobody_elses(app, client, login_as,
-                                                                                      make_user, make_enquiry):
+                                                                                      make_user):
     rita = login_as("reception")
     other = make_user("reception")
     today = builders.today(app)
@@ -55,7 +55,7 @@ def test_reception_sees_their_own_and_the_teams_follow_ups_by_section_and_nobody
     assert ">Team<" not in html.split(f'id="follow-up-{overdue}"', 1)[1].split("</tr>", 1)[0]
 
 
-def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as, make_enquiry):
+def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as):
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
     done = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
@@ -68,8 +68,7 @@ def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as, mak
     assert section_ids(html, "today") == [] and "Nothing else due today." in html
 
 
-def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_today(app, client, login_as,
-                                                                                    make_enquiry):
+def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_today(app, client, login_as):
     rita = login_as("reception")
     today = builders.today(app)
     enquiry = quiet_enquiry(app)
@@ -81,7 +80,7 @@ def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_t
     assert tonight in section_ids(html, "today") + section_ids(html, "overdue")  # 23:59 may just have passed
 
 
-def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as, make_enquiry):
+def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as):
     sam = login_as("specialist")
     enquiry = quiet_enquiry(app)
     own = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=sam.id)
@@ -91,8 +90,7 @@ def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as, m
     assert 'name="person"' not in html
 
 
-def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, client, login_as, make_user,
-                                                                        make_enquiry):
+def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, client, login_as, make_user):
     login_as("manager")
     rita = make_user("reception", full_name="Rita Desk")
     sam = make_user("specialist", full_name="Sam Skin")
@@ -112,7 +110,7 @@ def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, cl
 
 
 def test_a_manager_reads_my_day_without_completion_forms_an_admin_completes_back_to_the_same_person(
-        app, client, login_as, make_user, make_enquiry):
+        app, client, login_as, make_user):
     sam = make_user("specialist", full_name="Sam Skin")
     follow_up = add_follow_up(app, quiet_enquiry(app), builders.today(app), assigned_to_id=sam.id)
     login_as("manager")  # followup.view only: a Done button would answer 403
@@ -127,7 +125,7 @@ def test_a_manager_reads_my_day_without_completion_forms_an_admin_completes_back
     assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups?person%3D{sam.id}">Schedule next' in html
 
 
-def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as, make_enquiry):
+def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as):
     login_as("admin")
     enquiry = quiet_enquiry(app)
     teams = add_follow_up(app, enquiry, builders.today(app))
@@ -135,7 +133,7 @@ def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login
         assert section_ids(my_day(client, person=person), "today") == [teams], person
 
 
-def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client, login_as, make_user, make_enquiry):
+def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client, login_as, make_user):
     rita = login_as("reception")
     other = make_user("reception")
     enquiry = quiet_enquiry(app)
@@ -146,8 +144,7 @@ def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client,
         assert section_ids(html, "today") == [own] and 'name="person"' not in html
 
 
-def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(app, client, login_as, make_patient,
-                                                                               make_enquiry):
+def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(app, client, login_as, make_patient):
     rita = login_as("reception")
     patient = make_patient(first_name="Ann", last_name="Example", phone="+447700900123")
     enquiry = quiet_enquiry(app, patient_id=patient)
@@ -171,8 +168,7 @@ def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(
     assert f"{today + timedelta(days=2):%d/%m/%Y} 14:30" in timed_row and "overdue" not in timed_row
 
 
-def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_complete_page(app, client, login_as,
-                                                                                          make_enquiry):
+def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_complete_page(app, client, login_as):
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
     follow_up = add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=rita.id)
@@ -202,7 +198,7 @@ def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_com
         assert done.status is FollowUpStatus.DONE and done.outcome == "Spoke to her; booking"
 
 
-def test_completing_with_json_answers_ok_or_the_fields_message(app, client, login_as, make_enquiry):
+def test_completing_with_json_answers_ok_or_the_fields_message(app, client, login_as):
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
     follow_up = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
@@ -218,8 +214,7 @@ def test_completing_with_json_answers_ok_or_the_fields_message(app, client, logi
     assert again.status_code == 409 and again.json["ok"] is False
 
 
-def test_each_section_shows_at_most_its_cap_and_says_how_many_there_are(app, client, login_as, make_enquiry,
-                                                                       monkeypatch):
+def test_each_section_shows_at_most_its_cap_and_says_how_many_there_are(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "SECTION_ROWS", 2)
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
     rita = login_as("reception")
@@ -243,7 +238,7 @@ def _statements(app, client) -> int:
     return len(statements)
 
 
-def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, client, make_user, make_enquiry):
+def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, client, make_user):
     rita = make_user("reception")
     manager = make_user("manager")
     enquiry = quiet_enquiry(app)
@@ -269,7 +264,7 @@ def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, clien
     assert few == 4 and few_manager == 5
 
 
-def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
+def test_any_person_argument_never_fails(app, client, make_user):
     manager, reception = make_user("manager"), make_user("reception")
     add_follow_up(app, quiet_enquiry(app), builders.today(app))
 
@@ -287,8 +282,7 @@ def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
     check()
 
 
-def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(app, client, login_as, make_enquiry,
-                                                                                monkeypatch):
+def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "SECTION_ROWS", 2)
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
@@ -318,8 +312,7 @@ def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(a
     assert len(on_first) == len(on_third)
 
 
-def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript(app, client, login_as,
-                                                                               make_enquiry):
+def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript(app, client, login_as):
     rita = login_as("reception")
     follow_up = add_follow_up(app, quiet_enquiry(app), builders.today(app), assigned_to_id=rita.id)
     html = my_day(client)
@@ -331,7 +324,7 @@ def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript
     assert 'href="/static/css/followups.css"' in html
 
 
-def test_any_page_argument_never_fails(app, client, make_user, make_enquiry):
+def test_any_page_argument_never_fails(app, client, make_user):
     reception = make_user("reception")
     add_follow_up(app, quiet_enquiry(app), builders.today(app) - timedelta(days=1), assigned_to_id=reception.id)
     sign_in(client, reception)

@@ -30,8 +30,7 @@ def page(client, url: str = "/") -> str:
     return response.get_data(as_text=True)
 
 
-def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, client, login_as, make_user,
-                                                                        make_enquiry):
+def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, client, login_as, make_user):
     rita = login_as("reception")
     other = make_user("reception")
     enquiry = quiet_enquiry(app)
@@ -50,8 +49,7 @@ def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, cl
     assert badge(page(client, "/enquiries")) == "2"  # on every signed-in page
 
 
-def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(app, client, login_as,
-                                                                                make_enquiry):
+def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(app, client, login_as):
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
     first = add_follow_up(app, enquiry, builders.today(app) - timedelta(days=2), assigned_to_id=rita.id)
@@ -65,7 +63,7 @@ def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(
     assert badge(page(client)) is None
 
 
-def test_a_specialists_badge_counts_only_their_own(app, client, login_as, make_enquiry):
+def test_a_specialists_badge_counts_only_their_own(app, client, login_as):
     sam = login_as("specialist")
     enquiry = quiet_enquiry(app)
     add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=sam.id)
@@ -73,7 +71,7 @@ def test_a_specialists_badge_counts_only_their_own(app, client, login_as, make_e
     assert badge(page(client)) == "1"
 
 
-def test_a_managers_badge_counts_their_own_not_everyones(app, client, login_as, make_user, make_enquiry):
+def test_a_managers_badge_counts_their_own_not_everyones(app, client, login_as, make_user):
     manager = login_as("manager")
     rita = make_user("reception")
     enquiry = quiet_enquiry(app)
@@ -83,7 +81,7 @@ def test_a_managers_badge_counts_their_own_not_everyones(app, client, login_as, 
     assert badge(page(client)) == "1"
 
 
-def test_the_badge_stops_counting_at_its_cap(app, client, login_as, make_enquiry, monkeypatch):
+def test_the_badge_stops_counting_at_its_cap(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "BADGE_CAP", 2)
     rita = login_as("reception")
     enquiry = quiet_enquiry(app)
@@ -94,7 +92,7 @@ def test_the_badge_stops_counting_at_its_cap(app, client, login_as, make_enquiry
     assert badge(page(client)) == "2+"
 
 
-def test_the_badge_is_one_statement_taken_once_and_only_when_the_navigation_renders(app, make_user, make_enquiry):
+def test_the_badge_is_one_statement_taken_once_and_only_when_the_navigation_renders(app, make_user):
     rita = make_user("reception")
     add_follow_up(app, quiet_enquiry(app), builders.today(app) - timedelta(days=1), assigned_to_id=rita.id)
     with app.test_request_context():
