@@ -19,7 +19,7 @@ SHARED = (TESTS / "builders.py", TESTS / "pages.py", TESTS / "conftest.py")
 FORMER = {"make_desk_enquiry", "move_enquiry", "set_stage", "add_room", "count_rows", "new_enquiry", "stage_notes",
           "make_user", "make_patient", "make_enquiry", "make_appointment", "make_room", "make_treatment",
           "consultation", "make_follow_up", "add_appointment", "today_of", "lost_reason_id", "row", "count",
-          "clinic_today_of"}
+          "clinic_today_of", "_clinic_today"}
 
 
 def _public_functions(path: Path) -> set[str]:
