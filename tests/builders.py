@@ -193,6 +193,7 @@ def set_next_step(app, enquiry_id: int, due_on: date | None, due_time: time | No
                           followups.Details(FollowUpKind.CALL_BACK, due_on, due_time), by_id=None)
         db.session.commit()
 
+
 # The clinic's lists -------------------------------------------------------------------------------------------------
 
 def room(app, label: str) -> int:
