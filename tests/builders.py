@@ -1,4 +1,5 @@
-"""Builders for every test: users, patients, enquiries, appointments, rooms, treatments, plans, and rows read back.
+"""Builders for every test: users, patients, enquiries, follow-ups, appointments, rooms, treatments, plans, and rows
+read back.
 
 Plain functions taking the app, each with keyword arguments that default to something sensible; the root
 conftest exposes the common ones as fixtures (make_user, make_patient, make_enquiry, make_appointment, ...).
@@ -22,9 +23,11 @@ from tracker.catalogue.models import Treatment
 from tracker.clock import clinic_today
 from tracker.db import utcnow
 from tracker.enquiries import services as enquiries
-from tracker.enquiries.models import Channel, Enquiry, StageChange
+from tracker.enquiries.models import Channel, ContactOutcome, Enquiry, StageChange
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
+from tracker.followups import services as followups
+from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority, Reschedule
 from tracker.patients import services as patients
 from tracker.patients.models import Patient
 from tracker.permissions import Role
@@ -133,6 +136,61 @@ def move(app, enquiry_id: int, *stages: Stage) -> None:
         found = db.session.get(Enquiry, enquiry_id)
         for stage in stages:
             enquiries.move(found, stage, by_id=None)
+        db.session.commit()
+
+
+QUIET_DAYS = 30  # a quiet enquiry was received this long ago, so a follow-up may fall due any day since
+
+
+def quiet_enquiry(app, *, assigned_to_id: int | None = None, **kwargs) -> int:
+    """An enquiry received QUIET_DAYS days ago and already reached, so no rule keeps a follow-up open on it;
+    `kwargs` go to enquiry()."""
+    enquiry_id = enquiry(app, hours_ago=24 * QUIET_DAYS, assigned_to_id=assigned_to_id, **kwargs)
+    with app.app_context():
+        enquiries.record_contact(db.session.get(Enquiry, enquiry_id), ContactOutcome.REACHED, by_id=None)
+        db.session.commit()
+    return enquiry_id
+
+
+# Follow-ups ---------------------------------------------------------------------------------------------------------
+
+HAND_MADE = {"kind": FollowUpKind.OTHER, "note": "Ask about the photos"}  # add_follow_up(app, id, **HAND_MADE)
+
+
+def add_follow_up(app, enquiry_id: int, due_on: date | None = None, due_time: time | str | None = None, *,
+                  assigned_to_id: int | None = None, by_id: int | None = None,
+                  kind: FollowUpKind = FollowUpKind.CALL_BACK, priority: Priority = Priority.NORMAL,
+                  note: str | None = None, status: FollowUpStatus = FollowUpStatus.OPEN,
+                  straight: bool = False) -> int:
+    """A follow-up added by hand through the service (an open enquiry, a due day not before it was received, an
+    active assignee or the team: None), due in three days unless `due_on` says, at `due_time` ("09:30" too);
+    straight: written straight to the table instead, past those checks, with any status. Returns its id."""
+    due_on = due_on or today(app) + timedelta(days=3)
+    due_time = time.fromisoformat(due_time) if isinstance(due_time, str) else due_time
+    details = followups.Details(kind, due_on, due_time, assigned_to_id, priority, note)
+    with app.app_context():
+        if straight:
+            made = FollowUp(enquiry_id=enquiry_id, kind=kind, due_on=due_on, due_time=due_time,
+                            overdue_at=followups.overdue_instant(due_on, due_time), assigned_to_id=assigned_to_id,
+                            status=status, priority=priority, note=note, created_by_id=by_id)
+            db.session.add(made)
+        else:
+            assert status is FollowUpStatus.OPEN, "the service adds open follow-ups; pass straight=True"
+            made = followups.add(db.session.get(Enquiry, enquiry_id), details, by_id=by_id)
+        db.session.commit()
+        return made.id
+
+
+def set_next_step(app, enquiry_id: int, due_on: date | None, due_time: time | None = None) -> None:
+    """Cancel the enquiry's open follow-ups and, if `due_on`, add a call back due then (all day unless `due_time`),
+    in one commit: its next step."""
+    with app.app_context():
+        for follow_up in followups.for_enquiry(enquiry_id):
+            if follow_up.is_open:
+                followups.cancel(follow_up, reason="Test", version=follow_up.version, by_id=None)
+        if due_on is not None:
+            followups.add(db.session.get(Enquiry, enquiry_id),
+                          followups.Details(FollowUpKind.CALL_BACK, due_on, due_time), by_id=None)
         db.session.commit()
 
 
@@ -366,6 +424,31 @@ def enquiry_row(app, enquiry_id: int) -> dict:
         found = enquiries.get_enquiry(enquiry_id, archived=True)
         return {**_columns(found), "concerns": sorted(c.value for c in found.concerns),
                 "treatments": sorted(t.id for t in found.treatments)}
+
+
+def follow_up_rows(app, enquiry_id: int) -> list[FollowUp]:
+    """An enquiry's follow-ups (the rules' own among them) in id order, detached."""
+    with app.app_context():
+        found = list(db.session.scalars(select(FollowUp).where(FollowUp.enquiry_id == enquiry_id)
+                                        .order_by(FollowUp.id)))
+        db.session.expunge_all()
+        return found
+
+
+def follow_up_row(app, follow_up_id: int) -> FollowUp:
+    """One follow-up as stored now, detached."""
+    with app.app_context():
+        found = db.session.get(FollowUp, follow_up_id)
+        db.session.expunge_all()
+        return found
+
+
+def reschedules(app, follow_up_id: int) -> list[Reschedule]:
+    """A follow-up's reschedules, detached."""
+    with app.app_context():
+        found = list(db.session.scalars(select(Reschedule).where(Reschedule.follow_up_id == follow_up_id)))
+        db.session.expunge_all()
+        return found
 
 
 def stage_of(app, enquiry_id: int) -> Stage:

@@ -349,6 +349,13 @@ def make_appointment(app) -> Callable:
 
 
 @pytest.fixture
+def make_follow_up(app) -> Callable:
+    """Builder: a follow-up added by hand (or written straight to the table); returns its id
+    (builders.add_follow_up)."""
+    return functools.partial(builders.add_follow_up, app)
+
+
+@pytest.fixture
 def make_room(app) -> Callable:
     """Builder: an active room in the settings list; returns its id (builders.room)."""
     return functools.partial(builders.room, app)

@@ -2,18 +2,24 @@
 with their own signatures, do not creep back); and the shared builders build what they say."""
 
 import ast
+from datetime import date, time, timedelta
 from pathlib import Path
+
+import pytest
 
 from tests import builders, pages
 from tests.builders import enquiry_row, read_patient, stage_changes
 from tracker.enquiries.stages import Stage
+from tracker.followups.models import FollowUpKind, FollowUpStatus
+from tracker.followups.services import FollowUpError
 
 TESTS = Path(__file__).parent
 SHARED = (TESTS / "builders.py", TESTS / "pages.py", TESTS / "conftest.py")
 # Names the copies went by before they were replaced, and the root conftest's builder fixtures.
 FORMER = {"make_desk_enquiry", "move_enquiry", "set_stage", "add_room", "count_rows", "new_enquiry", "stage_notes",
           "make_user", "make_patient", "make_enquiry", "make_appointment", "make_room", "make_treatment",
-          "consultation"}
+          "consultation", "make_follow_up", "add_appointment", "today_of", "lost_reason_id", "row", "count",
+          "clinic_today_of", "_clinic_today"}
 
 
 def _public_functions(path: Path) -> set[str]:
@@ -52,9 +58,11 @@ def test_the_check_sees_the_shared_names():
     assert {"enquiry", "patient", "treatment", "field_error", "form_error_text", "make_enquiry"} <= shared
 
 
-def test_the_builders_expose_what_the_fixtures_wrap(make_enquiry, make_patient, make_user, make_treatment):
+def test_the_builders_expose_what_the_fixtures_wrap(make_enquiry, make_patient, make_user, make_treatment,
+                                                    make_follow_up):
     assert make_enquiry.func is builders.enquiry and make_patient.func is builders.patient
     assert make_user.func is builders.user and make_treatment.func is builders.treatment
+    assert make_follow_up.func is builders.add_follow_up
     assert callable(pages.field_error)
 
 
@@ -73,3 +81,21 @@ def test_an_enquiry_is_built_for_a_new_patient_with_the_names_given(app, make_us
 def test_each_patient_of_a_test_gets_its_own_phone_number(app):
     ids = [builders.patient(app) for _ in range(3)]
     assert len({read_patient(app, i).phone for i in ids}) == 3
+
+
+def test_a_follow_up_is_added_through_the_service_or_written_straight_with_any_status(app, make_user):
+    desk = make_user("reception")
+    enquiry_id = builders.quiet_enquiry(app)
+    added = builders.add_follow_up(app, enquiry_id, by_id=desk.id, assigned_to_id=desk.id, **builders.HAND_MADE)
+    found = builders.follow_up_row(app, added)
+    assert (found.kind, found.note, found.created_by_id, found.assigned_to_id, found.status, found.due_on) == (
+        FollowUpKind.OTHER, "Ask about the photos", desk.id, desk.id, FollowUpStatus.OPEN,
+        builders.today(app) + timedelta(days=3))
+    with pytest.raises(FollowUpError):  # the service's checks: not before the enquiry was received
+        builders.add_follow_up(app, enquiry_id, builders.today(app) - timedelta(days=builders.QUIET_DAYS + 1))
+    done = builders.add_follow_up(app, enquiry_id, date(2020, 1, 1), "09:30", status=FollowUpStatus.DONE,
+                                  straight=True)
+    found = builders.follow_up_row(app, done)
+    assert (found.kind, found.due_on, found.due_time, found.status) == (
+        FollowUpKind.CALL_BACK, date(2020, 1, 1), time(9, 30), FollowUpStatus.DONE)
+    assert [f.id for f in builders.follow_up_rows(app, enquiry_id)][-2:] == [added, done]

@@ -1,10 +1,11 @@
 """The board: a column per open stage with its count and cards, filtered as the list, capped with a 'more' link."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from tests.board.conftest import column_counts, column_names
+from tests.builders import set_next_step
 from tracker.board.queries import CARDS_PER_COLUMN, Card, Column
 from tracker.clock import clinic_today
 from tracker.db import utcnow
@@ -12,20 +13,6 @@ from tracker.enquiries.models import Channel, Enquiry
 from tracker.enquiries.queries import Tally
 from tracker.enquiries.stages import OPEN_STAGES, Stage
 from tracker.extensions import db
-from tracker.followups import services as followups
-from tracker.followups.models import FollowUpKind
-
-
-def _only_follow_up(app, enquiry_id: int, due_on: date | None) -> None:
-    """Cancel the enquiry's open follow-ups and, if `due_on`, add one due then (all day): its next step."""
-    with app.app_context():
-        enquiry = db.session.get(Enquiry, enquiry_id)
-        for follow_up in followups.for_enquiry(enquiry_id):
-            if follow_up.is_open:
-                followups.cancel(follow_up, reason="Test", version=follow_up.version, by_id=None)
-        if due_on is not None:
-            followups.add(enquiry, followups.Details(FollowUpKind.CALL_BACK, due_on), by_id=None)
-        db.session.commit()
 
 
 def _more_link(page: str, stage: str) -> str | None:
@@ -61,8 +48,8 @@ def test_card_shows_name_linked_age_in_stage_next_follow_up_and_assignee(app, cl
     [contacted] = place(Stage.CONTACTED, days_in_stage=5, first_name="Col")
     with app.app_context():
         yesterday = clinic_today() - timedelta(days=1)
-    _only_follow_up(app, booked, yesterday)
-    _only_follow_up(app, contacted, None)
+    set_next_step(app, booked, yesterday)
+    set_next_step(app, contacted, None)
     page = client.get("/pipeline/board").get_data(as_text=True)
     card = page.split(f'data-testid="card-{booked}"', 1)[1].split("</li>", 1)[0]
     assert f'href="/enquiries/{booked}">Bea Board</a>' in card

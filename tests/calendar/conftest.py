@@ -1,16 +1,14 @@
-"""Builders for the calendar tests: follow-ups and appointments written straight to their tables."""
+"""Builders for the calendar tests: the desk that logs their enquiries, and the plan item a treatment session needs."""
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.extensions import db
-from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority
-from tracker.followups.services import overdue_instant
+from tracker.followups.models import FollowUp
 from tracker.plans.models import PlanItem, PlanStatus, TreatmentPlan
 
 ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone
@@ -37,61 +35,20 @@ def enquiry_for(make_patient, make_enquiry, desk) -> Callable:
     return build
 
 
-@pytest.fixture
-def add_follow_up(app) -> Callable:
-    """Builder: a follow-up on an enquiry, committed; returns its id."""
-
-    def build(enquiry_id: int, assigned_to_id: int | None, due_on: date, due_time: time | str | None = None,
-              kind: FollowUpKind = FollowUpKind.CALL_BACK, status: FollowUpStatus = FollowUpStatus.OPEN,
-              note: str | None = None) -> int:
-        if isinstance(due_time, str):
-            due_time = time.fromisoformat(due_time)
-        with app.app_context():
-            follow_up = FollowUp(enquiry_id=enquiry_id, kind=kind, due_on=due_on, due_time=due_time,
-                                 overdue_at=overdue_instant(due_on, due_time), assigned_to_id=assigned_to_id,
-                                 status=status, priority=Priority.NORMAL, note=note)
-            db.session.add(follow_up)
-            db.session.commit()
-            return follow_up.id
-
-    return build
-
-
-def _plan_item(enquiry_id: int, practitioner_id: int) -> int:
-    """An accepted one-item plan for the enquiry (a treatment session belongs to one); returns the item's id."""
-    number = 1 + len(db.session.scalars(select(TreatmentPlan.id).where(TreatmentPlan.enquiry_id == enquiry_id)).all())
-    plan = TreatmentPlan(enquiry_id=enquiry_id, number=number, status=PlanStatus.ACCEPTED,
-                         practitioner_id=practitioner_id)
-    db.session.add(plan)
-    db.session.flush()
-    item = PlanItem(plan_id=plan.id, treatment_id=1, sessions=3, interval_weeks=4, price_pence=10000,
-                    reflection_days=2)
-    db.session.add(item)
-    db.session.flush()
-    return item.id
-
-
-@pytest.fixture
-def add_appointment(app) -> Callable:
-    """Builder: an appointment written straight to the table (booking refuses the past); returns its id.
-
-    A treatment session gets a plan item of its own, as the plans' booking would give it."""
-
-    def build(enquiry_id: int, practitioner_id: int, starts_at: datetime, minutes: int = 30,
-              kind: AppointmentKind = AppointmentKind.CONSULTATION,
-              status: AppointmentStatus = AppointmentStatus.BOOKED, session_notes: str | None = None) -> int:
-        with app.app_context():
-            session = kind is AppointmentKind.TREATMENT_SESSION
-            appointment = Appointment(enquiry_id=enquiry_id, kind=kind, practitioner_id=practitioner_id,
-                                      starts_at=starts_at, ends_at=starts_at + timedelta(minutes=minutes),
-                                      status=status, session_notes=session_notes,
-                                      plan_item_id=_plan_item(enquiry_id, practitioner_id) if session else None,
-                                      session_number=1 if session else None)
-            db.session.add(appointment)
-            db.session.commit()
-            return appointment.id
-
-    return build
+def session_item(app, enquiry_id: int, practitioner_id: int) -> int:
+    """An accepted one-item plan for the enquiry, committed, for a treatment session to belong to (as the plans'
+    booking would give it); returns the item's id."""
+    with app.app_context():
+        stmt = select(TreatmentPlan.id).where(TreatmentPlan.enquiry_id == enquiry_id)
+        plan = TreatmentPlan(enquiry_id=enquiry_id, number=1 + len(db.session.scalars(stmt).all()),
+                             status=PlanStatus.ACCEPTED, practitioner_id=practitioner_id)
+        db.session.add(plan)
+        db.session.flush()
+        item = PlanItem(plan_id=plan.id, treatment_id=1, sessions=3, interval_weeks=4, price_pence=10000,
+                        reflection_days=2)
+        db.session.add(item)
+        db.session.commit()
+        return item.id
 
 
 def follow_up_ids(app, *where) -> set[int]:

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from tests.builders import local
-from tests.calendar.conftest import clinic_today, follow_up_ids
+from tests.calendar.conftest import clinic_today, follow_up_ids, session_item
 from tests.conftest import count_queries
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import User
@@ -56,32 +56,34 @@ def uid(prefix: str, record_id: int) -> str:
 
 
 def test_the_feed_holds_exactly_the_users_open_follow_ups_and_booked_or_attended_appointments_in_the_window(
-        app, client, make_user, enquiry_for, add_follow_up, add_appointment):
+        app, client, make_user, enquiry_for, make_follow_up, make_appointment):
     me, colleague = make_user("specialist", full_name="Sam Specialist"), make_user("specialist")
     today = clinic_today()
     enquiry = enquiry_for("Jane", "Doe")
     mine = {
-        "all_day_today": add_follow_up(enquiry, me.id, today),
-        "timed": add_follow_up(enquiry, me.id, today + timedelta(days=3), "10:15", kind=FollowUpKind.DECISION_CHASE),
-        "first_day": add_follow_up(enquiry, me.id, today - timedelta(days=7)),
-        "last_day": add_follow_up(enquiry, me.id, today + timedelta(days=60)),
+        "all_day_today": make_follow_up(enquiry, today, assigned_to_id=me.id, straight=True),
+        "timed": make_follow_up(enquiry, today + timedelta(days=3), "10:15", assigned_to_id=me.id,
+                                kind=FollowUpKind.DECISION_CHASE, straight=True),
+        "first_day": make_follow_up(enquiry, today - timedelta(days=7), assigned_to_id=me.id, straight=True),
+        "last_day": make_follow_up(enquiry, today + timedelta(days=60), assigned_to_id=me.id, straight=True),
     }
-    add_follow_up(enquiry, me.id, today - timedelta(days=8))  # before the window
-    add_follow_up(enquiry, me.id, today + timedelta(days=61))  # after it
-    add_follow_up(enquiry, me.id, today, status=FollowUpStatus.DONE)
-    add_follow_up(enquiry, me.id, today, status=FollowUpStatus.CANCELLED)
-    add_follow_up(enquiry, colleague.id, today)
-    add_follow_up(enquiry, None, today)  # the reception team's
+    make_follow_up(enquiry, today - timedelta(days=8), assigned_to_id=me.id, straight=True)  # before the window
+    make_follow_up(enquiry, today + timedelta(days=61), assigned_to_id=me.id, straight=True)  # after it
+    make_follow_up(enquiry, today, assigned_to_id=me.id, status=FollowUpStatus.DONE, straight=True)
+    make_follow_up(enquiry, today, assigned_to_id=me.id, status=FollowUpStatus.CANCELLED, straight=True)
+    make_follow_up(enquiry, today, assigned_to_id=colleague.id, straight=True)
+    make_follow_up(enquiry, today, assigned_to_id=None, straight=True)  # the reception team's
     soon = local(today + timedelta(days=1), "11:00")
-    consultation = add_appointment(enquiry, me.id, soon, minutes=45)
-    session = add_appointment(enquiry, me.id, local(today - timedelta(days=2), "14:00"),
-                              kind=AppointmentKind.TREATMENT_SESSION, status=AppointmentStatus.ATTENDED)
-    add_appointment(enquiry, me.id, soon, status=AppointmentStatus.DID_NOT_ATTEND)
-    add_appointment(enquiry, me.id, soon, status=AppointmentStatus.CANCELLED)
-    add_appointment(enquiry, me.id, soon, status=AppointmentStatus.REBOOKED)
-    add_appointment(enquiry, colleague.id, soon)
-    add_appointment(enquiry, me.id, local(today + timedelta(days=61), "09:00"))
-    add_appointment(enquiry, me.id, local(today - timedelta(days=8), "09:00"))
+    consultation = make_appointment(enquiry, me.id, soon, minutes=45)
+    session = make_appointment(enquiry, me.id, local(today - timedelta(days=2), "14:00"),
+                               kind=AppointmentKind.TREATMENT_SESSION, status=AppointmentStatus.ATTENDED,
+                               plan_item_id=session_item(app, enquiry, me.id), session_number=1)
+    make_appointment(enquiry, me.id, soon, status=AppointmentStatus.DID_NOT_ATTEND)
+    make_appointment(enquiry, me.id, soon, status=AppointmentStatus.CANCELLED)
+    make_appointment(enquiry, me.id, soon, status=AppointmentStatus.REBOOKED)
+    make_appointment(enquiry, colleague.id, soon)
+    make_appointment(enquiry, me.id, local(today + timedelta(days=61), "09:00"))
+    make_appointment(enquiry, me.id, local(today - timedelta(days=8), "09:00"))
 
     found = events(fetch(client, make_feed(app, me)))
 
@@ -124,12 +126,12 @@ def test_the_feed_is_an_rfc5545_calendar_named_for_the_clinic_and_user_refreshed
 
 
 def test_uids_are_stable_across_fetches_and_an_edit_raises_the_sequence(app, client, make_user, enquiry_for,
-                                                                      add_follow_up, add_appointment):
+                                                                      make_follow_up, make_appointment):
     me = make_user("specialist")
     today = clinic_today()
     enquiry = enquiry_for()
-    follow_up_id = add_follow_up(enquiry, me.id, today + timedelta(days=2), "09:00")
-    add_appointment(enquiry, me.id, local(today + timedelta(days=4), "10:00"))
+    follow_up_id = make_follow_up(enquiry, today + timedelta(days=2), "09:00", assigned_to_id=me.id, straight=True)
+    make_appointment(enquiry, me.id, local(today + timedelta(days=4), "10:00"))
     token = make_feed(app, me)
     first, second = events(fetch(client, token)), events(fetch(client, token))
     assert first == second
@@ -147,13 +149,13 @@ def test_uids_are_stable_across_fetches_and_an_edit_raises_the_sequence(app, cli
     assert third[moved]["last-modified"] >= first[moved]["last-modified"]
 
 
-def test_uids_are_the_same_whichever_hostname_the_calendar_uses(app, client, make_user, enquiry_for, add_follow_up,
-                                                               add_appointment):
+def test_uids_are_the_same_whichever_hostname_the_calendar_uses(app, client, make_user, enquiry_for, make_follow_up,
+                                                               make_appointment):
     # A calendar subscribed through a second name of the tracker must not show every event twice.
     me = make_user("specialist")
     enquiry = enquiry_for()
-    follow_up_id = add_follow_up(enquiry, me.id, clinic_today() + timedelta(days=1))
-    appointment_id = add_appointment(enquiry, me.id, local(clinic_today() + timedelta(days=2), "10:00"))
+    follow_up_id = make_follow_up(enquiry, clinic_today() + timedelta(days=1), assigned_to_id=me.id, straight=True)
+    appointment_id = make_appointment(enquiry, me.id, local(clinic_today() + timedelta(days=2), "10:00"))
     token = make_feed(app, me)
 
     inside, outside = (events(fetch(client, token, host=host)) for host in ("tracker.local", "clinic.example"))
@@ -161,15 +163,16 @@ def test_uids_are_the_same_whichever_hostname_the_calendar_uses(app, client, mak
     assert set(inside) == set(outside) == {uid("follow-up", follow_up_id), uid("appointment", appointment_id)}
 
 
-def test_the_feed_holds_no_clinical_details_or_contact_details(app, client, make_user, enquiry_for, add_follow_up,
-                                                              add_appointment):
+def test_the_feed_holds_no_clinical_details_or_contact_details(app, client, make_user, enquiry_for, make_follow_up,
+                                                              make_appointment):
     me = make_user("specialist")
     today = clinic_today()
     enquiry = enquiry_for("Jane", "Featherstonehaugh", phone="+447700900321",
                           caller_words="Pangolinwords about my cheeks")
-    add_follow_up(enquiry, me.id, today, note="Zebranote: discussed isotretinoin")
-    add_appointment(enquiry, me.id, local(today + timedelta(days=1), "10:00"), kind=AppointmentKind.TREATMENT_SESSION,
-                    session_notes="Quokkasession 1.5mm depth")
+    make_follow_up(enquiry, today, assigned_to_id=me.id, note="Zebranote: discussed isotretinoin", straight=True)
+    make_appointment(enquiry, me.id, local(today + timedelta(days=1), "10:00"), kind=AppointmentKind.TREATMENT_SESSION,
+                     session_notes="Quokkasession 1.5mm depth", plan_item_id=session_item(app, enquiry, me.id),
+                     session_number=1)
     response = fetch(client, make_feed(app, me))
     body = response.get_data(as_text=True).replace("\r\n ", "")  # unfold long lines before searching
     assert "Jane F." in body
@@ -264,8 +267,8 @@ def test_the_database_holds_only_the_tokens_hash(app, client, make_user):
     assert not any(token in value for value in stored)
 
 
-def test_the_feed_runs_the_same_statements_for_2_items_as_for_30(app, client, make_user, enquiry_for, add_follow_up,
-                                                                add_appointment):
+def test_the_feed_runs_the_same_statements_for_2_items_as_for_30(app, client, make_user, enquiry_for, make_follow_up,
+                                                                make_appointment):
     me = make_user("specialist")
     today = clinic_today()
     token = make_feed(app, me)
@@ -274,8 +277,9 @@ def test_the_feed_runs_the_same_statements_for_2_items_as_for_30(app, client, ma
     def add(n: int) -> None:
         for i in range(n):
             enquiry = enquiry_for(f"Pat{i}", "Doe")
-            add_follow_up(enquiry, me.id, today + timedelta(days=i % 20), "09:00" if i % 2 else None)
-            add_appointment(enquiry, me.id, local(today + timedelta(days=1 + i % 20), "10:00"))
+            make_follow_up(enquiry, today + timedelta(days=i % 20), "09:00" if i % 2 else None, assigned_to_id=me.id,
+                           straight=True)
+            make_appointment(enquiry, me.id, local(today + timedelta(days=1 + i % 20), "10:00"))
 
     def statements() -> int:
         with count_queries(app) as seen:
@@ -289,12 +293,12 @@ def test_the_feed_runs_the_same_statements_for_2_items_as_for_30(app, client, ma
     assert statements() == few
 
 
-def test_window_edges_follow_the_clinic_calendar(app, client, make_user, enquiry_for, add_follow_up):
+def test_window_edges_follow_the_clinic_calendar(app, client, make_user, enquiry_for, make_follow_up):
     me = make_user("reception")
     today = clinic_today()
     enquiry = enquiry_for()
-    late = add_follow_up(enquiry, me.id, today + timedelta(days=60), "23:59")
-    early = add_follow_up(enquiry, me.id, today - timedelta(days=7), "00:00")
+    late = make_follow_up(enquiry, today + timedelta(days=60), "23:59", assigned_to_id=me.id, straight=True)
+    early = make_follow_up(enquiry, today - timedelta(days=7), "00:00", assigned_to_id=me.id, straight=True)
     found = events(fetch(client, make_feed(app, me)))
     assert {uid("follow-up", late), uid("follow-up", early)} <= set(found)
     assert found[uid("follow-up", late)]["dtstart"] == local(today + timedelta(days=60), "23:59")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.builders import local
-from tests.calendar.conftest import clinic_today, follow_up_ids
+from tests.calendar.conftest import clinic_today, follow_up_ids, session_item
 from tests.conftest import count_queries, sign_in
 from tracker.bookings.models import AppointmentKind, AppointmentStatus
 from tracker.calendar import queries
@@ -35,29 +35,31 @@ def keyed(prefix: str, *ids: int) -> list[str]:
 
 
 @pytest.fixture
-def diary(make_user, enquiry_for, add_follow_up, add_appointment):
+def diary(app, make_user, enquiry_for, make_follow_up, make_appointment):
     """Two specialists' week ahead, and the team's; returns the people and the record ids by name."""
     me = make_user("specialist", full_name="Sam Specialist")
     colleague = make_user("specialist", full_name="Cora Colleague")
     jane, ann = enquiry_for("Jane", "Doe"), enquiry_for("Ann", "Bee")
     mon, tue, wed, fri, sun = (AHEAD + timedelta(days=n) for n in (0, 1, 2, 4, 6))
     ids = {
-        "all_day": add_follow_up(jane, me.id, mon),
-        "chase": add_follow_up(ann, me.id, mon, "09:30", kind=FollowUpKind.DECISION_CHASE),
-        "consultation": add_appointment(jane, me.id, local(mon, "09:00")),
-        "done": add_follow_up(jane, me.id, tue, "08:00", status=FollowUpStatus.DONE),
-        "cancelled": add_follow_up(jane, me.id, tue, status=FollowUpStatus.CANCELLED),
-        "session": add_appointment(ann, me.id, local(wed, "14:00"), kind=AppointmentKind.TREATMENT_SESSION,
-                                   status=AppointmentStatus.ATTENDED),
-        "moved": add_appointment(jane, me.id, local(wed, "10:00"), status=AppointmentStatus.REBOOKED),
-        "called_off": add_appointment(jane, me.id, local(wed, "11:00"), status=AppointmentStatus.CANCELLED),
-        "missed": add_appointment(ann, me.id, local(fri, "16:00"), status=AppointmentStatus.DID_NOT_ATTEND),
-        "late": add_follow_up(ann, me.id, sun, "23:30"),
-        "next_week": add_follow_up(ann, me.id, sun + timedelta(days=1)),
-        "last_week": add_follow_up(ann, me.id, mon - timedelta(days=1), "23:59"),
-        "theirs": add_follow_up(ann, colleague.id, mon, "11:00"),
-        "their_consultation": add_appointment(ann, colleague.id, local(tue, "10:00")),
-        "team": add_follow_up(jane, None, wed),
+        "all_day": make_follow_up(jane, mon, assigned_to_id=me.id, straight=True),
+        "chase": make_follow_up(ann, mon, "09:30", assigned_to_id=me.id, kind=FollowUpKind.DECISION_CHASE,
+                                straight=True),
+        "consultation": make_appointment(jane, me.id, local(mon, "09:00")),
+        "done": make_follow_up(jane, tue, "08:00", assigned_to_id=me.id, status=FollowUpStatus.DONE, straight=True),
+        "cancelled": make_follow_up(jane, tue, assigned_to_id=me.id, status=FollowUpStatus.CANCELLED, straight=True),
+        "session": make_appointment(ann, me.id, local(wed, "14:00"), kind=AppointmentKind.TREATMENT_SESSION,
+                                    status=AppointmentStatus.ATTENDED, plan_item_id=session_item(app, ann, me.id),
+                                    session_number=1),
+        "moved": make_appointment(jane, me.id, local(wed, "10:00"), status=AppointmentStatus.REBOOKED),
+        "called_off": make_appointment(jane, me.id, local(wed, "11:00"), status=AppointmentStatus.CANCELLED),
+        "missed": make_appointment(ann, me.id, local(fri, "16:00"), status=AppointmentStatus.DID_NOT_ATTEND),
+        "late": make_follow_up(ann, sun, "23:30", assigned_to_id=me.id, straight=True),
+        "next_week": make_follow_up(ann, sun + timedelta(days=1), assigned_to_id=me.id, straight=True),
+        "last_week": make_follow_up(ann, mon - timedelta(days=1), "23:59", assigned_to_id=me.id, straight=True),
+        "theirs": make_follow_up(ann, mon, "11:00", assigned_to_id=colleague.id, straight=True),
+        "their_consultation": make_appointment(ann, colleague.id, local(tue, "10:00")),
+        "team": make_follow_up(jane, wed, assigned_to_id=None, straight=True),
     }
     return me, colleague, ids
 
@@ -121,13 +123,14 @@ def test_the_team_week_shows_everyones_with_owners_and_the_reception_teams_unass
     assert "Everyone&#39;s calendar" in response.get_data(as_text=True)
 
 
-def test_open_follow_ups_past_due_are_marked_overdue_and_today_is_marked(client, login_as, add_follow_up,
+def test_open_follow_ups_past_due_are_marked_overdue_and_today_is_marked(client, login_as, make_follow_up,
                                                                           enquiry_for):
     me = login_as("reception")
     today = clinic_today()
     enquiry = enquiry_for()
-    late = add_follow_up(enquiry, me.id, today - timedelta(days=7))
-    done = add_follow_up(enquiry, me.id, today - timedelta(days=7), status=FollowUpStatus.DONE)
+    late = make_follow_up(enquiry, today - timedelta(days=7), assigned_to_id=me.id, straight=True)
+    done = make_follow_up(enquiry, today - timedelta(days=7), assigned_to_id=me.id, status=FollowUpStatus.DONE,
+                          straight=True)
     last_week = client.get("/calendar", query_string={"week": (today - timedelta(days=7)).isoformat()})
     assert item(last_week, f"follow-up-{late}").endswith("Overdue")
     assert item(last_week, f"follow-up-{done}").endswith("Done")
@@ -157,10 +160,10 @@ def test_the_form_lists_me_the_team_and_each_person_as_my_day_does_and_links_the
     assert "css/calendar.css" in body
 
 
-def test_a_deactivated_persons_week_can_still_be_opened(client, login_as, make_user, enquiry_for, add_follow_up):
+def test_a_deactivated_persons_week_can_still_be_opened(client, login_as, make_user, enquiry_for, make_follow_up):
     login_as("manager")
     gone = make_user("reception", full_name="Gone Person", active=False)
-    left = add_follow_up(enquiry_for(), gone.id, AHEAD)
+    left = make_follow_up(enquiry_for(), AHEAD, assigned_to_id=gone.id, straight=True)
     response = client.get("/calendar", query_string={"week": AHEAD.isoformat(), "who": str(gone.id)})
     assert days(response)[AHEAD] == [f"follow-up-{left}"]
     assert "Gone Person (deactivated)</option>" in response.get_data(as_text=True)
@@ -196,11 +199,11 @@ def test_an_unknown_person_shows_my_own_week_with_a_message(client, login_as, wh
     assert re.search(r'id="who-error" class="invalid-feedback d-block">[^<]+</div>', body)
 
 
-def test_more_than_the_cap_says_so(client, login_as, enquiry_for, add_follow_up, monkeypatch):
+def test_more_than_the_cap_says_so(client, login_as, enquiry_for, make_follow_up, monkeypatch):
     me = login_as("reception")
     enquiry = enquiry_for()
     for hour in range(3):
-        add_follow_up(enquiry, me.id, AHEAD, f"1{hour}:00")
+        make_follow_up(enquiry, AHEAD, f"1{hour}:00", assigned_to_id=me.id, straight=True)
     monkeypatch.setattr(queries, "WEEK_CAP", 2)
     response = client.get("/calendar", query_string={"week": AHEAD.isoformat()})
     assert len(days(response)[AHEAD]) == 2
@@ -208,7 +211,7 @@ def test_more_than_the_cap_says_so(client, login_as, enquiry_for, add_follow_up,
 
 
 def test_the_week_runs_the_same_statements_for_3_items_as_for_40(app, client, login_as, make_user, enquiry_for,
-                                                                add_follow_up, add_appointment):
+                                                                make_follow_up, make_appointment):
     login_as("manager")
     people = [make_user("specialist") for _ in range(3)]
 
@@ -217,10 +220,10 @@ def test_the_week_runs_the_same_statements_for_3_items_as_for_40(app, client, lo
             enquiry = enquiry_for(f"Pat{i}", "Doe")
             owner = people[i % 3]
             if i % 2:
-                add_follow_up(enquiry, owner.id if i % 3 else None, AHEAD + timedelta(days=i % 7),
-                              "09:00" if i % 4 == 1 else None)
+                make_follow_up(enquiry, AHEAD + timedelta(days=i % 7), "09:00" if i % 4 == 1 else None,
+                               assigned_to_id=owner.id if i % 3 else None, straight=True)
             else:
-                add_appointment(enquiry, owner.id, local(AHEAD + timedelta(days=i % 7), f"{8 + i % 10:02d}:00"))
+                make_appointment(enquiry, owner.id, local(AHEAD + timedelta(days=i % 7), f"{8 + i % 10:02d}:00"))
 
     def statements() -> int:
         with count_queries(app) as seen:
@@ -245,12 +248,12 @@ def test_the_print_stylesheet_hides_the_controls(client):
 
 
 def test_items_just_after_midnight_in_summer_time_fall_on_their_clinic_day(client, login_as, enquiry_for,
-                                                                           add_follow_up, add_appointment):
+                                                                           make_follow_up, make_appointment):
     me = login_as("specialist")
     enquiry = enquiry_for()
     monday = date(2027, 3, 29)  # the day after the clocks go forward: 00:30 here is 23:30 UTC on Sunday
-    follow_up = add_follow_up(enquiry, me.id, monday, "00:15")
-    appointment = add_appointment(enquiry, me.id, local(monday, "00:30"))
+    follow_up = make_follow_up(enquiry, monday, "00:15", assigned_to_id=me.id, straight=True)
+    appointment = make_appointment(enquiry, me.id, local(monday, "00:30"))
     shown = days(client.get("/calendar", query_string={"week": monday.isoformat()}))
     assert shown[monday] == [f"follow-up-{follow_up}", f"appointment-{appointment}"]
     before = days(client.get("/calendar", query_string={"week": (monday - timedelta(days=1)).isoformat()}))

@@ -1,12 +1,12 @@
 """flask seed-demo --enquiries: follow-ups as the rules and reception would make them, one open per open enquiry."""
 
 from collections import Counter, defaultdict
-from datetime import date
 from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
 
+from tests import builders
 from tests.conftest import make_test_app, migrate_to_head
 from tests.demo.conftest import seed
 from tracker.audit.models import AuditAction, AuditEvent
@@ -25,13 +25,6 @@ FITS = {Stage.NEW: {FollowUpKind.CALL_BACK}, Stage.CONTACTED: {FollowUpKind.CALL
         Stage.CONSULTED: {FollowUpKind.POST_CONSULTATION}, Stage.PLAN_PROPOSED: {FollowUpKind.DECISION_CHASE},
         Stage.TREATMENT_BOOKED: {FollowUpKind.PRE_TREATMENT},
         Stage.IN_TREATMENT: {FollowUpKind.SESSION_REMINDER, FollowUpKind.AFTERCARE}}
-
-
-def _clinic_today(app) -> date:
-    from tracker.clock import clinic_today
-
-    with app.app_context():
-        return clinic_today()
 
 
 def _open_by_enquiry(follow_ups) -> dict[int, list[FollowUp]]:
@@ -76,7 +69,7 @@ def test_each_open_enquiry_has_exactly_one_open_follow_up_that_fits_its_stage_an
 
 
 def test_open_follow_ups_fall_due_from_a_fortnight_ago_to_a_few_weeks_ahead_mostly_around_today(seeded, read_all):
-    today = _clinic_today(seeded)
+    today = builders.today(seeded)
     open_enquiries = {e.id for e in read_all(Enquiry) if e.stage.is_open}
     days = [(f.due_on - today).days for f in read_all(FollowUp)
             if f.status is FollowUpStatus.OPEN and f.enquiry_id in open_enquiries]

@@ -8,9 +8,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from tests import builders
+from tests.builders import add_follow_up, quiet_enquiry
 from tests.conftest import count_queries
 from tests.enquiries.bad_input import assert_not_server_error
-from tests.followups.test_my_day import add_follow_up, quiet_enquiry, today_of
 from tests.properties import ANY_TEXT, PROPERTY
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Concern, Enquiry
@@ -55,8 +56,8 @@ def _desk(app, make_patient, make_enquiry) -> dict[str, int]:
         return {"patient_id": make_patient(first_name, "Tester"), "concerns": [Concern.BOXCAR]}
 
     ids = {"Amy": make_enquiry(hours_ago=24 * 7, **person("Amy")),
-           **{name: quiet_enquiry(app, make_enquiry, **person(name)) for name in ("Ben", "Cal", "Dee")}}
-    add_follow_up(app, ids["Cal"], today_of(app) + timedelta(days=2))
+           **{name: quiet_enquiry(app, **person(name)) for name in ("Ben", "Cal", "Dee")}}
+    add_follow_up(app, ids["Cal"], builders.today(app) + timedelta(days=2))
     _lose(app, ids["Dee"])
     return ids
 
@@ -103,7 +104,7 @@ def test_a_new_enquiry_nobody_reached_within_the_target_is_flagged_in_words(app,
     login_as("reception")
     make_enquiry(patient_id=make_patient("Old", "Caller"), hours_ago=24 * 7)  # a week: past any opening hours
     make_enquiry(patient_id=make_patient("Fresh", "Caller"), hours_ago=0.01)  # the target is hours away
-    quiet_enquiry(app, make_enquiry, patient_id=make_patient("Reached", "Caller"))
+    quiet_enquiry(app, patient_id=make_patient("Reached", "Caller"))
     page = _list(client, stage="all")
     assert FLAG in _row(page, "Old Caller")
     assert FLAG not in _row(page, "Fresh Caller") and FLAG not in _row(page, "Reached Caller")
@@ -122,18 +123,18 @@ def test_the_list_runs_the_same_statements_with_3_enquiries_as_with_30(app, clie
     urls = ("/enquiries", "/enquiries?no_followup=y", "/enquiries?no_followup=y&stage=all&sort=name")
     for _ in range(3):
         make_enquiry(hours_ago=24 * 7)
-        quiet_enquiry(app, make_enquiry)
+        quiet_enquiry(app)
     few = {url: _statements(app, client, url) for url in urls}
     for _ in range(12):
         make_enquiry(hours_ago=24 * 7)
-        quiet_enquiry(app, make_enquiry)
+        quiet_enquiry(app)
     assert {url: _statements(app, client, url) for url in urls} == few
 
 
 def test_any_list_filters_with_the_follow_up_filter_never_fail(app, client, login_as, make_enquiry):
     login_as("reception")
     make_enquiry(hours_ago=24 * 7)
-    quiet_enquiry(app, make_enquiry)
+    quiet_enquiry(app)
     value = st.one_of(ANY_TEXT, st.sampled_from(["y", "", "1", "on", "all", "lost", "new", "name", "me", "none"]))
     names = ["no_followup", "uncontacted", "stage", "sort", "assignee", "channel", "concern", "page",
              "received_from", "source", "treatment"]

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tracker.clock import clinic_today
-from tracker.enquiries.models import Enquiry
+from tests.builders import add_follow_up, today
 from tracker.extensions import db
 from tracker.followups import services
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Reschedule
@@ -15,15 +14,12 @@ def test_deactivating_a_user_hands_their_open_follow_ups_to_the_team(app, client
     admin = login_as("admin")
     leaver = make_user("reception")
     enquiry_id = make_enquiry()
+    open_id, done_id = (add_follow_up(app, enquiry_id, today(app) + timedelta(days=1), kind=FollowUpKind.OTHER,
+                                      assigned_to_id=leaver.id, by_id=admin.id) for _ in range(2))
     with app.app_context():
-        enquiry = db.session.get(Enquiry, enquiry_id)
-        details = services.Details(FollowUpKind.OTHER, clinic_today() + timedelta(days=1), assigned_to_id=leaver.id)
-        still_open = services.add(enquiry, details, by_id=admin.id)
-        done = services.add(enquiry, details, by_id=admin.id)
-        db.session.flush()
+        done = db.session.get(FollowUp, done_id)
         services.complete(done, outcome="Spoke to the patient", version=done.version, by_id=leaver.id)
         db.session.commit()
-        open_id, done_id = still_open.id, done.id
         version = db.session.get(type(admin), leaver.id).version
 
     response = client.post(f"/admin/users/{leaver.id}/deactivate", data={"version": version})

@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import functools
 import logging
 import re
 import smtplib
@@ -25,7 +26,6 @@ from tracker.extensions import db
 from tracker.followups import digest
 from tracker.followups.commands import send_reminders_command
 from tracker.followups.models import DigestSent, FollowUp, FollowUpKind, FollowUpStatus
-from tracker.followups.services import overdue_instant
 
 ZONE = ZoneInfo("Europe/London")  # the testing configuration's clinic zone
 TODAY = datetime.now(ZONE).date()
@@ -116,34 +116,28 @@ def world(app, make_user):
                                  treatment_ids=(treatment_id,))
                 for first, surname, phone in (("Ada", "Quillfeather", "+447700900123"),
                                               ("Bea", "Marchbanks", "+447700900124")))
+    follow_up = functools.partial(builders.add_follow_up, app, note="followupnotesecret", straight=True)
+    spec = ids["spec"]
+
+    def booking(enquiry_id: int, user: str, day: date, at: str, kind: AppointmentKind,
+                status: AppointmentStatus = AppointmentStatus.BOOKED) -> None:
+        builders.appointment(app, enquiry_id, ids[user], builders.local(day, at), status=status, kind=kind,
+                             session_notes="fraxelsettings")
+
+    follow_up(ada, TODAY - timedelta(days=3), assigned_to_id=spec)  # overdue
+    follow_up(bea, DAY, time(10, 0), assigned_to_id=spec, kind=FollowUpKind.DECISION_CHASE)  # due on the day
+    follow_up(ada, DAY, assigned_to_id=spec, status=FollowUpStatus.DONE)  # closed: not listed
+    follow_up(ada, DAY + timedelta(days=1), assigned_to_id=spec)  # later: not listed
+    booking(ada, "spec", DAY, "09:30", AppointmentKind.CONSULTATION)
+    booking(bea, "spec", DAY, "14:00", AppointmentKind.TREATMENT_SESSION)
+    booking(bea, "spec", DAY, "16:00", AppointmentKind.CONSULTATION, AppointmentStatus.CANCELLED)
+    booking(ada, "spec", DAY + timedelta(days=1), "09:30", AppointmentKind.CONSULTATION)
+    follow_up(bea, DAY, assigned_to_id=ids["recep"], kind=FollowUpKind.CONSULTATION_REMINDER)
+    follow_up(ada, DAY)  # the team's
+    follow_up(bea, DAY + timedelta(days=2))  # the team's, later: not counted
+    follow_up(ada, TODAY - timedelta(days=1), assigned_to_id=ids["gone"])
+    booking(bea, "gone", DAY, "11:00", AppointmentKind.CONSULTATION)
     with app.app_context():
-        def follow_up(enquiry_id: int, user: str | None, due_on: date, at: time | None = None,
-                      kind: FollowUpKind = FollowUpKind.CALL_BACK, status: FollowUpStatus = FollowUpStatus.OPEN):
-            db.session.add(FollowUp(enquiry_id=enquiry_id, kind=kind, due_on=due_on, due_time=at,
-                                    overdue_at=overdue_instant(due_on, at), assigned_to_id=ids.get(user),
-                                    note="followupnotesecret", status=status))
-
-        def booking(enquiry_id: int, user: str, day: date, at: str, kind: AppointmentKind,
-                    status: AppointmentStatus = AppointmentStatus.BOOKED):
-            starts = datetime.combine(day, time.fromisoformat(at), tzinfo=ZONE).astimezone(UTC)
-            db.session.add(Appointment(enquiry_id=enquiry_id, kind=kind, practitioner_id=ids[user], starts_at=starts,
-                                       ends_at=starts + timedelta(minutes=30), status=status,
-                                       session_notes="fraxelsettings"))
-
-        follow_up(ada, "spec", TODAY - timedelta(days=3))  # overdue
-        follow_up(bea, "spec", DAY, time(10, 0), FollowUpKind.DECISION_CHASE)  # due on the day
-        follow_up(ada, "spec", DAY, status=FollowUpStatus.DONE)  # closed: not listed
-        follow_up(ada, "spec", DAY + timedelta(days=1))  # later: not listed
-        booking(ada, "spec", DAY, "09:30", AppointmentKind.CONSULTATION)
-        booking(bea, "spec", DAY, "14:00", AppointmentKind.TREATMENT_SESSION)
-        booking(bea, "spec", DAY, "16:00", AppointmentKind.CONSULTATION, AppointmentStatus.CANCELLED)
-        booking(ada, "spec", DAY + timedelta(days=1), "09:30", AppointmentKind.CONSULTATION)
-        follow_up(bea, "recep", DAY, kind=FollowUpKind.CONSULTATION_REMINDER)
-        follow_up(ada, None, DAY)  # the team's
-        follow_up(bea, None, DAY + timedelta(days=2))  # the team's, later: not counted
-        follow_up(ada, "gone", TODAY - timedelta(days=1))
-        booking(bea, "gone", DAY, "11:00", AppointmentKind.CONSULTATION)
-        db.session.commit()
         for user_id in (desk.id, ids["gone"]):
             db.session.get(User, user_id).active = False
         db.session.commit()
@@ -395,14 +389,10 @@ def test_long_lists_stop_at_fifty_and_count_the_rest_in_a_fixed_number_of_querie
                                                                                  make_enquiry):
     busy, calm = make_user("specialist"), make_user("specialist")
     enquiry_id = make_enquiry(hours_ago=24 * 10)
-    with app.app_context():
-        for n in range(55):
-            due = TODAY - timedelta(days=1 + n % 5)
-            db.session.add(FollowUp(enquiry_id=enquiry_id, kind=FollowUpKind.OTHER, due_on=due, due_time=None,
-                                    overdue_at=overdue_instant(due, None), assigned_to_id=busy.id))
-        db.session.add(FollowUp(enquiry_id=enquiry_id, kind=FollowUpKind.OTHER, due_on=DAY, due_time=None,
-                                overdue_at=overdue_instant(DAY, None), assigned_to_id=calm.id))
-        db.session.commit()
+    for n in range(55):
+        builders.add_follow_up(app, enquiry_id, TODAY - timedelta(days=1 + n % 5), kind=FollowUpKind.OTHER,
+                               assigned_to_id=busy.id, straight=True)
+    builders.add_follow_up(app, enquiry_id, DAY, kind=FollowUpKind.OTHER, assigned_to_id=calm.id, straight=True)
 
     with app.app_context(), count_queries(app) as statements:
         digests = {d.user_id: d for d in digest.build(DAY, utcnow())}

@@ -5,15 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.builders import today
+from tests.builders import HAND_MADE, add_follow_up, follow_up_rows, lost_reason, today
 from tests.conftest import count_queries, sign_in
-from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows
 from tracker.enquiries import services as enquiries
 from tracker.enquiries.models import Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
 from tracker.followups import services
-from tracker.followups.models import FollowUp, Priority
+from tracker.followups.models import FollowUp, FollowUpKind, Priority
 from tracker.settings.models import Option
 
 WARNING = "No next step: this enquiry has no open follow-up"
@@ -60,7 +59,7 @@ def desk(app, login_as, make_enquiry):
 
 def test_a_new_enquiry_lists_its_rule_made_call_back_with_the_rule_name_and_no_warning(app, client, desk):
     user, enquiry_id = desk
-    [call_back] = rows(app, enquiry_id)
+    [call_back] = follow_up_rows(app, enquiry_id)
     page = _page(client, enquiry_id)
     item = _item(page, call_back.id)
     assert "Call back" in item and "Made by rule: New enquiry: first contact" in item
@@ -79,14 +78,14 @@ def test_an_open_enquiry_without_an_open_follow_up_says_so_prominently(app, clie
     warning = warning[:warning.index("</div>")]
     assert f"<h3 class=\"h6 mb-1\">{WARNING}</h3>" in warning
     assert f'href="/enquiries/{enquiry_id}/follow-ups/new"' in warning
-    add_follow_up(app, enquiry_id, user.id)
+    add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     assert WARNING not in _page(client, enquiry_id)
 
 
 @pytest.mark.parametrize("stage", [Stage.LOST, Stage.COMPLETED])
 def test_a_lost_or_completed_enquiry_shows_no_warning_and_no_add_button(app, client, desk, stage):
     user, enquiry_id = desk
-    reason_id = lost_reason_id(app)
+    reason_id = lost_reason(app)
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
         if stage is Stage.LOST:
@@ -94,7 +93,7 @@ def test_a_lost_or_completed_enquiry_shows_no_warning_and_no_add_button(app, cli
         else:
             enquiry.stage = Stage.COMPLETED
         db.session.commit()
-    assert not [f for f in rows(app, enquiry_id) if f.is_open]
+    assert not [f for f in follow_up_rows(app, enquiry_id) if f.is_open]
     page = _page(client, enquiry_id)
     assert WARNING not in page
     assert f'href="/enquiries/{enquiry_id}/follow-ups/new"' not in page
@@ -103,12 +102,12 @@ def test_a_lost_or_completed_enquiry_shows_no_warning_and_no_add_button(app, cli
 def test_each_open_one_says_how_it_stands_against_its_due_date(app, client, desk):
     user, enquiry_id = desk
     day = today(app)
-    late = add_follow_up(app, enquiry_id, user.id, due_on=day)
+    late = add_follow_up(app, enquiry_id, by_id=user.id, due_on=day, **HAND_MADE)
     with app.app_context():
         ended = services.overdue_instant(day - timedelta(days=2), None)
     _set(app, late, due_on=day - timedelta(days=2), overdue_at=ended)
-    due_today = add_follow_up(app, enquiry_id, user.id, due_on=day)
-    later = add_follow_up(app, enquiry_id, user.id, due_on=day + timedelta(days=3))
+    due_today = add_follow_up(app, enquiry_id, by_id=user.id, due_on=day, **HAND_MADE)
+    later = add_follow_up(app, enquiry_id, by_id=user.id, due_on=day + timedelta(days=3), **HAND_MADE)
     page = _page(client, enquiry_id)
     assert "overdue by 2 days" in _item(page, late)
     assert f"due {day - timedelta(days=2):%d/%m/%Y}, all day" in _item(page, late)
@@ -121,8 +120,8 @@ def test_each_open_one_says_how_it_stands_against_its_due_date(app, client, desk
 def test_owners_priorities_and_notes_are_shown(app, client, desk, make_user):
     user, enquiry_id = desk
     colleague = make_user("specialist", full_name="Sam Specialist")
-    team = add_follow_up(app, enquiry_id, user.id, note="Bring the consent form")
-    mine = add_follow_up(app, enquiry_id, user.id, assigned_to_id=colleague.id)
+    team = add_follow_up(app, enquiry_id, by_id=user.id, note="Bring the consent form", kind=FollowUpKind.OTHER)
+    mine = add_follow_up(app, enquiry_id, by_id=user.id, assigned_to_id=colleague.id, **HAND_MADE)
     _set(app, mine, priority=Priority.LOW)
     page = _page(client, enquiry_id)
     assert "Reception team" in _item(page, team) and "Bring the consent form" in _item(page, team)
@@ -132,8 +131,8 @@ def test_owners_priorities_and_notes_are_shown(app, client, desk, make_user):
 
 def test_closed_ones_show_what_came_of_them_who_and_when(app, client, desk):
     user, enquiry_id = desk
-    done = add_follow_up(app, enquiry_id, user.id)
-    dropped = add_follow_up(app, enquiry_id, user.id)
+    done = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
+    dropped = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     assert client.post(f"/follow-ups/{done}/complete", data={"outcome": "Booked for Tuesday",
                                                              "version": "1"}).status_code == 302
     assert client.post(f"/follow-ups/{dropped}/cancel", data={"reason": "Duplicate of the call-back",
@@ -150,7 +149,7 @@ def test_readers_without_followup_edit_see_the_follow_ups_but_no_steps(app, clie
     reception = make_user("reception")
     enquiry_id = make_enquiry(by_id=reception.id)
     _cancel_all_open(app, enquiry_id, reception.id)
-    follow_up_id = add_follow_up(app, enquiry_id, reception.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=reception.id, **HAND_MADE)
     sign_in(client, make_user("manager"))
     page = _page(client, enquiry_id)
     assert "Ask about the photos" in _item(page, follow_up_id)
@@ -161,9 +160,9 @@ def test_readers_without_followup_edit_see_the_follow_ups_but_no_steps(app, clie
 def test_the_timeline_shows_each_follow_up_done_cancelled_moved_or_made_by_a_rule(app, client, desk, make_user):
     user, enquiry_id = desk
     colleague = make_user("reception", full_name="Rita Reception")
-    [call_back] = rows(app, enquiry_id)
-    moved = add_follow_up(app, enquiry_id, user.id, assigned_to_id=user.id)
-    day = rows(app, enquiry_id)[-1].due_on
+    [call_back] = follow_up_rows(app, enquiry_id)
+    moved = add_follow_up(app, enquiry_id, by_id=user.id, assigned_to_id=user.id, **HAND_MADE)
+    day = follow_up_rows(app, enquiry_id)[-1].due_on
     assert client.post(f"/follow-ups/{moved}/reschedule", data={
         "due_on": (day + timedelta(days=2)).isoformat(), "due_time": "15:00", "assigned_to": str(colleague.id),
         "note": "She knows the patient", "version": "1"}).status_code == 302
@@ -185,8 +184,8 @@ def test_the_timeline_shows_each_follow_up_done_cancelled_moved_or_made_by_a_rul
 
 def test_follow_ups_a_rule_cancels_show_as_cancelled_automatically(app, client, desk):
     user, enquiry_id = desk
-    add_follow_up(app, enquiry_id, user.id)
-    reason_id = lost_reason_id(app)
+    add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
+    reason_id = lost_reason(app)
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
         enquiries.mark_lost(enquiry, db.session.get(Option, reason_id), by_id=user.id)
@@ -209,7 +208,8 @@ def test_the_page_reads_the_same_statements_with_one_follow_up_or_forty(app, cli
     colleague = make_user("reception")
     many = make_enquiry(by_id=user.id)
     for n in range(40):
-        follow_up_id = add_follow_up(app, many, user.id, assigned_to_id=user.id if n % 2 else None)
+        follow_up_id = add_follow_up(app, many, by_id=user.id, assigned_to_id=user.id if n % 2 else None,
+                                     **HAND_MADE)
         if n % 3 == 0:
             assert client.post(f"/follow-ups/{follow_up_id}/reschedule", data={
                 "due_on": (today(app) + timedelta(days=10)).isoformat(), "assigned_to": str(colleague.id),

@@ -1,75 +1,26 @@
 """Adding, completing (with the next one, or a stage move), cancelling and rescheduling a follow-up from its pages."""
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.builders import today
+from tests.builders import HAND_MADE, add_follow_up, follow_up_row, follow_up_rows, lost_reason, reschedules, today
 from tests.conftest import sign_in
 from tests.pages import field_error, same_site_path, take_flashes
-from tracker.clock import clinic_today
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, Enquiry
 from tracker.enquiries.stages import Stage
 from tracker.extensions import db
-from tracker.followups import services
-from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority, Reschedule
-from tracker.settings.models import Option, OptionKind
+from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority
 
 # --- helpers shared by the follow-up page tests -------------------------------------------------
-
-
-def rows(app, enquiry_id: int) -> list[FollowUp]:
-    """An enquiry's follow-ups in id order, detached (the rules' own among them)."""
-    with app.app_context():
-        found = list(db.session.scalars(select(FollowUp).where(FollowUp.enquiry_id == enquiry_id)
-                                        .order_by(FollowUp.id)))
-        db.session.expunge_all()
-        return found
-
-
-def row(app, follow_up_id: int) -> FollowUp:
-    with app.app_context():
-        found = db.session.get(FollowUp, follow_up_id)
-        db.session.expunge_all()
-        return found
-
-
-def add_follow_up(app, enquiry_id: int, by_id: int | None = None, *, due_on: date | None = None,
-                  due_time: time | None = None, kind: FollowUpKind = FollowUpKind.OTHER,
-                  assigned_to_id: int | None = None, note: str | None = "Ask about the photos") -> int:
-    """A hand-made open follow-up, committed; its id."""
-    with app.app_context():
-        enquiry = db.session.get(Enquiry, enquiry_id)
-        details = services.Details(kind, due_on or clinic_today() + timedelta(days=3), due_time, assigned_to_id,
-                                   Priority.NORMAL, note)
-        follow_up = services.add(enquiry, details, by_id=by_id)
-        db.session.commit()
-        return follow_up.id
 
 
 def reception_with_follow_up(app, login_as, make_enquiry, **kwargs) -> tuple:
     """Reception signed in, an enquiry of theirs, and a hand-made follow-up on it: (user, enquiry id, follow-up id)."""
     user = login_as("reception")
     enquiry_id = make_enquiry(by_id=user.id)
-    return user, enquiry_id, add_follow_up(app, enquiry_id, user.id, assigned_to_id=user.id, **kwargs)
-
-
-def lost_reason_id(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Option.id).where(Option.kind == OptionKind.LOST_REASON, Option.active)
-                                 .order_by(Option.id).limit(1))
-
-
-def reschedules(app, follow_up_id: int) -> list[Reschedule]:
-    with app.app_context():
-        found = list(db.session.scalars(select(Reschedule).where(Reschedule.follow_up_id == follow_up_id)))
-        db.session.expunge_all()
-        return found
-
-
-def count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
+    return user, enquiry_id, add_follow_up(app, enquiry_id, by_id=user.id, assigned_to_id=user.id,
+                                            **(HAND_MADE | kwargs))
 
 
 def _redirected_to(response, path: str) -> None:
@@ -105,7 +56,7 @@ def test_adding_a_follow_up_stores_every_detail_and_returns_to_the_enquiry(app, 
         "priority": "high", "note": "  Asked to call after payday  "})
     _redirected_to(response, f"/enquiries/{enquiry_id}")
     assert take_flashes(client) == [("success", f"Follow-up added: Decision chase, due {due:%d/%m/%Y} 14:30.")]
-    made = [f for f in rows(app, enquiry_id) if f.rule is None]
+    made = [f for f in follow_up_rows(app, enquiry_id) if f.rule is None]
     assert len(made) == 1
     f = made[0]
     assert (f.kind, f.due_on, f.due_time, f.assigned_to_id, f.priority, f.note, f.status, f.created_by_id) == (
@@ -121,7 +72,7 @@ def test_a_follow_up_for_the_reception_team_has_no_assignee_and_may_be_all_day(a
         "kind": "other", "due_on": due.strftime("%d/%m/%Y"), "due_time": "", "assigned_to": "team",
         "priority": "normal", "next": "/follow-ups"})
     _redirected_to(response, "/follow-ups")
-    f = next(f for f in rows(app, enquiry_id) if f.rule is None)
+    f = next(f for f in follow_up_rows(app, enquiry_id) if f.rule is None)
     assert (f.assigned_to_id, f.due_on, f.due_time) == (None, due, None)
 
 
@@ -136,7 +87,7 @@ def test_completing_writes_the_outcome_closes_it_and_says_so(app, client, login_
                            data={"outcome": " Sent the photos ", "version": "1"})
     _redirected_to(response, f"/enquiries/{enquiry_id}")
     assert take_flashes(client) == [("success", "Done: Other for Ada Lovelace")]
-    done = row(app, follow_up_id)
+    done = follow_up_row(app, follow_up_id)
     assert (done.status, done.outcome, done.closed_by_id) == (FollowUpStatus.DONE, "Sent the photos", user.id)
     assert done.closed_at is not None
 
@@ -144,21 +95,21 @@ def test_completing_writes_the_outcome_closes_it_and_says_so(app, client, login_
 def test_completing_schedules_the_next_one_in_the_same_step(app, client, login_as, make_enquiry):
     user, enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
     due = today(app) + timedelta(days=2)
-    before = {f.id for f in rows(app, enquiry_id)}
+    before = {f.id for f in follow_up_rows(app, enquiry_id)}
     response = client.post(f"/follow-ups/{follow_up_id}/complete", data={
         "outcome": "No answer; try again", "version": "1", "schedule_next": "y", "next_kind": "call_back",
         "next_due_on": due.isoformat(), "next_due_time": "09:15", "next_assigned_to": "team",
         "next_priority": "low", "next_note": "Second try"})
     _redirected_to(response, f"/enquiries/{enquiry_id}")
-    assert row(app, follow_up_id).status is FollowUpStatus.DONE
-    new = [f for f in rows(app, enquiry_id) if f.id not in before]
+    assert follow_up_row(app, follow_up_id).status is FollowUpStatus.DONE
+    new = [f for f in follow_up_rows(app, enquiry_id) if f.id not in before]
     assert [(f.kind, f.due_on, f.due_time, f.assigned_to_id, f.priority, f.note, f.created_by_id) for f in new] == [
         (FollowUpKind.CALL_BACK, due, time(9, 15), None, Priority.LOW, "Second try", user.id)]
 
 
 def test_a_refused_next_one_saves_nothing_not_even_the_completion(app, client, login_as, make_enquiry):
     _user, enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
-    before = rows(app, enquiry_id)
+    before = follow_up_rows(app, enquiry_id)
     response = client.post(f"/follow-ups/{follow_up_id}/complete", data={
         "outcome": "Left a voicemail", "version": "1", "schedule_next": "y", "next_kind": "call_back",
         "next_due_on": (today(app) - timedelta(days=30)).isoformat(), "next_assigned_to": "team",
@@ -167,13 +118,13 @@ def test_a_refused_next_one_saves_nothing_not_even_the_completion(app, client, l
     body = response.get_data(as_text=True)
     assert 'id="next_due_on-error"' in body and "before the enquiry was received" in body
     assert "Left a voicemail" in body  # the input is kept
-    assert [(f.id, f.status, f.version) for f in rows(app, enquiry_id)] == [
+    assert [(f.id, f.status, f.version) for f in follow_up_rows(app, enquiry_id)] == [
         (f.id, f.status, f.version) for f in before]
 
 
 def test_completing_with_a_move_to_lost_marks_the_enquiry_lost_with_its_reason(app, client, login_as, make_enquiry):
     _user, enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
-    reason = lost_reason_id(app)
+    reason = lost_reason(app)
     page = client.get(f"/follow-ups/{follow_up_id}/complete").get_data(as_text=True)
     assert '<option value="lost">Lost</option>' in page
     response = client.post(f"/follow-ups/{follow_up_id}/complete", data={
@@ -182,8 +133,8 @@ def test_completing_with_a_move_to_lost_marks_the_enquiry_lost_with_its_reason(a
     with app.app_context():
         enquiry = db.session.get(Enquiry, enquiry_id)
         assert (enquiry.stage, enquiry.lost_reason_id) == (Stage.LOST, reason)
-    assert row(app, follow_up_id).status is FollowUpStatus.DONE
-    assert not [f for f in rows(app, enquiry_id) if f.is_open]  # the rules closed the rest
+    assert follow_up_row(app, follow_up_id).status is FollowUpStatus.DONE
+    assert not [f for f in follow_up_rows(app, enquiry_id) if f.is_open]  # the rules closed the rest
 
 
 def test_moving_to_lost_needs_a_reason_beside_its_field(app, client, login_as, make_enquiry):
@@ -192,7 +143,7 @@ def test_moving_to_lost_needs_a_reason_beside_its_field(app, client, login_as, m
                            data={"outcome": "Decided against it", "version": "1", "move_to": "lost"})
     assert response.status_code == 200
     assert 'id="lost_reason-error"' in response.get_data(as_text=True)
-    assert row(app, follow_up_id).is_open
+    assert follow_up_row(app, follow_up_id).is_open
 
 
 def attempts(app, enquiry_id: int) -> list[tuple[ContactOutcome, str | None, int | None]]:
@@ -204,7 +155,7 @@ def attempts(app, enquiry_id: int) -> list[tuple[ContactOutcome, str | None, int
 
 def first_contact_call_back(app, enquiry_id: int) -> FollowUp:
     """The call-back the first-contact rule put on a new enquiry."""
-    return next(f for f in rows(app, enquiry_id) if f.rule == "first_contact")
+    return next(f for f in follow_up_rows(app, enquiry_id) if f.rule == "first_contact")
 
 
 def test_a_call_back_asks_for_its_call_result_and_other_kinds_offer_it_unlogged_by_default(app, client, login_as,
@@ -217,7 +168,7 @@ def test_a_call_back_asks_for_its_call_result_and_other_kinds_offer_it_unlogged_
     assert '<option selected value="">— choose —</option>' in page and "Not a call" not in page
     assert '<option value="reached">Reached</option>' in page
     assert '<option value="voicemail">Voicemail left</option>' in page
-    other = add_follow_up(app, enquiry_id, user.id)
+    other = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     page = client.get(f"/follow-ups/{other}/complete").get_data(as_text=True)
     assert "<option selected value=\"\">Not a call / don&#39;t log</option>" in page
     assert client.post(f"/follow-ups/{other}/complete", data={"outcome": "Sent the photos", "version": "1"}
@@ -238,7 +189,7 @@ def test_completing_a_call_back_as_reached_stamps_first_contact_and_moves_a_new_
         enquiry = db.session.get(Enquiry, enquiry_id)
         assert enquiry.stage is Stage.CONTACTED and enquiry.first_contacted_at is not None
     assert attempts(app, enquiry_id) == [(ContactOutcome.REACHED, "Spoke to her; she will send photos", user.id)]
-    done = row(app, call_back.id)
+    done = follow_up_row(app, call_back.id)
     assert (done.status, done.outcome, done.closed_by_id) == (
         FollowUpStatus.DONE, "Spoke to her; she will send photos", user.id)
 
@@ -247,16 +198,17 @@ def test_three_call_backs_completed_unanswered_make_the_no_reply_suggestion(app,
     user = login_as("reception")
     enquiry_id = make_enquiry(by_id=user.id)
     call_backs = [first_contact_call_back(app, enquiry_id).id] + [
-        add_follow_up(app, enquiry_id, user.id, kind=FollowUpKind.CALL_BACK) for _ in range(2)]
+        add_follow_up(app, enquiry_id, by_id=user.id, kind=FollowUpKind.CALL_BACK, note=HAND_MADE["note"])
+        for _ in range(2)]
     for follow_up_id, result in zip(call_backs, ("no_answer", "voicemail", "no_answer"), strict=True):
-        assert not [f for f in rows(app, enquiry_id) if f.rule == "no_reply"]
+        assert not [f for f in follow_up_rows(app, enquiry_id) if f.rule == "no_reply"]
         response = client.post(f"/follow-ups/{follow_up_id}/complete", headers={"Accept": "application/json"},
                                data={"outcome": "Rang, no luck", "call_result": result,
-                                     "version": str(row(app, follow_up_id).version)})
+                                     "version": str(follow_up_row(app, follow_up_id).version)})
         assert response.get_json()["ok"] is True
     assert [a[0] for a in attempts(app, enquiry_id)] == [
         ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL, ContactOutcome.NO_ANSWER]
-    [suggestion] = [f for f in rows(app, enquiry_id) if f.rule == "no_reply"]
+    [suggestion] = [f for f in follow_up_rows(app, enquiry_id) if f.rule == "no_reply"]
     assert suggestion.is_open and "3 attempts unanswered" in suggestion.note
     with app.app_context():
         assert db.session.get(Enquiry, enquiry_id).first_contacted_at is None
@@ -267,7 +219,7 @@ def test_a_call_back_without_a_call_result_is_refused_beside_the_field_and_saves
     user = login_as("reception")
     enquiry_id = make_enquiry(by_id=user.id)
     call_back = first_contact_call_back(app, enquiry_id)
-    before = [(f.id, f.status, f.version) for f in rows(app, enquiry_id)]
+    before = [(f.id, f.status, f.version) for f in follow_up_rows(app, enquiry_id)]
     for sent in ({}, {"call_result": ""}, {"call_result": "maybe"}):
         response = client.post(f"/follow-ups/{call_back.id}/complete", data={
             "outcome": "Spoke to her", "version": str(call_back.version), **sent})
@@ -279,7 +231,7 @@ def test_a_call_back_without_a_call_result_is_refused_beside_the_field_and_saves
                           data={"outcome": "Spoke to her", "version": str(call_back.version)})
     assert (refused.status_code, refused.get_json()) == (
         400, {"ok": False, "errors": {"call_result": ["Say whether you reached them."]}})
-    assert [(f.id, f.status, f.version) for f in rows(app, enquiry_id)] == before
+    assert [(f.id, f.status, f.version) for f in follow_up_rows(app, enquiry_id)] == before
     assert attempts(app, enquiry_id) == []
     with app.app_context():
         assert db.session.get(Enquiry, enquiry_id).stage is Stage.NEW
@@ -287,7 +239,7 @@ def test_a_call_back_without_a_call_result_is_refused_beside_the_field_and_saves
 
 def test_completing_goes_back_to_a_same_site_next_only(app, client, login_as, make_enquiry):
     _user, enquiry_id, first = reception_with_follow_up(app, login_as, make_enquiry)
-    second = add_follow_up(app, enquiry_id)
+    second = add_follow_up(app, enquiry_id, **HAND_MADE)
     assert 'name="next" value="/follow-ups?person=all"' in client.get(
         f"/follow-ups/{first}/complete?next=/follow-ups?person=all").get_data(as_text=True)
     response = client.post(f"/follow-ups/{first}/complete",
@@ -306,12 +258,12 @@ def test_cancelling_keeps_the_reason_and_who(app, client, login_as, make_enquiry
     assert client.get(f"/follow-ups/{follow_up_id}/cancel").status_code == 200
     refused = client.post(f"/follow-ups/{follow_up_id}/cancel", data={"reason": "   ", "version": "1"})
     assert refused.status_code == 200 and 'id="reason-error"' in refused.get_data(as_text=True)
-    assert row(app, follow_up_id).is_open
+    assert follow_up_row(app, follow_up_id).is_open
     response = client.post(f"/follow-ups/{follow_up_id}/cancel",
                            data={"reason": "Patient asked us not to call", "version": "1"})
     _redirected_to(response, f"/enquiries/{enquiry_id}")
     assert take_flashes(client) == [("success", "Cancelled: Other for Ada Lovelace")]
-    cancelled = row(app, follow_up_id)
+    cancelled = follow_up_row(app, follow_up_id)
     assert (cancelled.status, cancelled.cancel_reason, cancelled.closed_by_id) == (
         FollowUpStatus.CANCELLED, "Patient asked us not to call", user.id)
 
@@ -320,7 +272,7 @@ def test_rescheduling_keeps_the_history_and_moves_when_it_falls_overdue(app, cli
                                                                         make_user):
     user, enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
     colleague = make_user("reception", full_name="Rita Reception")
-    old = row(app, follow_up_id)
+    old = follow_up_row(app, follow_up_id)
     page = client.get(f"/follow-ups/{follow_up_id}/reschedule").get_data(as_text=True)
     assert f'value="{old.due_on.isoformat()}"' in page
     new_day = old.due_on + timedelta(days=5)
@@ -328,7 +280,7 @@ def test_rescheduling_keeps_the_history_and_moves_when_it_falls_overdue(app, cli
         "due_on": new_day.isoformat(), "due_time": "16:00", "assigned_to": str(colleague.id),
         "note": "On holiday until then", "version": "1"})
     _redirected_to(response, f"/enquiries/{enquiry_id}")
-    moved = row(app, follow_up_id)
+    moved = follow_up_row(app, follow_up_id)
     assert (moved.due_on, moved.due_time, moved.assigned_to_id, moved.is_open) == (
         new_day, time(16, 0), colleague.id, True)
     assert moved.overdue_at > old.overdue_at
@@ -340,7 +292,7 @@ def test_rescheduling_keeps_the_history_and_moves_when_it_falls_overdue(app, cli
 
 def test_rescheduling_to_the_same_date_time_and_person_is_refused(app, client, login_as, make_enquiry):
     user, _enquiry_id, follow_up_id = reception_with_follow_up(app, login_as, make_enquiry)
-    old = row(app, follow_up_id)
+    old = follow_up_row(app, follow_up_id)
     response = client.post(f"/follow-ups/{follow_up_id}/reschedule", data={
         "due_on": old.due_on.isoformat(), "due_time": "", "assigned_to": str(user.id), "version": "1"})
     assert response.status_code == 200
@@ -355,7 +307,7 @@ def moved_by_a_colleague(app, make_user, follow_up_id: int):
     """Olive Other reschedules the follow-up a day later from her own session (version 1 → 2); returns the new date."""
     other = app.test_client()
     sign_in(other, make_user("reception", full_name="Olive Other"))
-    moved_to = row(app, follow_up_id).due_on + timedelta(days=1)
+    moved_to = follow_up_row(app, follow_up_id).due_on + timedelta(days=1)
     assert other.post(f"/follow-ups/{follow_up_id}/reschedule", data={
         "due_on": moved_to.isoformat(), "assigned_to": "team", "version": "1"}).status_code == 302
     return moved_to
@@ -373,7 +325,7 @@ def test_a_stale_version_answers_409_naming_who_changed_it_and_saves_nothing(app
         body = response.get_data(as_text=True)
         assert "changed by Olive Other" in body
         assert 'name="version" type="hidden" value="2"' in body or 'value="2"' in body
-    stored = row(app, follow_up_id)
+    stored = follow_up_row(app, follow_up_id)
     assert (stored.is_open, stored.due_on, stored.version) == (True, moved_to, 2)
 
 
@@ -388,7 +340,7 @@ def test_a_closed_follow_up_pages_say_it_is_already_done(app, client, login_as, 
         again = client.post(f"/follow-ups/{follow_up_id}/{action}",
                             data={"outcome": "x", "reason": "x", "due_on": "2030-01-01", "version": "2"})
         assert again.status_code == 409 and "already done" in again.get_data(as_text=True)
-    assert row(app, follow_up_id).outcome == "Booked in"
+    assert follow_up_row(app, follow_up_id).outcome == "Booked in"
 
 
 def test_an_archived_enquiry_follow_up_pages_are_not_found(app, client, login_as, make_enquiry):
@@ -409,7 +361,7 @@ def test_an_archived_enquiry_follow_up_pages_are_not_found(app, client, login_as
 def test_a_manager_may_read_the_follow_ups_but_not_act_on_them(app, client, login_as, make_enquiry, make_user):
     reception = make_user("reception")
     enquiry_id = make_enquiry(by_id=reception.id)
-    follow_up_id = add_follow_up(app, enquiry_id, reception.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=reception.id, **HAND_MADE)
     login_as("manager")
     assert client.get(f"/follow-ups/{follow_up_id}/complete").status_code == 403
     assert client.post(f"/enquiries/{enquiry_id}/follow-ups/new", data={}).status_code == 403
@@ -428,9 +380,9 @@ def test_json_completion_answers_ok_with_the_next_one_id(app, client, login_as, 
         "next_priority": "normal"})
     assert response.status_code == 200
     answer = response.get_json()
-    newest = max(f.id for f in rows(app, enquiry_id))
+    newest = max(f.id for f in follow_up_rows(app, enquiry_id))
     assert answer == {"ok": True, "id": follow_up_id, "next_id": newest}
-    assert row(app, follow_up_id).status is FollowUpStatus.DONE
+    assert follow_up_row(app, follow_up_id).status is FollowUpStatus.DONE
 
 
 def test_json_completion_without_a_next_one_answers_a_null_next_id(app, client, login_as, make_enquiry):
@@ -456,7 +408,7 @@ def test_json_refusals_answer_400_with_field_messages_or_409_with_who(app, clien
     stale = client.post(f"/follow-ups/{follow_up_id}/complete", headers=JSON, data={"outcome": "x", "version": "1"})
     assert stale.status_code == 409
     assert stale.get_json() == {"ok": False, "conflict": "already cancelled (Olive Other)"}
-    assert row(app, follow_up_id).status is FollowUpStatus.CANCELLED
+    assert follow_up_row(app, follow_up_id).status is FollowUpStatus.CANCELLED
 
 
 def test_json_stale_version_on_an_open_one_answers_409_changed_by(app, client, login_as, make_enquiry, make_user):
@@ -464,4 +416,4 @@ def test_json_stale_version_on_an_open_one_answers_409_changed_by(app, client, l
     moved_by_a_colleague(app, make_user, follow_up_id)
     stale = client.post(f"/follow-ups/{follow_up_id}/complete", headers=JSON, data={"outcome": "x", "version": "1"})
     assert (stale.status_code, stale.get_json()) == (409, {"ok": False, "conflict": "changed by Olive Other"})
-    assert row(app, follow_up_id).is_open
+    assert follow_up_row(app, follow_up_id).is_open

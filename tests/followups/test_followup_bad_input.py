@@ -7,8 +7,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.builders import today
-from tests.followups.test_followup_actions import add_follow_up, lost_reason_id, rows
+from tests.builders import HAND_MADE, add_follow_up, follow_up_rows, lost_reason, today
 from tests.pages import explains, field_error, input_value, same_site_path
 from tests.properties import (
     DIGIT_LIKE,
@@ -106,7 +105,7 @@ def test_a_due_date_more_than_two_years_ahead_is_refused(app, client, desk):
     response = client.post(f"/enquiries/{enquiry_id}/follow-ups/new",
                            data=_valid(app, due_on=too_far.isoformat()))
     assert "within the next 2 years" in field_error(response, "due_on")
-    assert not [f for f in rows(app, enquiry_id) if f.rule is None]
+    assert not [f for f in follow_up_rows(app, enquiry_id) if f.rule is None]
 
 
 def test_a_time_the_clocks_skip_is_refused_beside_the_time(app, client, desk):
@@ -116,7 +115,7 @@ def test_a_time_the_clocks_skip_is_refused_beside_the_time(app, client, desk):
                            data=_valid(app, due_on=day.isoformat(), due_time="01:30"))
     assert "clocks go forward" in field_error(response, "due_time")
     assert input_value(response, "due_time") == "01:30"
-    assert not [f for f in rows(app, enquiry_id) if f.rule is None]
+    assert not [f for f in follow_up_rows(app, enquiry_id) if f.rule is None]
 
 
 def test_a_deactivated_assignee_is_refused_by_name(app, client, desk, make_user):
@@ -125,7 +124,7 @@ def test_a_deactivated_assignee_is_refused_by_name(app, client, desk, make_user)
     response = client.post(f"/enquiries/{enquiry_id}/follow-ups/new", data=_valid(app, assigned_to=str(gone.id)))
     assert "Gone Person is deactivated" in field_error(response, "assigned_to")
     assert input_value(response, "due_time") == "10:00"
-    assert not [f for f in rows(app, enquiry_id) if f.rule is None]
+    assert not [f for f in follow_up_rows(app, enquiry_id) if f.rule is None]
 
 
 @pytest.mark.parametrize(("stage", "message"), [(Stage.LOST, "This enquiry is lost"),
@@ -151,7 +150,7 @@ def test_an_archived_enquiry_takes_no_follow_up(app, client, desk):
 
 def test_the_next_one_is_checked_like_a_new_one_beside_its_own_fields(app, client, desk, make_user):
     user, enquiry_id = desk
-    follow_up_id = add_follow_up(app, enquiry_id, user.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     gone = make_user("reception", full_name="Gone Person", active=False)
     before = _snapshot(app)
     base = {"outcome": "Spoke to them", "version": "1", "schedule_next": "y", "next_kind": "other",
@@ -170,16 +169,16 @@ def test_the_next_one_is_checked_like_a_new_one_beside_its_own_fields(app, clien
 
 def test_the_next_ones_fields_are_ignored_when_it_is_not_asked_for(app, client, desk):
     user, enquiry_id = desk
-    follow_up_id = add_follow_up(app, enquiry_id, user.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     response = client.post(f"/follow-ups/{follow_up_id}/complete", data={
         "outcome": "Spoke to them", "version": "1", "next_due_time": "99:99", "next_kind": "lunch"})
     assert response.status_code == 302
-    assert [f.status for f in rows(app, enquiry_id) if f.id == follow_up_id] == [FollowUpStatus.DONE]
+    assert [f.status for f in follow_up_rows(app, enquiry_id) if f.id == follow_up_id] == [FollowUpStatus.DONE]
 
 
 def test_a_stage_move_the_page_does_not_offer_is_refused(app, client, desk):
     user, enquiry_id = desk
-    follow_up_id = add_follow_up(app, enquiry_id, user.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
     before = _snapshot(app)
     for move in ("completed", "consulted", "contacted", "nowhere"):
         response = client.post(f"/follow-ups/{follow_up_id}/complete",
@@ -195,7 +194,7 @@ def test_rescheduling_refuses_a_deactivated_new_owner_but_keeps_a_deactivated_cu
                                                                                          make_user):
     user, enquiry_id = desk
     leaver = make_user("reception", full_name="Lee Leaver")
-    follow_up_id = add_follow_up(app, enquiry_id, user.id, assigned_to_id=leaver.id)
+    follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, assigned_to_id=leaver.id, **HAND_MADE)
     gone = make_user("reception", full_name="Gone Person", active=False)
     with app.app_context():
         from tracker.auth.models import User
@@ -204,7 +203,7 @@ def test_rescheduling_refuses_a_deactivated_new_owner_but_keeps_a_deactivated_cu
         db.session.commit()
     page = client.get(f"/follow-ups/{follow_up_id}/reschedule").get_data(as_text=True)
     assert "Lee Leaver (deactivated)" in page
-    day = rows(app, enquiry_id)[-1].due_on
+    day = follow_up_rows(app, enquiry_id)[-1].due_on
     refused = client.post(f"/follow-ups/{follow_up_id}/reschedule",
                           data={"due_on": day.isoformat(), "assigned_to": str(gone.id), "version": "1"})
     assert "Gone Person is deactivated" in field_error(refused, "assigned_to")
@@ -298,7 +297,7 @@ def test_the_add_form_with_any_input_never_500s_and_stores_only_what_it_was_give
             return
         assert same_site_path(response.headers["Location"]) == f"/enquiries/{enquiry_id}"
         known = {f[0] for f in before["follow_ups"]}
-        [new] = [f for f in rows(app, enquiry_id) if f.id not in known]
+        [new] = [f for f in follow_up_rows(app, enquiry_id) if f.id not in known]
         assert not any(has_control(v or "") for v in data.values())
         assert new.kind.value == (data["kind"] or "call_back") and new.due_on == _date_of(data["due_on"])
         assert new.assigned_to_id == (None if data["assigned_to"] == "team" else int(data["assigned_to"]))
@@ -309,7 +308,7 @@ def test_the_add_form_with_any_input_never_500s_and_stores_only_what_it_was_give
 
 def test_the_complete_form_with_any_input_never_500s_and_saves_all_or_nothing(app, client, desk):
     user, _enquiry_id = desk
-    reason = lost_reason_id(app)
+    reason = lost_reason(app)
     fields = _forms(
         {"outcome": WORDS, "version": st.just("1"), "call_result": _maybe(GOOD_CALLS),
          "schedule_next": st.sampled_from([None, "y"]),
@@ -328,14 +327,14 @@ def test_the_complete_form_with_any_input_never_500s_and_saves_all_or_nothing(ap
     @given(data=fields)
     def run(data):
         enquiry_id = _fresh_enquiry(app, user.id)
-        follow_up_id = add_follow_up(app, enquiry_id, user.id)
+        follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
         before = _snapshot(app)
         response = client.post(f"/follow-ups/{follow_up_id}/complete", data=_send(data))
         event(f"answered {response.status_code}")
         if response.status_code != 302:
             _refused_cleanly(app, response, before)
             return
-        after = rows(app, enquiry_id)
+        after = follow_up_rows(app, enquiry_id)
         done = next(f for f in after if f.id == follow_up_id)
         assert (done.status, done.outcome) == (FollowUpStatus.DONE, data["outcome"].strip())
         made = [f for f in after if f.id > follow_up_id]
@@ -378,14 +377,14 @@ def test_the_cancel_form_with_any_input_never_500s_and_cancels_only_with_a_reaso
     @PROPERTY
     @given(data=fields)
     def run(data):
-        follow_up_id = add_follow_up(app, enquiry_id, user.id)
+        follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
         before = _snapshot(app)
         response = client.post(f"/follow-ups/{follow_up_id}/cancel", data=_send(data))
         event(f"answered {response.status_code}")
         if response.status_code != 302:
             _refused_cleanly(app, response, before)
             return
-        cancelled = next(f for f in rows(app, enquiry_id) if f.id == follow_up_id)
+        cancelled = next(f for f in follow_up_rows(app, enquiry_id) if f.id == follow_up_id)
         assert (cancelled.status, cancelled.cancel_reason) == (FollowUpStatus.CANCELLED, data["reason"].strip())
         assert as_int(data["version"]) == 1 and not has_control(data["reason"])
 
@@ -403,14 +402,14 @@ def test_the_reschedule_form_with_any_input_never_500s_and_keeps_history_for_eve
     @PROPERTY
     @given(data=fields)
     def run(data):
-        follow_up_id = add_follow_up(app, enquiry_id, user.id)
+        follow_up_id = add_follow_up(app, enquiry_id, by_id=user.id, **HAND_MADE)
         before = _snapshot(app)
         response = client.post(f"/follow-ups/{follow_up_id}/reschedule", data=_send(data))
         event(f"answered {response.status_code}")
         if response.status_code != 302:
             _refused_cleanly(app, response, before)
             return
-        moved = next(f for f in rows(app, enquiry_id) if f.id == follow_up_id)
+        moved = next(f for f in follow_up_rows(app, enquiry_id) if f.id == follow_up_id)
         assert moved.is_open and moved.due_on == _date_of(data["due_on"]) and moved.version == 2
         with app.app_context():
             history = list(db.session.scalars(select(Reschedule).where(Reschedule.follow_up_id == follow_up_id)))

@@ -2,46 +2,19 @@
 each row with what reception needs to act on it, one-click completion, and a fixed number of statements."""
 
 import re
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests import builders
+from tests.builders import add_follow_up, quiet_enquiry
 from tests.conftest import count_queries, sign_in
 from tests.properties import ANY_TEXT, PROPERTY
-from tracker.clock import clinic_today
-from tracker.enquiries import services as enquiries
-from tracker.enquiries.models import ContactOutcome, Enquiry
 from tracker.extensions import db
 from tracker.followups import queries, services
 from tracker.followups.models import FollowUp, FollowUpKind, FollowUpStatus, Priority
-
-DAYS_AGO = 30  # enquiries are received this long ago, so a follow-up may fall due any day since
-
-
-def today_of(app) -> date:
-    with app.app_context():
-        return clinic_today()
-
-
-def quiet_enquiry(app, make_enquiry, *, assigned_to_id: int | None = None, **kwargs) -> int:
-    """An enquiry received a month ago and already reached, so no rule keeps a follow-up open on it."""
-    enquiry_id = make_enquiry(hours_ago=24 * DAYS_AGO, assigned_to_id=assigned_to_id, **kwargs)
-    with app.app_context():
-        enquiries.record_contact(db.session.get(Enquiry, enquiry_id), ContactOutcome.REACHED, by_id=None)
-        db.session.commit()
-    return enquiry_id
-
-
-def add_follow_up(app, enquiry_id: int, due_on: date, *, owner: int | None = None, due_time: time | None = None,
-                  kind: FollowUpKind = FollowUpKind.CALL_BACK, priority: Priority = Priority.NORMAL) -> int:
-    """A follow-up added by hand, committed; returns its id."""
-    with app.app_context():
-        details = services.Details(kind, due_on, due_time, owner, priority, None)
-        follow_up = services.add(db.session.get(Enquiry, enquiry_id), details, by_id=None)
-        db.session.commit()
-        return follow_up.id
 
 
 def section_ids(html: str, section: str) -> list[int]:
@@ -61,17 +34,17 @@ def my_day(client, **args) -> str:
 
 
 def test_reception_sees_their_own_and_the_teams_follow_ups_by_section_and_nobody_elses(app, client, login_as,
-                                                                                      make_user, make_enquiry):
+                                                                                      make_user):
     rita = login_as("reception")
     other = make_user("reception")
-    today = today_of(app)
-    enquiry = quiet_enquiry(app, make_enquiry)
-    overdue = add_follow_up(app, enquiry, today - timedelta(days=2), owner=rita.id)
+    today = builders.today(app)
+    enquiry = quiet_enquiry(app)
+    overdue = add_follow_up(app, enquiry, today - timedelta(days=2), assigned_to_id=rita.id)
     team_today = add_follow_up(app, enquiry, today)
-    in_three_days = add_follow_up(app, enquiry, today + timedelta(days=3), owner=rita.id)
+    in_three_days = add_follow_up(app, enquiry, today + timedelta(days=3), assigned_to_id=rita.id)
     in_seven_days = add_follow_up(app, enquiry, today + timedelta(days=7))
-    add_follow_up(app, enquiry, today + timedelta(days=8), owner=rita.id)  # beyond the week
-    add_follow_up(app, enquiry, today - timedelta(days=1), owner=other.id)  # someone else's
+    add_follow_up(app, enquiry, today + timedelta(days=8), assigned_to_id=rita.id)  # beyond the week
+    add_follow_up(app, enquiry, today - timedelta(days=1), assigned_to_id=other.id)  # someone else's
     html = my_day(client)
     assert section_ids(html, "overdue") == [overdue]
     assert section_ids(html, "today") == [team_today]
@@ -82,11 +55,11 @@ def test_reception_sees_their_own_and_the_teams_follow_ups_by_section_and_nobody
     assert ">Team<" not in html.split(f'id="follow-up-{overdue}"', 1)[1].split("</tr>", 1)[0]
 
 
-def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as, make_enquiry):
+def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as):
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    done = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
-    cancelled = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    enquiry = quiet_enquiry(app)
+    done = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
+    cancelled = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
     with app.app_context():
         services.complete(db.session.get(FollowUp, done), outcome="Spoke to her", version=1, by_id=rita.id)
         services.cancel(db.session.get(FollowUp, cancelled), reason="Duplicate", version=1, by_id=rita.id)
@@ -95,37 +68,36 @@ def test_done_and_cancelled_follow_ups_are_not_listed(app, client, login_as, mak
     assert section_ids(html, "today") == [] and "Nothing else due today." in html
 
 
-def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_today(app, client, login_as,
-                                                                                    make_enquiry):
+def test_a_timed_follow_up_earlier_today_is_overdue_and_one_later_today_is_due_today(app, client, login_as):
     rita = login_as("reception")
-    today = today_of(app)
-    enquiry = quiet_enquiry(app, make_enquiry)
-    yesterday_late = add_follow_up(app, enquiry, today - timedelta(days=1), owner=rita.id, due_time=time(23, 59))
-    tonight = add_follow_up(app, enquiry, today, owner=rita.id, due_time=time(23, 59))
+    today = builders.today(app)
+    enquiry = quiet_enquiry(app)
+    yesterday_late = add_follow_up(app, enquiry, today - timedelta(days=1), assigned_to_id=rita.id,
+                                   due_time=time(23, 59))
+    tonight = add_follow_up(app, enquiry, today, assigned_to_id=rita.id, due_time=time(23, 59))
     html = my_day(client)
     assert section_ids(html, "overdue") == [yesterday_late]
     assert tonight in section_ids(html, "today") + section_ids(html, "overdue")  # 23:59 may just have passed
 
 
-def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as, make_enquiry):
+def test_a_specialist_sees_only_their_own_not_the_teams(app, client, login_as):
     sam = login_as("specialist")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    own = add_follow_up(app, enquiry, today_of(app), owner=sam.id)
-    add_follow_up(app, enquiry, today_of(app))  # the reception team's
+    enquiry = quiet_enquiry(app)
+    own = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=sam.id)
+    add_follow_up(app, enquiry, builders.today(app))  # the reception team's
     html = my_day(client)
     assert section_ids(html, "today") == [own]
     assert 'name="person"' not in html
 
 
-def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, client, login_as, make_user,
-                                                                        make_enquiry):
+def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, client, login_as, make_user):
     login_as("manager")
     rita = make_user("reception", full_name="Rita Desk")
     sam = make_user("specialist", full_name="Sam Skin")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    ritas = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
-    sams = add_follow_up(app, enquiry, today_of(app), owner=sam.id)
-    teams = add_follow_up(app, enquiry, today_of(app))
+    enquiry = quiet_enquiry(app)
+    ritas = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
+    sams = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=sam.id)
+    teams = add_follow_up(app, enquiry, builders.today(app))
     everyone = my_day(client)
     assert sorted(section_ids(everyone, "today")) == sorted([ritas, sams, teams])
     assert re.search(r'<option value="all" selected>Everyone</option>', everyone)
@@ -138,9 +110,9 @@ def test_a_manager_sees_everyones_and_can_narrow_to_a_person_or_the_team(app, cl
 
 
 def test_a_manager_reads_my_day_without_completion_forms_an_admin_completes_back_to_the_same_person(
-        app, client, login_as, make_user, make_enquiry):
+        app, client, login_as, make_user):
     sam = make_user("specialist", full_name="Sam Skin")
-    follow_up = add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app), owner=sam.id)
+    follow_up = add_follow_up(app, quiet_enquiry(app), builders.today(app), assigned_to_id=sam.id)
     login_as("manager")  # followup.view only: a Done button would answer 403
     html = my_day(client, person=str(sam.id))
     assert section_ids(html, "today") == [follow_up]
@@ -153,34 +125,33 @@ def test_a_manager_reads_my_day_without_completion_forms_an_admin_completes_back
     assert f'href="/follow-ups/{follow_up}/complete?next=/follow-ups?person%3D{sam.id}">Schedule next' in html
 
 
-def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as, make_enquiry):
+def test_a_manager_asking_for_an_unknown_person_sees_everyone(app, client, login_as):
     login_as("admin")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    teams = add_follow_up(app, enquiry, today_of(app))
+    enquiry = quiet_enquiry(app)
+    teams = add_follow_up(app, enquiry, builders.today(app))
     for person in ("99999", "nobody", "-1", "", "team "):
         assert section_ids(my_day(client, person=person), "today") == [teams], person
 
 
-def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client, login_as, make_user, make_enquiry):
+def test_reception_passing_a_person_still_sees_only_their_own_queue(app, client, login_as, make_user):
     rita = login_as("reception")
     other = make_user("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    own = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
-    add_follow_up(app, enquiry, today_of(app), owner=other.id)
+    enquiry = quiet_enquiry(app)
+    own = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
+    add_follow_up(app, enquiry, builders.today(app), assigned_to_id=other.id)
     for person in (str(other.id), "all", "team"):
         html = my_day(client, person=person)
         assert section_ids(html, "today") == [own] and 'name="person"' not in html
 
 
-def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(app, client, login_as, make_patient,
-                                                                               make_enquiry):
+def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(app, client, login_as, make_patient):
     rita = login_as("reception")
     patient = make_patient(first_name="Ann", last_name="Example", phone="+447700900123")
-    enquiry = quiet_enquiry(app, make_enquiry, patient_id=patient)
-    today = today_of(app)
-    late = add_follow_up(app, enquiry, today - timedelta(days=3), owner=rita.id, kind=FollowUpKind.DECISION_CHASE,
-                         priority=Priority.HIGH)
-    timed = add_follow_up(app, enquiry, today + timedelta(days=2), owner=rita.id, due_time=time(14, 30))
+    enquiry = quiet_enquiry(app, patient_id=patient)
+    today = builders.today(app)
+    late = add_follow_up(app, enquiry, today - timedelta(days=3), assigned_to_id=rita.id,
+                         kind=FollowUpKind.DECISION_CHASE, priority=Priority.HIGH)
+    timed = add_follow_up(app, enquiry, today + timedelta(days=2), assigned_to_id=rita.id, due_time=time(14, 30))
     with app.app_context():  # as a rule would have made it
         db.session.get(FollowUp, late).rule = "decision_chase"
         db.session.commit()
@@ -197,12 +168,11 @@ def test_each_row_shows_patient_stage_kind_rule_due_lateness_phone_and_priority(
     assert f"{today + timedelta(days=2):%d/%m/%Y} 14:30" in timed_row and "overdue" not in timed_row
 
 
-def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_complete_page(app, client, login_as,
-                                                                                          make_enquiry):
+def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_complete_page(app, client, login_as):
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    follow_up = add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=rita.id)
-    review = add_follow_up(app, enquiry, today_of(app), owner=rita.id, kind=FollowUpKind.REVIEW)
+    enquiry = quiet_enquiry(app)
+    follow_up = add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=rita.id)
+    review = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id, kind=FollowUpKind.REVIEW)
     html = my_day(client)
     form = html.split(f'action="/follow-ups/{follow_up}/complete"', 1)[1].split("</form>", 1)[0]
     assert 'name="next" value="/follow-ups"' in form and 'name="version" value="1"' in form
@@ -228,10 +198,10 @@ def test_each_row_completes_in_one_click_back_to_my_day_or_links_to_the_full_com
         assert done.status is FollowUpStatus.DONE and done.outcome == "Spoke to her; booking"
 
 
-def test_completing_with_json_answers_ok_or_the_fields_message(app, client, login_as, make_enquiry):
+def test_completing_with_json_answers_ok_or_the_fields_message(app, client, login_as):
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    follow_up = add_follow_up(app, enquiry, today_of(app), owner=rita.id)
+    enquiry = quiet_enquiry(app)
+    follow_up = add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id)
     json = {"Accept": "application/json"}
     refused = client.post(f"/follow-ups/{follow_up}/complete", data={"outcome": " ", "version": "1"}, headers=json)
     assert refused.status_code == 400 and refused.json["ok"] is False
@@ -244,15 +214,15 @@ def test_completing_with_json_answers_ok_or_the_fields_message(app, client, logi
     assert again.status_code == 409 and again.json["ok"] is False
 
 
-def test_each_section_shows_at_most_its_cap_and_says_how_many_there_are(app, client, login_as, make_enquiry,
-                                                                       monkeypatch):
+def test_each_section_shows_at_most_its_cap_and_says_how_many_there_are(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "SECTION_ROWS", 2)
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    first = [add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=rita.id) for n in (9, 8)]
+    enquiry = quiet_enquiry(app)
+    first = [add_follow_up(app, enquiry, builders.today(app) - timedelta(days=n), assigned_to_id=rita.id)
+             for n in (9, 8)]
     for n in (7, 6, 5):
-        add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=None if n == 6 else rita.id)
+        add_follow_up(app, enquiry, builders.today(app) - timedelta(days=n), assigned_to_id=None if n == 6 else rita.id)
     html = my_day(client)
     assert section_ids(html, "overdue") == first  # the longest overdue first
     assert section_count(html, "overdue") == "3+"
@@ -268,24 +238,22 @@ def _statements(app, client) -> int:
     return len(statements)
 
 
-def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, client, make_user, make_enquiry):
+def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, client, make_user):
     rita = make_user("reception")
     manager = make_user("manager")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    today = today_of(app)
+    enquiry = quiet_enquiry(app)
+    today = builders.today(app)
     for n in range(3):
-        add_follow_up(app, enquiry, today + timedelta(days=n - 1), owner=rita.id if n else None)
+        add_follow_up(app, enquiry, today + timedelta(days=n - 1), assigned_to_id=rita.id if n else None)
     sign_in(client, rita)
     few = _statements(app, client)
     sign_in(client, manager)
     few_manager = _statements(app, client)
-    more_enquiries = [quiet_enquiry(app, make_enquiry) for _ in range(5)]
+    more_enquiries = [quiet_enquiry(app) for _ in range(5)]
+    for n in range(57):  # spread over every section, owner and several enquiries and patients
+        add_follow_up(app, more_enquiries[n % 5], today + timedelta(days=n % 9 - 1), kind=FollowUpKind.OTHER,
+                      assigned_to_id=rita.id if n % 3 else None)
     with app.app_context():
-        for n in range(57):  # spread over every section, owner and several enquiries and patients
-            details = services.Details(FollowUpKind.OTHER, today + timedelta(days=n % 9 - 1), None,
-                                       rita.id if n % 3 else None)
-            services.add(db.session.get(Enquiry, more_enquiries[n % 5]), details, by_id=None)
-        db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(FollowUp)
                                  .where(FollowUp.status == FollowUpStatus.OPEN)) == 60
     sign_in(client, rita)
@@ -296,9 +264,9 @@ def test_my_day_runs_the_same_statements_with_3_follow_ups_as_with_60(app, clien
     assert few == 4 and few_manager == 5
 
 
-def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
+def test_any_person_argument_never_fails(app, client, make_user):
     manager, reception = make_user("manager"), make_user("reception")
-    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app))
+    add_follow_up(app, quiet_enquiry(app), builders.today(app))
 
     @PROPERTY
     @given(person=st.one_of(ANY_TEXT, st.integers().map(str), st.sampled_from(["all", "team", str(manager.id)])),
@@ -314,14 +282,14 @@ def test_any_person_argument_never_fails(app, client, make_user, make_enquiry):
     check()
 
 
-def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(app, client, login_as, make_enquiry,
-                                                                                monkeypatch):
+def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "SECTION_ROWS", 2)
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    overdue = [add_follow_up(app, enquiry, today_of(app) - timedelta(days=n), owner=rita.id if n % 2 else None)
+    enquiry = quiet_enquiry(app)
+    overdue = [add_follow_up(app, enquiry, builders.today(app) - timedelta(days=n),
+                             assigned_to_id=rita.id if n % 2 else None)
                for n in (9, 8, 7, 6, 5)]
-    today = [add_follow_up(app, enquiry, today_of(app), owner=rita.id) for _ in range(3)]
+    today = [add_follow_up(app, enquiry, builders.today(app), assigned_to_id=rita.id) for _ in range(3)]
     first = my_day(client)
     assert section_ids(first, "overdue") == overdue[:2] and "Showing 2 of 5" in first
     assert 'href="/follow-ups?overdue_page=2">Next 2' in first and "Previous 2" not in first
@@ -344,10 +312,9 @@ def test_each_section_pages_on_by_its_own_page_number_with_the_same_statements(a
     assert len(on_first) == len(on_third)
 
 
-def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript(app, client, login_as,
-                                                                               make_enquiry):
+def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript(app, client, login_as):
     rita = login_as("reception")
-    follow_up = add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app), owner=rita.id)
+    follow_up = add_follow_up(app, quiet_enquiry(app), builders.today(app), assigned_to_id=rita.id)
     html = my_day(client)
     row = html.split(f'id="follow-up-{follow_up}"', 1)[1].split("</tr>", 1)[0]
     assert re.search(rf'<a href="#complete-{follow_up}" [^>]*data-done[^>]*aria-controls="complete-{follow_up}">Done',
@@ -357,9 +324,9 @@ def test_done_opens_the_completion_row_beneath_by_its_address_without_javascript
     assert 'href="/static/css/followups.css"' in html
 
 
-def test_any_page_argument_never_fails(app, client, make_user, make_enquiry):
+def test_any_page_argument_never_fails(app, client, make_user):
     reception = make_user("reception")
-    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app) - timedelta(days=1), owner=reception.id)
+    add_follow_up(app, quiet_enquiry(app), builders.today(app) - timedelta(days=1), assigned_to_id=reception.id)
     sign_in(client, reception)
 
     @PROPERTY

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from flask_login import login_user
 
+from tests import builders
+from tests.builders import add_follow_up, quiet_enquiry
 from tests.conftest import count_queries
-from tests.followups.test_my_day import add_follow_up, quiet_enquiry, section_count, section_ids, today_of
+from tests.followups.test_my_day import section_count, section_ids
 from tracker import navigation
 from tracker.auth.models import User
 from tracker.extensions import db
@@ -28,16 +30,15 @@ def page(client, url: str = "/") -> str:
     return response.get_data(as_text=True)
 
 
-def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, client, login_as, make_user,
-                                                                        make_enquiry):
+def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, client, login_as, make_user):
     rita = login_as("reception")
     other = make_user("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    today = today_of(app)
-    add_follow_up(app, enquiry, today - timedelta(days=3), owner=rita.id)
+    enquiry = quiet_enquiry(app)
+    today = builders.today(app)
+    add_follow_up(app, enquiry, today - timedelta(days=3), assigned_to_id=rita.id)
     add_follow_up(app, enquiry, today - timedelta(days=1))  # the team's: reception counts it too
-    add_follow_up(app, enquiry, today - timedelta(days=1), owner=other.id)  # not hers
-    add_follow_up(app, enquiry, today, owner=rita.id)  # due today, not overdue
+    add_follow_up(app, enquiry, today - timedelta(days=1), assigned_to_id=other.id)  # not hers
+    add_follow_up(app, enquiry, today, assigned_to_id=rita.id)  # due today, not overdue
     home = page(client)
     nav = home.split('data-testid="main-nav"', 1)[1].split("</ul>", 1)[0]
     assert re.search(r'href="/follow-ups">My day\s*<span', nav)
@@ -48,12 +49,11 @@ def test_my_day_is_in_the_navigation_with_the_overdue_count_my_day_shows(app, cl
     assert badge(page(client, "/enquiries")) == "2"  # on every signed-in page
 
 
-def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(app, client, login_as,
-                                                                                make_enquiry):
+def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(app, client, login_as):
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    first = add_follow_up(app, enquiry, today_of(app) - timedelta(days=2), owner=rita.id)
-    second = add_follow_up(app, enquiry, today_of(app) - timedelta(days=1))
+    enquiry = quiet_enquiry(app)
+    first = add_follow_up(app, enquiry, builders.today(app) - timedelta(days=2), assigned_to_id=rita.id)
+    second = add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1))
     assert badge(page(client)) == "2"
     client.post(f"/follow-ups/{first}/complete", data={"outcome": "Reached", "call_result": "reached",
                                                        "version": "1", "next": "/follow-ups"})
@@ -63,38 +63,38 @@ def test_the_badge_goes_down_when_an_overdue_follow_up_is_done_and_goes_at_zero(
     assert badge(page(client)) is None
 
 
-def test_a_specialists_badge_counts_only_their_own(app, client, login_as, make_enquiry):
+def test_a_specialists_badge_counts_only_their_own(app, client, login_as):
     sam = login_as("specialist")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=sam.id)
-    add_follow_up(app, enquiry, today_of(app) - timedelta(days=1))  # the reception team's
+    enquiry = quiet_enquiry(app)
+    add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=sam.id)
+    add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1))  # the reception team's
     assert badge(page(client)) == "1"
 
 
-def test_a_managers_badge_counts_their_own_not_everyones(app, client, login_as, make_user, make_enquiry):
+def test_a_managers_badge_counts_their_own_not_everyones(app, client, login_as, make_user):
     manager = login_as("manager")
     rita = make_user("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
-    add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=rita.id)
+    enquiry = quiet_enquiry(app)
+    add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=rita.id)
     assert badge(page(client)) is None
-    add_follow_up(app, enquiry, today_of(app) - timedelta(days=1), owner=manager.id)
+    add_follow_up(app, enquiry, builders.today(app) - timedelta(days=1), assigned_to_id=manager.id)
     assert badge(page(client)) == "1"
 
 
-def test_the_badge_stops_counting_at_its_cap(app, client, login_as, make_enquiry, monkeypatch):
+def test_the_badge_stops_counting_at_its_cap(app, client, login_as, monkeypatch):
     monkeypatch.setattr(queries, "BADGE_CAP", 2)
     rita = login_as("reception")
-    enquiry = quiet_enquiry(app, make_enquiry)
+    enquiry = quiet_enquiry(app)
     for days in (1, 2):
-        add_follow_up(app, enquiry, today_of(app) - timedelta(days=days), owner=rita.id)
+        add_follow_up(app, enquiry, builders.today(app) - timedelta(days=days), assigned_to_id=rita.id)
     assert badge(page(client)) == "2"
-    add_follow_up(app, enquiry, today_of(app) - timedelta(days=3))
+    add_follow_up(app, enquiry, builders.today(app) - timedelta(days=3))
     assert badge(page(client)) == "2+"
 
 
-def test_the_badge_is_one_statement_taken_once_and_only_when_the_navigation_renders(app, make_user, make_enquiry):
+def test_the_badge_is_one_statement_taken_once_and_only_when_the_navigation_renders(app, make_user):
     rita = make_user("reception")
-    add_follow_up(app, quiet_enquiry(app, make_enquiry), today_of(app) - timedelta(days=1), owner=rita.id)
+    add_follow_up(app, quiet_enquiry(app), builders.today(app) - timedelta(days=1), assigned_to_id=rita.id)
     with app.test_request_context():
         login_user(db.session.get(User, rita.id))
         items = navigation.nav_items()

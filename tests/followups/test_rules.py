@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.builders import ZONE, Item, add_session, book, course, local, move, record_done
+from tests.builders import ZONE, Item, add_follow_up, add_session, book, course, local, move, record_done, today
 from tracker.auth.models import User
 from tracker.bookings import services as bookings
 from tracker.bookings.models import Appointment, AppointmentStatus
@@ -43,13 +43,8 @@ def fire_again(app, enquiry_id: int) -> None:
 
 def next_weekday(app, weekday: int, weeks_ahead: int = 2) -> date:
     """A date `weeks_ahead` weeks on, on the given weekday (0 Monday)."""
-    start = clinic_today_of(app) + timedelta(weeks=weeks_ahead)
+    start = today(app) + timedelta(weeks=weeks_ahead)
     return start + timedelta(days=(weekday - start.weekday()) % 7)
-
-
-def clinic_today_of(app) -> date:
-    with app.app_context():
-        return clinic_today()
 
 
 def log(app, make_patient, received_at: datetime, *, assigned_to_id: int | None = None) -> int:
@@ -280,7 +275,7 @@ def set_proposed_at(app, plan_id: int, when: datetime) -> None:
 
 def test_a_proposed_plan_is_chased_after_three_days_and_again_after_ten(app, make_enquiry, make_user):
     c = proposed_course(app, make_enquiry, make_user)
-    proposed_on = clinic_today_of(app)
+    proposed_on = today(app)
     set_proposed_at(app, c.plan_id, local(proposed_on, "12:00"))
     [first] = follow_ups(app, c.enquiry_id, "decision_chase")
     assert (first.kind, first.due_on) == (FollowUpKind.DECISION_CHASE, proposed_on + timedelta(days=3))
@@ -299,7 +294,7 @@ def test_a_proposed_plan_is_chased_after_three_days_and_again_after_ten(app, mak
 
 def test_accepting_the_plan_cancels_its_pending_chase(app, make_enquiry, make_user):
     c = proposed_course(app, make_enquiry, make_user)
-    set_proposed_at(app, c.plan_id, local(clinic_today_of(app), "12:00"))
+    set_proposed_at(app, c.plan_id, local(today(app), "12:00"))
     with app.app_context():
         plan = db.session.get(TreatmentPlan, c.plan_id)
         decisions.accept(plan, decided_on=clinic_today(), consent_by=db.session.get(User, c.practitioner_id),
@@ -334,7 +329,7 @@ def test_a_session_done_gets_its_treatments_aftercare_check_which_outlives_a_los
                                                                                         make_user):
     specialist = make_user("specialist")
     c = course(app, specialist.id, [Item("punch_excision", sessions=2)])
-    yesterday = clinic_today_of(app) - timedelta(days=1)
+    yesterday = today(app) - timedelta(days=1)
     session_id = add_session(app, c, 0, 1, local(yesterday, "10:00"))
     move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
@@ -351,7 +346,7 @@ def test_a_session_done_gets_its_treatments_aftercare_check_which_outlives_a_los
 def test_a_completed_course_gets_reviews_at_the_treatments_review_months(app, make_enquiry, make_user):
     specialist = make_user("specialist")
     c = course(app, specialist.id, [Item("tca_cross", sessions=1)])  # reviews at 3 and 6 months
-    day = clinic_today_of(app) - timedelta(days=1)
+    day = today(app) - timedelta(days=1)
     session_id = add_session(app, c, 0, 1, local(day, "10:00"))
     move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
@@ -370,10 +365,7 @@ def test_a_completed_course_gets_reviews_at_the_treatments_review_months(app, ma
 
 def test_losing_an_enquiry_cancels_its_hand_made_follow_ups_with_that_reason(app, make_enquiry):
     enquiry_id = make_enquiry()
-    with app.app_context():
-        enquiry = db.session.get(Enquiry, enquiry_id)
-        services.add(enquiry, services.Details(FollowUpKind.OTHER, clinic_today() + timedelta(days=2)), by_id=None)
-        db.session.commit()
+    add_follow_up(app, enquiry_id, today(app) + timedelta(days=2), kind=FollowUpKind.OTHER)
     lose(app, enquiry_id)
     assert {(f.status, f.cancel_reason) for f in follow_ups(app, enquiry_id)} == {
         (FollowUpStatus.CANCELLED, "The enquiry was lost")}
@@ -452,7 +444,7 @@ def test_cancelling_the_only_booked_session_asks_again_for_the_course_to_be_book
 def test_an_old_session_touched_for_the_first_time_gets_no_aftercare_check_long_past(app, make_enquiry, make_user):
     specialist = make_user("specialist")
     c = course(app, specialist.id, [Item("punch_excision", sessions=2)])
-    long_ago = clinic_today_of(app) - timedelta(days=60)
+    long_ago = today(app) - timedelta(days=60)
     add_session(app, c, 0, 1, local(long_ago, "10:00"), status=AppointmentStatus.ATTENDED)
     fire_again(app, c.enquiry_id)
     assert follow_ups(app, c.enquiry_id, "aftercare") == []
@@ -462,7 +454,7 @@ def test_an_old_proposed_plan_gets_no_chase_weeks_late_but_an_old_new_enquiry_st
         app, make_enquiry, make_user, make_patient):
     c = proposed_course(app, make_enquiry, make_user)
     # Written straight to the table, the plan had no proposal date: this is the first time the rules see it.
-    set_proposed_at(app, c.plan_id, local(clinic_today_of(app) - timedelta(days=40), "12:00"))
+    set_proposed_at(app, c.plan_id, local(today(app) - timedelta(days=40), "12:00"))
     fire_again(app, c.enquiry_id)
     assert follow_ups(app, c.enquiry_id, "decision_chase") == []
     old = log(app, make_patient, datetime.now(UTC) - timedelta(days=90))
@@ -473,11 +465,9 @@ def test_reassigning_the_enquiry_hands_its_rules_follow_ups_to_the_new_owner_but
         app, make_patient, make_user):
     first, second = make_user("reception"), make_user("reception")
     enquiry_id = log(app, make_patient, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), assigned_to_id=first.id)
+    add_follow_up(app, enquiry_id, today(app) + timedelta(days=3), kind=FollowUpKind.OTHER, assigned_to_id=first.id,
+                  by_id=first.id)
     with app.app_context():
-        enquiry = db.session.get(Enquiry, enquiry_id)
-        services.add(enquiry, services.Details(FollowUpKind.OTHER, clinic_today() + timedelta(days=3),
-                                               assigned_to_id=first.id), by_id=first.id)
-        db.session.commit()
         enquiry = enquiries.get_enquiry(enquiry_id)
         details = enquiries.EnquiryDetails(channel=enquiry.channel, received_at=enquiry.received_at,
                                            assigned_to_id=second.id)
@@ -506,7 +496,7 @@ def test_cancelling_a_booked_session_cancels_its_reminder(app, make_enquiry, mak
 def test_archiving_cancels_even_the_aftercare_and_reviews_that_outlive_a_lost_enquiry(app, make_enquiry, make_user):
     specialist = make_user("specialist")
     c = course(app, specialist.id, [Item("punch_excision", sessions=1)])  # aftercare, then completed
-    session_id = add_session(app, c, 0, 1, local(clinic_today_of(app) - timedelta(days=1), "10:00"))
+    session_id = add_session(app, c, 0, 1, local(today(app) - timedelta(days=1), "10:00"))
     move(app, c.enquiry_id, Stage.TREATMENT_BOOKED)
     record_done(app, session_id, specialist.id)
     assert [f.status for f in follow_ups(app, c.enquiry_id, "aftercare")] == [FollowUpStatus.OPEN]
