@@ -330,6 +330,7 @@ def audit_rows(app) -> Callable:
 
     return read
 
+
 @pytest.fixture
 def make_patient(app) -> Callable:
     """Builder: a committed patient; returns its id (builders.patient)."""
