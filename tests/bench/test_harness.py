@@ -16,6 +16,9 @@ from tests.enquiries.test_query_budget import BUDGET, MAX_QUERIES  # the same pe
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = ["30", "60"]
+# The bench's enquiry is the newest that has moved on from "new": depending on the day the demo data is made, it may
+# have an assessment and a plan, so it is held to the budget of an enquiry with clinical records.
+BENCH_BUDGET_NAME = {"enquiry": "enquiry clinical"}
 KEY_PAGES = {"list", "list stage", "list all stages", "list channel", "list source", "list assigned to me",
              "list unassigned", "list concern", "list treatment", "list dates", "list uncontacted",
              "list by name page 3", "list last page", "search phone", "search partial name", "search name prefix",
@@ -45,7 +48,7 @@ def test_bench_prints_one_json_line_measuring_every_key_page_and_loading_the_ser
         assert set(by_size) == set(SIZES), name
         for row in by_size.values():
             assert row["p50_ms"] > 0 and row["p95_ms"] >= row["p50_ms"] and row["bytes"] > 0, name
-            assert 1 <= row["queries"] <= BUDGET.get(name, MAX_QUERIES), name
+            assert 1 <= row["queries"] <= BUDGET.get(BENCH_BUDGET_NAME.get(name, name), MAX_QUERIES), name
     assert set(result["growth"]) == set(result["pages"])
     assert set(result["seed_s"]) == set(SIZES)
     assert set(result["throughput"]) == {"/enquiries", "/search", "/bench/floor"}

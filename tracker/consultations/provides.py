@@ -14,7 +14,7 @@ from tracker.enquiries.models import Enquiry
 @hooks.page_parts.provider(rank=20)
 def assessments_panel(enquiry, *, clinical: bool) -> PagePart:
     """The enquiry's assessments by consultation; clinical detail shown when the reader may see it."""
-    assessments = services.for_enquiry(enquiry.id)
+    assessments = services.for_enquiry(enquiry.id, findings=clinical)
     return PagePart({"assessments": assessments}, clinical=clinical and bool(assessments))
 
 
@@ -24,7 +24,8 @@ def assessment_entries(enquiry_id: int, *, clinical: bool, loaded: dict) -> list
     assessments = loaded.get("assessments")
     if assessments is not None and not assessments:
         return []
-    return services.timeline_entries(enquiry_id, clinical=clinical)
+    return services.timeline_entries(enquiry_id, clinical=clinical,
+                                     assessments=None if assessments is None else list(assessments.values()))
 
 
 @hooks.timeline_entries.provider(rank=40)

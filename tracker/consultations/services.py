@@ -181,10 +181,13 @@ def get_assessment(assessment_id: int) -> Assessment | None:
         joinedload(Assessment.appointment).joinedload(Appointment.practitioner)])
 
 
-def for_enquiry(enquiry_id: int) -> dict[int, Assessment]:
-    """The enquiry's assessments by consultation (appointment id), in one query."""
-    stmt = (select(Assessment).where(Assessment.enquiry_id == enquiry_id)
+def for_enquiry(enquiry_id: int, *, findings: bool = False) -> dict[int, Assessment]:
+    """The enquiry's assessments by consultation (appointment id), newest first, who assessed loaded: one query
+    (and one more for their findings, when asked: only clinical readers see them)."""
+    stmt = (select(Assessment).where(Assessment.enquiry_id == enquiry_id).options(joinedload(Assessment.assessed_by))
             .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(LIMIT))
+    if findings:
+        stmt = stmt.options(selectinload(Assessment.findings))
     return {a.appointment_id: a for a in db.session.scalars(stmt)}
 
 
@@ -258,13 +261,13 @@ def summary(assessment: Assessment) -> str:
             f"score {score(assessment).total} of {MAX_SCORE}")
 
 
-def timeline_entries(enquiry_id: int, *, clinical: bool) -> list:
-    """The enquiry's assessments recorded and amended, as timeline entries; findings only when clinical."""
-    stmt = (select(Assessment).where(Assessment.enquiry_id == enquiry_id).options(joinedload(Assessment.assessed_by))
-            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc()).limit(LIMIT))
-    if clinical:
-        stmt = stmt.options(selectinload(Assessment.findings))
-    assessments = list(db.session.scalars(stmt))
+def timeline_entries(enquiry_id: int, *, clinical: bool, assessments: list[Assessment] | None = None) -> list:
+    """The enquiry's assessments recorded and amended, as timeline entries; findings only when clinical.
+
+    assessments: what the page already loaded (for_enquiry, with findings when clinical); None: read them here.
+    """
+    if assessments is None:
+        assessments = list(for_enquiry(enquiry_id, findings=clinical).values())
     entries = [Entry(a.assessed_at, "assessment", "Assessment recorded", a.assessed_by.full_name,
                      summary(a) if clinical else None) for a in assessments]
     if assessments:
