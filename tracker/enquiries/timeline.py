@@ -4,11 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from tracker.enquiries import hooks
-from tracker.enquiries.hooks import AUTOMATICALLY, LIMIT, Entry
+from tracker.enquiries.hooks import LIMIT, Entry
 from tracker.enquiries.models import ContactAttempt, ContactOutcome, EnquiryNote, StageChange
 from tracker.extensions import db
-
-__all__ = ["AUTOMATICALLY", "LIMIT", "Entry", "people_only", "timeline"]
 
 
 def _name(user) -> str | None:

@@ -64,7 +64,7 @@ def _chosen_slot() -> dict:
 
 
 def _attach(form):
-    """"Use this patient" on the quick log: the form again, attached to them (or why not)."""
+    """The quick log's "use this patient": the form again, attached to them (or why not)."""
     attach = request.form.get("attach_patient", type=int)
     chosen = patients.get_patient(attach) if attach else None
     if chosen is None:
