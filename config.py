@@ -110,6 +110,21 @@ class Config:
 
     # No request body larger than the import's 50 MB file and its envelope; the public form and the API set
     # their own, smaller caps per request.
+    # The task queue (docs/operations.md): where waiting work is kept. Unset: a SQLite file beside the database
+    # (instance/queue.db when the database is not a file); redis://host:6379/1 for workers on several hosts;
+    # memory:// runs each task in the process that hands it over, once its transaction commits (tests only).
+    TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL")
+    TASK_WORKERS = _env_int("TASK_WORKERS", 2)  # threads per worker process
+    # Files made by background work (large exports), kept this many hours for the person who asked. With web
+    # servers on several hosts this directory must be shared by them and the workers.
+    JOB_FILES_DIR = os.environ.get("JOB_FILES_DIR") or str(INSTANCE_DIR / "job-files")
+    JOB_FILES_HOURS = _env_int("JOB_FILES_HOURS", 24)
+    # Exports of more rows than this are made by a worker, behind a progress page; smaller ones stream at once.
+    EXPORT_BACKGROUND_ROWS = _env_int("EXPORT_BACKGROUND_ROWS", 5_000)
+    # The morning digest: clinic time, and the days it goes (ISO weekdays, 1 = Monday).
+    DIGEST_TIME = os.environ.get("DIGEST_TIME", "07:00")
+    DIGEST_DAYS = os.environ.get("DIGEST_DAYS", "1-6")
+
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
@@ -146,6 +161,7 @@ class TestingConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST_KIB = 8_192
     CLINIC_NAME_REFRESH_SECONDS = 3600  # statement counts must not depend on when a test runs
+    TASK_QUEUE_URL = "memory://"  # tasks run as their transaction commits; the queue's own tests use real storage
 
 
 class ProductionConfig(Config):

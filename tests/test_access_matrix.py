@@ -131,6 +131,10 @@ EXPECTED_PERMISSIONS = {
     "intake.settings": "settings.manage",
     "intake.settings_logo": "settings.manage",
     "main.favicon": PUBLIC,
+    "jobs.admin": "jobs.manage",
+    "jobs.download": SIGNED_IN,  # the person who asked only (404 for others): tests/jobs
+    "jobs.progress": SIGNED_IN,
+    "jobs.status": SIGNED_IN,
     "main.healthz": PUBLIC,
     "main.index": SIGNED_IN,
     "patients.archive": "patient.edit",
@@ -243,7 +247,8 @@ def _targets(app, make_user, make_enquiry) -> dict:
                 "appointment_id": appointment.id, "option_id": 1, "kind": "source", "assessment_id": assessment.id,
                 "plan_id": plan.id, "item_id": item.id, "treatment_id": 1, "rule": RULES[0].code,
                 "follow_up_id": follow_up_id, "token": "no-such-feed-token-0000000000000000",
-                "key": "funnel", "fmt": "csv", "run_id": 1, "key_id": api_key.id}
+                "key": "funnel", "fmt": "csv", "run_id": 1, "key_id": api_key.id,
+                "job_id": 1}
 
 
 def _app_with_rogue_routes(database_uri):

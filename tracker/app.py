@@ -37,6 +37,8 @@ import tracker.imports.views
 import tracker.intake.views_keys
 import tracker.intake.views_public
 import tracker.intake.views_settings
+import tracker.jobs.tasks
+import tracker.jobs.views
 import tracker.main.favicon
 import tracker.main.views
 import tracker.patients.views
@@ -60,6 +62,7 @@ from tracker import (
     followups,
     imports,
     intake,
+    jobs,
     main,
     patients,
     plans,
@@ -81,6 +84,8 @@ from tracker.followups.backfill import apply_rules_command
 from tracker.followups.commands import send_reminders_command
 from tracker.imports.commands import import_enquiries_command
 from tracker.intake.api import api_bp
+from tracker.jobs import queue
+from tracker.jobs.commands import worker_command
 from tracker.money import format_pence
 from tracker.navigation import nav_groups, nav_items
 from tracker.patients import name_search
@@ -91,7 +96,7 @@ from tracker.web import configure_logging, register_request_hooks
 ROOT = Path(__file__).resolve().parent.parent  # templates/ and instance/ sit beside tracker/
 BLUEPRINTS = (main.bp, auth.bp, audit.bp, patients.bp, enquiries.bp, bookings.bp, consultations.bp, plans.bp,
               catalogue.bp, settings.bp, followups.bp, calendar.bp, reports.bp, board.bp, intake.bp, imports.bp,
-              diary.bp, api_bp)
+              diary.bp, jobs.bp, api_bp)
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -127,6 +132,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     limiter.init_app(app)
     bootstrap.init_app(app)
+    queue.init_app(app)
     recorder.install()
     install_versioning()
     triggers.install()
@@ -159,7 +165,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """flask create-user, seed-demo, send-reminders, apply-follow-up-rules, import-enquiries."""
+    """flask create-user, seed-demo, send-reminders, apply-follow-up-rules, import-enquiries, worker."""
     for command in (create_user_command, seed_demo_command, send_reminders_command, apply_rules_command,
-                    import_enquiries_command):
+                    import_enquiries_command, worker_command):
         app.cli.add_command(command)

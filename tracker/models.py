@@ -10,6 +10,7 @@ import tracker.enquiries.models
 import tracker.followups.models
 import tracker.imports.models
 import tracker.intake.models
+import tracker.jobs.models
 import tracker.patients.models
 import tracker.plans.models
 import tracker.settings.models  # noqa: F401  (each registers its tables on import)

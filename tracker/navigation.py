@@ -57,6 +57,7 @@ NAVIGATION = [
     NavItem("API keys", "intake.api_keys", "apikeys.manage", group="Admin"),
     NavItem("Settings", "settings.index", "settings.manage", group="Admin"),
     NavItem("Treatments", "catalogue.index", "catalogue.manage", group="Admin"),
+    NavItem("Scheduled jobs", "jobs.admin", "jobs.manage", group="Admin"),
 ]
 
 

@@ -34,7 +34,8 @@ _RECEPTION = frozenset({
 })
 _CLINICAL = frozenset({"assessment.view", "assessment.edit", "plan.view", "plan.edit"})
 _OVERSIGHT = frozenset({"reports.view", "export", "audit.view", "record.restore", "import.run"})
-_ADMINISTRATION = frozenset({"users.manage", "settings.manage", "catalogue.manage", "apikeys.manage"})
+_ADMINISTRATION = frozenset({"users.manage", "settings.manage", "catalogue.manage", "apikeys.manage",
+                             "jobs.manage"})
 
 ALL_PERMISSIONS = _RECEPTION | _CLINICAL | _OVERSIGHT | _ADMINISTRATION
 

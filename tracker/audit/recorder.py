@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from flask import g, has_request_context
+from flask import g, has_app_context, has_request_context
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -41,8 +41,11 @@ def bulk_load() -> Iterator[None]:
 
 
 def request_context() -> dict[str, Any]:
-    """Actor, address and request id of the current request; outside one, the command line."""
+    """Actor, address and request id of the current request; outside one, the background job acting for someone
+    (tracker.jobs) or the command line."""
     if not has_request_context():
+        if has_app_context() and g.get("audit_actor_label"):
+            return {"actor_id": g.get("audit_actor_id"), "actor_label": g.audit_actor_label}
         return {"actor_label": "command line"}
     return {
         "actor_id": g.get("audit_actor_id"),

@@ -1,0 +1,242 @@
+"""Background jobs: asked for in a request, run by a worker with progress, finished or failed with a reason.
+
+A handler does a job's work in the worker's transaction; the job is marked done in that same transaction, so a
+worker that dies mid-way leaves neither the work nor "done", and the recovery sweep runs the job again.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import g
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from tracker.auth.models import User
+from tracker.db import utcnow
+from tracker.extensions import db
+from tracker.jobs.models import OPEN, Job, JobStatus
+from tracker.jobs.queue import hand_over, queue, task
+
+log = logging.getLogger("tracker.jobs")
+
+MAX_ATTEMPTS = 3  # a job that fails (or loses its worker) this many times is marked failed
+HEARTBEAT_SECONDS = 15  # a running job says it is alive this often...
+STALE = timedelta(minutes=2)  # ...and is presumed lost with its worker after this long without a word
+RESEND = timedelta(minutes=10)  # a waiting job's message is sent again after this long (a lost message)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Gone(Exception):
+    """The job's input went away (a record archived, an upload removed, the person deactivated): it fails with
+    this message and is not tried again."""
+
+
+Handler = Callable[[Job, "Progress"], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Declare the function that does the work of jobs of a kind: it gets the job and its Progress, works in the
+    session (not committing), and sets job.message (and result_url or the file) for the person who asked."""
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+# --- live progress, kept in the queue's storage (the job's own transaction commits only at the end) ----------
+
+@dataclass
+class Seen:
+    """What the worker last said about a running job."""
+
+    done: int
+    total: int | None
+    at: float  # time.time() of the last word (progress or heartbeat)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"progress:{job_id}"
+
+
+def seen(job_id: int) -> Seen | None:
+    """The running job's last progress and heartbeat, if the worker has said anything."""
+    try:
+        value = queue.get(_progress_key(job_id), peek=True)
+    except Exception:
+        return None
+    return Seen(*value) if value else None
+
+
+class Progress:
+    """Counts a running job's rows and tells the queue's storage, at most a few times a second, and beats while
+    the job runs so the recovery sweep knows its worker is alive."""
+
+    def __init__(self, job: Job):
+        self.job_id, self.done, self.total = job.id, 0, job.total
+        self._told = 0.0
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._beating, daemon=True, name=f"job-{job.id}-heartbeat")
+
+    def __enter__(self) -> "Progress":
+        self._tell()
+        self._beat.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._beat.join(timeout=5)
+
+    def total_is(self, total: int) -> None:
+        """The number of rows the job will do, once known."""
+        self.total = total
+        self._tell()
+
+    def advance(self, rows: int = 1) -> None:
+        """Some more rows done."""
+        self.done += rows
+        if time.monotonic() - self._told >= 0.25:
+            self._tell()
+
+    def _tell(self) -> None:
+        self._told = time.monotonic()
+        try:
+            queue.put(_progress_key(self.job_id), (self.done, self.total, time.time()))
+        except Exception:
+            log.warning("progress of job %s not recorded", self.job_id, exc_info=True)
+
+    def _beating(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            self._tell()
+
+
+# --- asking for a job ---------------------------------------------------------------------------------------
+
+def start(kind: str, key: str, title: str, *, by_id: int | None, params: dict | None = None,
+          total: int | None = None) -> Job:
+    """The job for `key`, made (and handed to the queue when the caller commits) if there is none yet.
+
+    QueueUnavailable, with nothing added, when the queue cannot be reached.
+    """
+    existing = db.session.scalar(select(Job).where(Job.key == key))
+    if existing is not None:
+        return existing
+    job = Job(kind=kind, key=key, title=title[:200], by_id=by_id, params=params or {}, total=total)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:  # asked twice at once: the other request's job is this one
+        return db.session.scalars(select(Job).where(Job.key == key)).one()
+    hand_over(run_job, job.id)
+    return job
+
+
+def own(job_id: int, user_id: int) -> Job | None:
+    """A job, only for the person who asked for it."""
+    job = db.session.get(Job, job_id)
+    return job if job is not None and job.by_id == user_id else None
+
+
+# --- running one ------------------------------------------------------------------------------------------
+
+def _claim(job_id: int) -> Job | None:
+    """Mark a waiting job running for this worker (one worker wins); None when it is not waiting any more."""
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, started_at=utcnow()))
+    db.session.commit()
+    return db.session.get(Job, job_id) if claimed.rowcount else None
+
+
+def _end(job_id: int, status: JobStatus, message: str) -> None:
+    """Record the end of a job whose work was rolled back."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    job.status, job.message, job.finished_at = status, message[:2000], utcnow()
+    db.session.commit()
+
+
+def _asker_gone(job: Job) -> str | None:
+    if job.by_id is None:
+        return None
+    active = db.session.scalar(select(User.active).where(User.id == job.by_id))
+    return None if active else "The person who asked for this no longer has an active account: it was not run."
+
+
+@task("jobs.run", retries=MAX_ATTEMPTS, retry_delay=5, retry_backoff=3)
+def run_job(job_id: int) -> None:
+    """Run a waiting job; a transient failure is retried (5 s, 15 s, 45 s), a lost input fails it plainly."""
+    job = _claim(job_id)
+    if job is None:
+        return  # done, failed, already running elsewhere, or its request never committed
+    if reason := _asker_gone(job):
+        return _end(job_id, JobStatus.FAILED, reason)
+    work = HANDLERS.get(job.kind)
+    if work is None:
+        return _end(job_id, JobStatus.FAILED, f"No worker knows how to do a job of kind {job.kind!r}.")
+    attempts = job.attempts
+    g.audit_actor_id = job.by_id  # what the job writes is recorded as done by the person who asked
+    g.audit_actor_label = "background job"
+    try:
+        with Progress(job) as progress:
+            work(job, progress)
+            job.status, job.done, job.finished_at = JobStatus.DONE, progress.done, utcnow()
+            db.session.commit()
+    except Gone as reason:
+        _end(job_id, JobStatus.FAILED, str(reason))
+    except Exception:
+        log.exception("job %s failed on attempt %s", job_id, attempts)
+        if attempts >= MAX_ATTEMPTS:
+            _end(job_id, JobStatus.FAILED, f"It failed {attempts} times and was given up; nothing of it was kept. "
+                                           "Try again later, or tell your administrator (the log has the error).")
+            return
+        _end(job_id, JobStatus.QUEUED, f"Attempt {attempts} failed; it will be tried again shortly.")
+        raise  # the queue retries it after a pause
+
+
+# --- the recovery sweep ---------------------------------------------------------------------------------
+
+def recover(now: datetime | None = None) -> int:
+    """Send again the jobs whose worker went quiet or whose message was lost; fail those tried too often.
+    Returns how many were sent again."""
+    now = now or utcnow()
+    wall = time.time() - (utcnow() - now).total_seconds()
+    sent = 0
+    for job in db.session.scalars(select(Job).where(Job.status.in_(OPEN)).order_by(Job.id)):
+        last = seen(job.id)
+        heard = last.at if last else (job.started_at or job.created_at).timestamp()
+        if job.status is JobStatus.RUNNING and wall - heard > STALE.total_seconds():
+            if job.attempts >= MAX_ATTEMPTS:
+                job.status, job.finished_at = JobStatus.FAILED, now
+                job.message = (f"The worker running it stopped {job.attempts} times; it was given up and nothing "
+                               "of it was kept. Try again, or tell your administrator.")
+                continue
+            job.status, job.message = JobStatus.QUEUED, "Its worker stopped; it will be run again."
+            sent += 1
+            hand_over(run_job, job.id)
+        elif job.status is JobStatus.QUEUED and now - job.created_at > RESEND and wall - heard > RESEND.total_seconds():
+            queue.put(_progress_key(job.id), (0, job.total, wall))  # resent now: not again for RESEND
+            sent += 1
+            hand_over(run_job, job.id)
+    db.session.commit()
+    return sent
+
+
+def oldest_waiting(now: datetime | None = None) -> float | None:
+    """Seconds the longest-waiting job has waited, or None when none waits."""
+    created = db.session.scalar(select(Job.created_at).where(Job.status == JobStatus.QUEUED)
+                                .order_by(Job.created_at).limit(1))
+    return None if created is None else max(0.0, ((now or utcnow()) - created).total_seconds())
+
+
+def recent(limit: int = 30) -> list[Job]:
+    """The latest jobs, newest first, with who asked."""
+    return list(db.session.scalars(select(Job).options(joinedload(Job.by)).order_by(Job.id.desc()).limit(limit)))
+

@@ -1,0 +1,21 @@
+"""flask worker: runs the queued and scheduled work (make run starts one beside the web server)."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from tracker.jobs.queue import in_process, queue
+
+
+@click.command("worker")
+@click.option("--threads", type=int, default=None, help="Tasks run at once (default TASK_WORKERS).")
+@with_appcontext
+def worker_command(threads: int | None) -> None:
+    """Run queued tasks and the scheduled jobs until stopped (Ctrl-C or SIGTERM finish the running tasks)."""
+    if in_process():
+        raise click.UsageError("TASK_QUEUE_URL is memory://: tasks run where they are handed over, not by a worker.")
+    url = current_app.config["TASK_QUEUE_URL"]
+    click.echo(f"Worker: {threads or current_app.config['TASK_WORKERS']} thread(s), queue {url.split('@')[-1]}")
+    consumer = queue.create_consumer(workers=threads or current_app.config["TASK_WORKERS"], worker_type="thread",
+                                     periodic=True, check_worker_health=True, flush_locks=False)
+    consumer.run()
