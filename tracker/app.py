@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import tracker.models  # isort: skip
 
 # Each feature's providers answer the extension points of the features below it once imported (docs/architecture.md);
+# its tasks module declares the work it hands to the queue and its scheduled jobs (the worker builds this same app);
 # each feature package holds its blueprint, and importing its views modules registers their routes on it.
 import tracker.audit.views
 import tracker.auth.admin_views
@@ -25,14 +26,17 @@ import tracker.consultations.provides
 import tracker.consultations.views
 import tracker.diary.views
 import tracker.enquiries.provides
+import tracker.enquiries.tasks
 import tracker.enquiries.views
 import tracker.enquiries.views_actions
 import tracker.enquiries.views_export
 import tracker.enquiries.views_list
 import tracker.enquiries.views_match
 import tracker.followups.provides
+import tracker.followups.tasks
 import tracker.followups.views
 import tracker.followups.views_myday
+import tracker.imports.tasks
 import tracker.imports.views
 import tracker.intake.views_keys
 import tracker.intake.views_public

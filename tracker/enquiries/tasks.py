@@ -1,0 +1,1 @@
+"""enquiries: work this feature hands to the task queue."""

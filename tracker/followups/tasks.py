@@ -1,0 +1,1 @@
+"""followups: work this feature hands to the task queue."""

@@ -1,0 +1,1 @@
+"""imports: work this feature hands to the task queue."""
