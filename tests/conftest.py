@@ -12,6 +12,7 @@ import os
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -91,9 +92,12 @@ def _shared_url_builder(self: Rule, append_unknown: bool = True) -> Callable:
 Rule._compile_builder = _shared_url_builder
 
 
+JOB_FILES = tempfile.mkdtemp(prefix="tracker-job-files-")  # files made by background jobs, for the whole run
+
+
 def make_test_app(uri: str, **overrides):
     """An app in the testing configuration on the given database, with the run's compiled templates."""
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, **overrides})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": uri, "JOB_FILES_DIR": JOB_FILES, **overrides})
     app.test_client_class = TrackerClient
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     return app

@@ -187,7 +187,8 @@ def run_job(job_id: int) -> None:
     try:
         with Progress(job) as progress:
             work(job, progress)
-            job.status, job.done, job.finished_at = JobStatus.DONE, progress.done, utcnow()
+            job.status, job.finished_at = JobStatus.DONE, utcnow()
+            job.done, job.total = progress.done, progress.total
             db.session.commit()
     except Gone as reason:
         _end(job_id, JobStatus.FAILED, str(reason))
