@@ -13,10 +13,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## Serve the tracker on http://127.0.0.1:5000 with the embedded SQLite database.
+# The web server and a worker beside it (the queue is a SQLite file beside the database): Ctrl-C stops both.
+SERVE = $(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; $(BIN)/python run.py
+
+## Serve the tracker on http://127.0.0.1:5000 with the embedded SQLite database, and run its worker.
 run: $(STAMP)
 	$(BIN)/flask db upgrade
-	$(BIN)/python run.py
+	$(SERVE)
 
 ## Like `run`, on a fresh demo database: one account per role (passwords printed) and
 ## DEMO_ENQUIRIES made-up enquiries (DEMO_SEED picks which). instance/demo.db is remade each time.
@@ -25,7 +28,7 @@ demo: $(STAMP)
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/flask db upgrade
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/flask seed-demo --enquiries $(or $(DEMO_ENQUIRIES),2000) --seed $(or $(DEMO_SEED),1)
-	DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/python run.py
+	export DATABASE_URL=sqlite:///$(DEMO_DB); $(SERVE)
 
 ## Run every test (SQLite; also PostgreSQL when TRACKER_TEST_DATABASE_URL is set).
 test: $(STAMP)

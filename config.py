@@ -114,6 +114,7 @@ class Config:
     # (instance/queue.db when the database is not a file); redis://host:6379/1 for workers on several hosts;
     # memory:// runs each task in the process that hands it over, once its transaction commits (tests only).
     TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL")
+    TASK_QUEUE_NAME = os.environ.get("TASK_QUEUE_NAME", "tracker")  # keeps installations sharing one Redis apart
     TASK_WORKERS = _env_int("TASK_WORKERS", 2)  # threads per worker process
     # Files made by background work (large exports), kept this many hours for the person who asked. With web
     # servers on several hosts this directory must be shared by them and the workers.

@@ -11,6 +11,7 @@ import importlib.util
 import os
 import secrets
 import shutil
+import signal
 import sqlite3
 import tempfile
 import threading
@@ -34,6 +35,7 @@ from tests import builders
 from tests.builders import PASSWORD  # noqa: F401  (tests import it from here)
 from tracker import ROOT, create_app
 from tracker.extensions import db
+from tracker.jobs.queue import bound
 
 PG_URL = database_url(os.environ.get("TRACKER_TEST_DATABASE_URL"))
 
@@ -246,6 +248,23 @@ def served(app) -> Iterator[str]:
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+@contextmanager
+def queue_worker(app, threads: int = 1) -> Iterator:
+    """A real Huey consumer in this process (`threads` worker threads) over the app's queue storage, while open."""
+    with app.app_context():
+        queue = bound()  # the module-wide queue on this app's storage, and this app for the worker's tasks
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    consumer = queue.create_consumer(workers=threads, worker_type="thread", periodic=False, initial_delay=0.02,
+                                     max_delay=0.2, scheduler_interval=1, check_worker_health=False)
+    consumer.start()
+    try:
+        yield consumer
+    finally:
+        consumer.stop(graceful=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
 
 
 def race_posts(app, attempts: list[tuple]) -> list:

@@ -81,7 +81,7 @@ def test_unexpected_error_is_a_500_page_with_request_id_rolled_back_and_no_trace
 def test_health_check_reports_ok_with_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "queue": "ok", "oldest_waiting_seconds": None}
 
 
 def test_health_check_is_503_when_the_database_is_unreachable(tmp_path):

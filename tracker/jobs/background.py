@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import g
+from huey.exceptions import RetryTask
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -22,11 +23,12 @@ from tracker.auth.models import User
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.jobs.models import OPEN, Job, JobStatus
-from tracker.jobs.queue import hand_over, queue, task
+from tracker.jobs.queue import bound, hand_over, task
 
 log = logging.getLogger("tracker.jobs")
 
 MAX_ATTEMPTS = 3  # a job that fails (or loses its worker) this many times is marked failed
+RETRY_DELAYS = (5.0, 30.0)  # seconds before the second and the third attempt after a failure
 HEARTBEAT_SECONDS = 15  # a running job says it is alive this often...
 STALE = timedelta(minutes=2)  # ...and is presumed lost with its worker after this long without a word
 RESEND = timedelta(minutes=10)  # a waiting job's message is sent again after this long (a lost message)
@@ -69,7 +71,7 @@ def _progress_key(job_id: int) -> str:
 def seen(job_id: int) -> Seen | None:
     """The running job's last progress and heartbeat, if the worker has said anything."""
     try:
-        value = queue.get(_progress_key(job_id), peek=True)
+        value = bound().get(_progress_key(job_id), peek=True)
     except Exception:
         return None
     return Seen(*value) if value else None
@@ -108,7 +110,7 @@ class Progress:
     def _tell(self) -> None:
         self._told = time.monotonic()
         try:
-            queue.put(_progress_key(self.job_id), (self.done, self.total, time.time()))
+            bound().put(_progress_key(self.job_id), (self.done, self.total, time.time()))
         except Exception:
             log.warning("progress of job %s not recorded", self.job_id, exc_info=True)
 
@@ -170,9 +172,9 @@ def _asker_gone(job: Job) -> str | None:
     return None if active else "The person who asked for this no longer has an active account: it was not run."
 
 
-@task("jobs.run", retries=MAX_ATTEMPTS, retry_delay=5, retry_backoff=3)
+@task("jobs.run")
 def run_job(job_id: int) -> None:
-    """Run a waiting job; a transient failure is retried (5 s, 15 s, 45 s), a lost input fails it plainly."""
+    """Run a waiting job; a failure is retried after RETRY_DELAYS, a lost input fails it plainly."""
     job = _claim(job_id)
     if job is None:
         return  # done, failed, already running elsewhere, or its request never committed
@@ -192,14 +194,14 @@ def run_job(job_id: int) -> None:
             db.session.commit()
     except Gone as reason:
         _end(job_id, JobStatus.FAILED, str(reason))
-    except Exception:
+    except Exception as error:
         log.exception("job %s failed on attempt %s", job_id, attempts)
         if attempts >= MAX_ATTEMPTS:
             _end(job_id, JobStatus.FAILED, f"It failed {attempts} times and was given up; nothing of it was kept. "
                                            "Try again later, or tell your administrator (the log has the error).")
             return
         _end(job_id, JobStatus.QUEUED, f"Attempt {attempts} failed; it will be tried again shortly.")
-        raise  # the queue retries it after a pause
+        raise RetryTask(delay=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]) from error
 
 
 # --- the recovery sweep ---------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def recover(now: datetime | None = None) -> int:
             sent += 1
             hand_over(run_job, job.id)
         elif job.status is JobStatus.QUEUED and now - job.created_at > RESEND and wall - heard > RESEND.total_seconds():
-            queue.put(_progress_key(job.id), (0, job.total, wall))  # resent now: not again for RESEND
+            bound().put(_progress_key(job.id), (0, job.total, wall))  # resent now: not again for RESEND
             sent += 1
             hand_over(run_job, job.id)
     db.session.commit()

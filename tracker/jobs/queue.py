@@ -27,7 +27,7 @@ class QueueUnavailable(RuntimeError):
 
 # The storage is set by init_app from the settings; until then (and in memory:// mode) tasks run where handed over.
 queue: Huey = MemoryHuey("tracker", results=False, immediate=True)
-_app: list[Flask] = []  # the app the worker's threads run tasks in (the latest configured)
+_app: list[Flask] = []  # the app the worker's threads run tasks in (the latest bound)
 
 
 def default_url(app: Flask) -> str:
@@ -39,17 +39,17 @@ def default_url(app: Flask) -> str:
     return f"sqlite:///{Path(app.instance_path) / 'queue.db'}"
 
 
-def _storage(url: str) -> Huey:
+def _storage(url: str, name: str) -> Huey:
     """A Huey instance of the storage the URL names (only its storage and mode are kept)."""
     scheme = urlsplit(url).scheme
     if scheme == "memory":
-        return MemoryHuey("tracker", results=False, immediate=True)
+        return MemoryHuey(name, results=False, immediate=True)
     if scheme == "sqlite":
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("tracker", results=False, filename=str(path), timeout=10)
+        return SqliteHuey(name, results=False, filename=str(path), timeout=10)
     if scheme in ("redis", "rediss", "unix"):
-        return RedisHuey("tracker", results=False, url=url)
+        return RedisHuey(name, results=False, url=url)
     raise ValueError(f"TASK_QUEUE_URL must start with sqlite:///, redis:// or memory://, not {url!r}")
 
 
@@ -57,25 +57,38 @@ def init_app(app: Flask) -> None:
     """Point the queue at the storage TASK_QUEUE_URL names (a SQLite file beside the database when unset)."""
     url = app.config.get("TASK_QUEUE_URL") or default_url(app)
     app.config["TASK_QUEUE_URL"] = url
-    chosen = _storage(url)
-    queue.storage, queue._immediate = chosen.storage, chosen.immediate
-    _app[:] = [app]
+    app.extensions["tracker.queue"] = _storage(url, app.config["TASK_QUEUE_NAME"])
+    _bind(app)
     if not event.contains(Session, "after_commit", _send_handed_over):
         event.listen(Session, "after_commit", _send_handed_over)
         event.listen(Session, "after_transaction_end", _forget_handed_over)
 
 
+def _bind(app: Flask) -> None:
+    chosen = app.extensions["tracker.queue"]
+    if queue.storage is not chosen.storage:
+        queue.name, queue.storage, queue._immediate = chosen.name, chosen.storage, chosen.immediate
+    _app[:] = [app]
+
+
+def bound() -> Huey:
+    """The queue, on the current app's storage (one process may hold several apps: the tests do)."""
+    if has_app_context():
+        _bind(current_app._get_current_object())
+    return queue
+
+
 def in_process() -> bool:
     """memory://: each task runs in the process that hands it over (no worker)."""
-    return queue.immediate
+    return bound().immediate
 
 
 def reachable() -> bool:
     """Whether the queue's storage answers."""
     try:
-        queue.storage.queue_size()
-    except Exception:
-        log.warning("the task queue does not answer", exc_info=True)
+        bound().storage.queue_size()
+    except Exception as error:
+        log.warning("the task queue does not answer: %s", error)
         return False
     return True
 
@@ -116,6 +129,7 @@ def hand_over(call: TaskWrapper, *args) -> None:
 
 def send(call: TaskWrapper, *args) -> bool:
     """Queue a call now; False (logged) if the queue refuses it: the recovery sweep sends it again."""
+    bound()
     try:
         call(*args)
     except Exception:
