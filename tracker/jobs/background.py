@@ -88,7 +88,7 @@ class Progress:
         self._beat = threading.Thread(target=self._beating, daemon=True, name=f"job-{job.id}-heartbeat")
 
     def __enter__(self) -> "Progress":
-        self._tell()
+        self.tell()
         self._beat.start()
         return self
 
@@ -99,15 +99,15 @@ class Progress:
     def total_is(self, total: int) -> None:
         """The number of rows the job will do, once known."""
         self.total = total
-        self._tell()
+        self.tell()
 
     def advance(self, rows: int = 1) -> None:
         """Some more rows done."""
         self.done += rows
         if time.monotonic() - self._told >= 0.25:
-            self._tell()
+            self.tell()
 
-    def _tell(self) -> None:
+    def tell(self) -> None:
         self._told = time.monotonic()
         try:
             bound().put(_progress_key(self.job_id), (self.done, self.total, time.time()))
@@ -116,7 +116,7 @@ class Progress:
 
     def _beating(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
-            self._tell()
+            self.tell()
 
 
 # --- asking for a job ---------------------------------------------------------------------------------------
