@@ -108,6 +108,7 @@ class Progress:
             self.tell()
 
     def tell(self) -> None:
+        """Tell the queue's storage the count now."""
         self._told = time.monotonic()
         try:
             bound().put(_progress_key(self.job_id), (self.done, self.total, time.time()))
