@@ -120,8 +120,10 @@ def test_only_the_root_package_imports_inside_a_function():
     assert inside == ["tracker:14"]
 
 
-def test_the_factory_loads_every_page_module():
-    pages = {module for module in _modules() if module.rsplit(".", 1)[-1].startswith("views")}
+def test_the_factory_loads_every_page_provider_and_tasks_module():
+    """A views, provides or tasks module the factory forgot would leave routes, answers or queued work missing."""
+    pages = {module for module in _modules()
+             if module.rsplit(".", 1)[-1].startswith("views") or module.rsplit(".", 1)[-1] in ("provides", "tasks")}
     pages.add("tracker.main.favicon")
     assert pages - set(sys.modules) == set()
     assert {m for m in pages if m not in _imports("tracker.app", PACKAGE / "app.py", _modules())} == set()
