@@ -38,7 +38,7 @@ def test_the_administrators_navigation_is_grouped_with_each_entry_once_and_the_c
     assert re.findall(r'class="app-nav-title" id="nav-group-\w+">([^<]+)<', nav) == ["Work", "Records", "Oversight",
                                                                                       "Admin"]
     labels = [label.strip() for label in re.findall(r'<a class="nav-link[^"]*"[^>]*>\s*([^<]+)', nav)]
-    assert len(labels) == len(set(labels)) == 17 and labels[0] == "Home" and labels[-1] == "Treatments"
+    assert len(labels) == len(set(labels)) == 18 and labels[0] == "Home" and labels[-1] == "Scheduled jobs"
     assert re.findall(r'aria-current="page"\s+href="([^"]+)"', nav) == ["/enquiries"]
     for key in ("work", "records", "oversight", "admin"):
         assert f'<ul class="nav flex-column" aria-labelledby="nav-group-{key}">' in nav
