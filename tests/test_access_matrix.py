@@ -132,7 +132,8 @@ EXPECTED_PERMISSIONS = {
     "intake.settings_logo": "settings.manage",
     "main.favicon": PUBLIC,
     "jobs.admin": "jobs.manage",
-    "jobs.download": SIGNED_IN,  # the person who asked only (404 for others): tests/jobs
+    "jobs.download": SIGNED_IN,
+    "jobs.index": SIGNED_IN,  # each person's own  # the person who asked only (404 for others): tests/jobs
     "jobs.progress": SIGNED_IN,
     "jobs.status": SIGNED_IN,
     "main.healthz": PUBLIC,

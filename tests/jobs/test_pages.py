@@ -156,3 +156,21 @@ def test_any_job_address_answers_404_or_a_page_never_an_error(app, make_user):
         assert response.status_code < 500
 
     check()
+
+
+def test_downloads_lists_only_the_persons_own_jobs_with_their_files_while_kept(app, make_user):
+    user, other = make_user("manager"), make_user("manager")
+    mine = _job(app, user.id, JobStatus.DONE, "e:8", total=3, done=3, file_path="job-x.csv", file_name="mine.csv",
+                file_expires_at=utcnow() + timedelta(hours=1))
+    _job(app, user.id, JobStatus.DONE, "e:9", file_path="job-y.csv", file_name="old.csv",
+         file_expires_at=utcnow() - timedelta(hours=1))
+    _job(app, other.id, JobStatus.DONE, "e:10", file_path="job-z.csv", file_name="theirs.csv",
+         file_expires_at=utcnow() + timedelta(hours=1))
+    client = app.test_client()
+    sign_in(client, user)
+    page = _text(client.get("/jobs"))
+    assert f'href="/jobs/{mine}/file">mine.csv</a>' in page and "old.csv" not in page and "theirs.csv" not in page
+    assert 'href="/jobs">Downloads</a>' in page
+    reception = app.test_client()
+    sign_in(reception, make_user("reception"))
+    assert 'href="/jobs">Downloads</a>' not in _text(reception.get("/jobs"))

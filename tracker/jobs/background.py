@@ -240,6 +240,11 @@ def oldest_waiting(now: datetime | None = None) -> float | None:
     return None if created is None else max(0.0, ((now or utcnow()) - created).total_seconds())
 
 
+def mine(user_id: int, limit: int = 50) -> list[Job]:
+    """The person's own latest jobs, newest first."""
+    return list(db.session.scalars(select(Job).where(Job.by_id == user_id).order_by(Job.id.desc()).limit(limit)))
+
+
 def recent(limit: int = 30) -> list[Job]:
     """The latest jobs, newest first, with who asked."""
     return list(db.session.scalars(select(Job).options(joinedload(Job.by)).order_by(Job.id.desc()).limit(limit)))

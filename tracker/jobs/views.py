@@ -19,6 +19,13 @@ def _own_or_404(job_id: int):
     return job
 
 
+@bp.route("/jobs")
+@require()
+def index():
+    """The signed-in person's own exports and imports: how each went, and the files still kept."""
+    return render_template("jobs/index.html", jobs=background.mine(current_user.id), now=utcnow())
+
+
 @bp.route("/jobs/<id:job_id>")
 @require()
 def progress(job_id: int):
