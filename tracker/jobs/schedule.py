@@ -96,7 +96,8 @@ class Scheduled:
         """When it runs, as a person says it."""
         if self.every:
             minutes = int(self.every.total_seconds() // 60)
-            return f"Every {minutes} minutes" if minutes < 60 else f"Every {minutes // 60} hours"
+            count, unit = (minutes, "minute") if minutes < 60 or minutes % 60 else (minutes // 60, "hour")
+            return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
         return f"{_days_text(self._days()).capitalize()} at {self._at():%H:%M}"
 
 
