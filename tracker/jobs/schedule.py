@@ -98,7 +98,8 @@ class Scheduled:
             minutes = int(self.every.total_seconds() // 60)
             count, unit = (minutes, "minute") if minutes < 60 or minutes % 60 else (minutes // 60, "hour")
             return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
-        return f"{_days_text(self._days()).capitalize()} at {self._at():%H:%M}"
+        days = _days_text(self._days())
+        return f"{days[0].upper()}{days[1:]} at {self._at():%H:%M}"  # not capitalize(): "Mon–Sat", not "Mon–sat"
 
 
 SCHEDULE: dict[str, Scheduled] = {}
