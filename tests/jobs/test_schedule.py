@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from tests.conftest import sign_in
 from tracker.clock import format_datetime
+from tracker.db import utcnow
 from tracker.extensions import db
+from tracker.imports.models import ImportUpload
 from tracker.jobs import schedule
 from tracker.jobs.models import RunOutcome, ScheduledRun
 
@@ -120,6 +122,19 @@ def test_a_failing_run_is_recorded_failed_with_its_error_and_logged_and_the_next
     assert schedule.tick(utc(2026, 6, 3, 1, 31), only="test.failing") == ["test.failing"]
     assert [outcome for _due, outcome, _detail in runs("test.failing")] == [RunOutcome.FAILED] * 2
     assert calls == [utc(2026, 6, 2, 1, 30), utc(2026, 6, 3, 1, 30)]
+
+
+def test_the_hourly_purge_removes_staged_import_files_older_than_a_day(jobs):
+    now = utcnow()
+    for token, age in (("old", timedelta(hours=25)), ("new", timedelta(hours=2))):
+        db.session.add(ImportUpload(token=token, file_name="upload.csv", file_sha256="0" * 64, content=b"a,b\n",
+                                    created_at=now - age))
+    db.session.commit()
+
+    assert schedule.tick(now, only="imports.purge") == ["imports.purge"]
+
+    assert set(db.session.scalars(select(ImportUpload.token))) == {"new"}
+    assert schedule.SCHEDULE["imports.purge"].describe() == "Every hour"
 
 
 def _record(job: str, due_at: datetime, outcome: RunOutcome, detail: str | None, seconds: float | None) -> None:
