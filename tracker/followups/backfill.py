@@ -1,4 +1,5 @@
-"""`flask apply-follow-up-rules`: run the rules over every live enquiry once, after upgrading to follow-ups."""
+"""Run the rules over every live enquiry: `flask apply-follow-up-rules` after upgrading to follow-ups, and the
+nightly sweep (tracker/followups/tasks.py) that catches what the day's triggers did not."""
 
 import click
 from flask.cli import with_appcontext
@@ -14,7 +15,17 @@ BATCH = 500
 
 def apply_to_all(batch: int = BATCH) -> int:
     """Run the rules over every live enquiry, a batch per transaction; returns how many follow-ups exist after."""
-    last = 0
+    return sweep(batch)[2]
+
+
+def _follow_ups() -> int:
+    return db.session.scalar(select(func.count()).select_from(FollowUp))
+
+
+def sweep(batch: int = BATCH) -> tuple[int, int, int]:
+    """Run the rules over every live enquiry, a batch per transaction: (live enquiries gone through, follow-ups
+    made, follow-ups that exist after)."""
+    before, last, seen = _follow_ups(), 0, 0
     while True:
         ids = list(db.session.scalars(select(Enquiry.id).where(Enquiry.id > last, Enquiry.archived_at.is_(None))
                                       .order_by(Enquiry.id).limit(batch)))
@@ -22,14 +33,14 @@ def apply_to_all(batch: int = BATCH) -> int:
             break
         rules.apply(set(ids))
         db.session.commit()
-        last = ids[-1]
-    return db.session.scalar(select(func.count()).select_from(FollowUp))
+        last, seen = ids[-1], seen + len(ids)
+    after = _follow_ups()
+    return seen, after - before, after
 
 
 @click.command("apply-follow-up-rules")
 @with_appcontext
 def apply_rules_command() -> None:
     """Give every live enquiry the follow-ups its rules call for (safe to run again: nothing is made twice)."""
-    before = db.session.scalar(select(func.count()).select_from(FollowUp))
-    after = apply_to_all()
-    click.echo(f"Follow-ups made: {after - before} ({after} in all).")
+    _seen, made, after = sweep()
+    click.echo(f"Follow-ups made: {made} ({after} in all).")

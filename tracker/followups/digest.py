@@ -3,6 +3,7 @@
 import logging
 import smtplib
 import ssl
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
@@ -182,6 +184,43 @@ def claim(digest: Digest) -> None:
 def release(digest: Digest) -> None:
     """Withdraw the claim on a digest that could not be sent, so the next run tries again (the caller commits)."""
     db.session.execute(delete(DigestSent).where(DigestSent.user_id == digest.user_id, DigestSent.day == digest.day))
+
+
+def deliver(mailer: "Mailer", digest: Digest) -> str:
+    """Claim one digest, then send it: "sent", "already" (a run alongside this one had it) or "failed"."""
+    msg = message(digest)  # before the claim: a message that cannot be made leaves no claim behind
+    try:
+        claim(digest)
+        db.session.commit()  # before the send: a run alongside now skips it (a crash mid-send loses, never doubles)
+    except IntegrityError:
+        db.session.rollback()
+        return "already"
+    try:
+        mailer.send(msg)
+    except SEND_ERRORS as error:
+        logger.error("Reminder e-mail to user %s not sent: %s", digest.user_id, failure_reason(error),
+                     extra={"fields": {"user_id": digest.user_id}})
+        release(digest)
+        db.session.commit()  # the next run tries it again
+        return "failed"
+    return "sent"
+
+
+def send_all(day: date, now: datetime) -> Counter:
+    """Send each active user's digest for the clinic day that has not gone yet, each claimed (and committed) before
+    it is sent: counts of "sent", "already" (sent before or by a run alongside) and "failed"."""
+    already = sent_on(day)
+    outcomes = Counter(sent=0, already=len(already), failed=0)
+    with Mailer(current_app.config) as mailer:
+        for one in build(day, now):
+            if one.user_id not in already:
+                outcomes[deliver(mailer, one)] += 1
+    return outcomes
+
+
+def summary(outcomes: Counter) -> str:
+    """"Sent 4, already sent 1, failed 0"."""
+    return f"Sent {outcomes['sent']}, already sent {outcomes['already']}, failed {outcomes['failed']}"
 
 
 def message(digest: Digest) -> EmailMessage:

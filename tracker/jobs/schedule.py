@@ -96,8 +96,10 @@ class Scheduled:
         """When it runs, as a person says it."""
         if self.every:
             minutes = int(self.every.total_seconds() // 60)
-            return f"Every {minutes} minutes" if minutes < 60 else f"Every {minutes // 60} hours"
-        return f"{_days_text(self._days()).capitalize()} at {self._at():%H:%M}"
+            count, unit = (minutes, "minute") if minutes < 60 or minutes % 60 else (minutes // 60, "hour")
+            return f"Every {unit}" if count == 1 else f"Every {count} {unit}s"
+        days = _days_text(self._days())
+        return f"{days[0].upper()}{days[1:]} at {self._at():%H:%M}"  # not capitalize(): "Mon–Sat", not "Mon–sat"
 
 
 SCHEDULE: dict[str, Scheduled] = {}
