@@ -19,6 +19,7 @@ from tests.followups.test_backfill import _enquiries_from_before_the_rules
 from tests.followups.test_digest import Inbox, _free_port
 from tracker.auth.models import User
 from tracker.extensions import db
+from tracker.followups import tasks
 from tracker.followups.commands import send_reminders_command
 from tracker.followups.models import DigestSent
 from tracker.jobs import queue, schedule
@@ -92,8 +93,29 @@ def test_the_day_is_the_clinic_day_of_the_due_time(app, staff):
     assert {day for _user, day in digests_sent(app)} == {date(2027, 6, 2)}
 
 
-def test_a_failed_delivery_fails_the_run_with_its_counts_and_the_command_can_send_it_later(app, staff):
+def test_a_delivery_that_fails_once_is_sent_on_the_runs_next_try(app, staff, monkeypatch):
     sam, kit = staff["sam"], staff["kit"]
+    pauses = []
+    with smtp_server(app) as inbox:
+        inbox.refuse = {sam.email}
+
+        def mail_server_back(seconds: float) -> None:
+            pauses.append(seconds)
+            inbox.refuse = set()
+
+        monkeypatch.setattr(tasks, "pause", mail_server_back)
+        with app.app_context():
+            schedule.tick(MORNING, only="followups.digest")
+    assert pauses == [30.0]
+    assert [(o, d) for _due, o, d in scheduled_runs(app, "followups.digest")] == [
+        (RunOutcome.OK, "Sent 2, already sent 0, failed 0")]
+    assert sorted(inbox.messages()) == sorted([sam.email, kit.email])
+
+
+def test_a_failed_delivery_fails_the_run_with_its_counts_and_the_command_can_send_it_later(app, staff, monkeypatch):
+    sam, kit = staff["sam"], staff["kit"]
+    pauses = []
+    monkeypatch.setattr(tasks, "pause", pauses.append)  # the mail server stays away through every retry
     with smtp_server(app) as inbox:
         inbox.refuse = {sam.email}
         with app.app_context():
@@ -101,6 +123,7 @@ def test_a_failed_delivery_fails_the_run_with_its_counts_and_the_command_can_sen
         [(_due, outcome, detail)] = scheduled_runs(app, "followups.digest")
         assert outcome is RunOutcome.FAILED
         assert detail == "DigestsNotSent: Sent 1, already sent 0, failed 1"
+        assert pauses == list(tasks.RETRY_DELAYS)
         assert sam.email not in detail and "Pat" not in detail
         assert digests_sent(app) == {(kit.id, WEDNESDAY)}  # sam's claim went with the failure
 
