@@ -36,7 +36,6 @@ import tracker.followups.provides
 import tracker.followups.tasks
 import tracker.followups.views
 import tracker.followups.views_myday
-import tracker.imports.scheduled
 import tracker.imports.tasks
 import tracker.imports.views
 import tracker.intake.views_keys

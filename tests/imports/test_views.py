@@ -70,9 +70,12 @@ def test_import_all_or_nothing_refuses_and_keeps_the_upload(app, client, login_a
     token = redirect_token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
     before = table_counts(app)
     response = _import(client, token, GUESS)
-    assert response.status_code == 302 and f"/admin/import/{token}?" in response.headers["Location"]
-    assert table_counts(app) == before
-    assert "Nothing was imported: 1 row(s) are invalid" in client.get(response.headers["Location"]).get_data(True)
+    assert response.status_code == 302
+    assert table_counts(app) == {**before, "jobs": before["jobs"] + 1}  # nothing imported; the failed job says why
+    page = client.get(response.headers["Location"]).get_data(True)  # the job's page: failed, and why
+    assert "Nothing was imported: 1 row(s) are invalid" in page
+    back = re.search(r'href="([^"]+)">Go back and put it right', page)[1].replace("&amp;", "&")
+    assert back.startswith(f"/admin/import/{token}?") and client.get(back).status_code == 200  # the upload is kept
 
 
 def test_import_skipping_invalid_rows_then_download_the_rejected_rows(app, client, login_as):
@@ -81,8 +84,8 @@ def test_import_skipping_invalid_rows_then_download_the_rejected_rows(app, clien
     token = redirect_token(upload(client, csv_bytes([person(1), formula, person(3)])))
     response = _import(client, token, GUESS, skip_invalid="y")
     assert response.status_code == 302
-    result = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Imported 2 enquiries." in result
+    result = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "Imported 2 enquiries. 1 invalid row(s) were left out: download them below." in result
     link = re.search(r'href="(/admin/import/[^"]+/rejected\.csv)"', result)[1]
     download = client.get(link)
     assert download.status_code == 200 and download.mimetype == "text/csv"

@@ -5,6 +5,7 @@ import hashlib
 import io
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
@@ -87,7 +88,8 @@ class _Reading:
     """One pass over the file: rows checked, fingerprints compared a batch at a time, batches written if asked."""
 
     def __init__(self, layout: parse.Layout, chosen: dict[str, str], writer: Writer | None, skip_invalid: bool,
-                 rejected: TextIO | None, preview_rows: int, lookups: Lookups, history_before):
+                 rejected: TextIO | None, preview_rows: int, lookups: Lookups, history_before,
+                 progress: Callable[[int], None] | None = None):
         self.width = len(layout.headers)
         self.positions = {key: layout.headers.index(column) for key, column in chosen.items()}
         self.lookups, self.history_before = lookups, history_before
@@ -96,6 +98,7 @@ class _Reading:
         self.result = Result()
         self.seen: set[bytes] = set()  # fingerprints met in this file (16 bytes each; at most MAX_ROWS of them)
         self.batch: list[tuple[Row, PreviewRow | None]] = []
+        self.progress = progress or (lambda _rows: None)
 
     def take(self, line: int, cells: list[str]) -> None:
         result = self.result
@@ -114,6 +117,7 @@ class _Reading:
             result.stopped = result.stopped or (self.writer is not None and not self.skip_invalid)
             if self.reject:
                 self.reject(cells, errors)
+            self.progress(1)
             return
         self.batch.append((row, shown))
         if len(self.batch) >= BATCH:
@@ -140,6 +144,7 @@ class _Reading:
         if self.writer is not None and not self.result.stopped:
             self.writer.write(fresh)
             self.result.imported += len(fresh)
+        self.progress(len(self.batch))
         self.batch = []
 
 
@@ -213,7 +218,8 @@ def _finish_run(run: ImportRun, result: Result, writer: Writer, extra: dict) -> 
 def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: bool = False,
             skip_invalid: bool = False, by_id: int | None = None, rejected: TextIO | None = None,
             preview_rows: int = 0, values: dict[str, dict[str, str]] | None = None,
-            labels: dict[str, dict[str, str]] | None = None, history_days: int | None = None) -> Result:
+            labels: dict[str, dict[str, str]] | None = None, history_days: int | None = None,
+            progress: Callable[[int], None] | None = None) -> Result:
     """Read every row of the file through the mapping; with commit, import the valid new ones.
 
     values: the value-mapping step's targets (kind → {value key: target}), over the remembered ones; a real run
@@ -225,6 +231,7 @@ def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: b
     skip_invalid is not set, it stops writing, counts the rest and returns stopped=True, and the caller rolls
     back so nothing is kept. Invalid rows go to `rejected` (their cells and a Reasons column) when given.
     FileError: the file cannot be read (or its dates are month/day); MappingError: the mapping cannot be used.
+    progress, if given, is told how many more rows have been read and written, a batch at a time.
     """
     parse.check_encoding(content)
     layout = parse.read_layout(content)
@@ -239,7 +246,8 @@ def process(content: bytes, file_name: str, chosen: dict[str, str], *, commit: b
                       if history_days is not None else None)
     run = _start_run(file_name, content, chosen, by_id, skip_invalid) if commit else None
     writer = Writer(run.id, run.file_name, by_id, history_before=history_before) if run else None
-    reading = _Reading(layout, chosen, writer, skip_invalid, rejected, preview_rows, lookups, history_before)
+    reading = _Reading(layout, chosen, writer, skip_invalid, rejected, preview_rows, lookups, history_before,
+                       progress)
     for line, cells in parse.data_rows(content, layout):
         reading.take(line, cells)
     if reading.batch:
@@ -325,7 +333,13 @@ def save_choices(upload: ImportUpload, values: dict, labels: dict, history_days:
     upload.choices = {"history_days": history_days, "values": values, "labels": labels}
 
 
-def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bool, by_id: int) -> Result:
+def count_rows(content: bytes) -> int:
+    """How many data rows a staged file has (one streaming pass), for a run's progress."""
+    return sum(1 for _ in parse.data_rows(content, parse.read_layout(content)))
+
+
+def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bool, by_id: int,
+               progress: Callable[[int], None] | None = None) -> Result:
     """The real import of a staged upload. Afterwards the upload is removed, or, if rows were rejected, its
     content is replaced by the rejected rows' CSV for the importer to download (removed after a day).
 
@@ -339,7 +353,7 @@ def run_upload(upload: ImportUpload, chosen: dict[str, str], *, skip_invalid: bo
     sink = io.StringIO()
     sink.write("\ufeff")  # Excel reads the file as UTF-8
     result = process(upload.content, upload.file_name, chosen, commit=True, skip_invalid=skip_invalid,
-                     by_id=by_id, rejected=sink, **step_choices(upload))
+                     by_id=by_id, rejected=sink, progress=progress, **step_choices(upload))
     if result.stopped:
         return result
     if result.invalid:

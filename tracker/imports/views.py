@@ -11,6 +11,7 @@ from tracker.imports import bp, mapping, parse, services, step
 from tracker.imports import values as value_lists
 from tracker.imports.forms import ImportForm, MappingForm, UploadForm, values_form
 from tracker.imports.models import ImportRun
+from tracker.jobs import background
 from tracker.outcomes import submit
 from tracker.permissions import require
 
@@ -127,26 +128,19 @@ def _back_to_preview(token: str, form: ImportForm, message: str):
 @bp.route("/admin/import/<token>/run", methods=["POST"])
 @require(RUN)
 def run(token: str):
-    """Import the file with the previewed mapping: all or nothing, or skipping invalid rows when asked."""
+    """Hand the import to a worker (all or nothing, or skipping invalid rows when asked) and show its progress: a
+    second click on Import finds the same job."""
     upload = _upload_or_404(token)
     form = ImportForm()
     form.set_columns(parse.read_layout(upload.content).headers)
     if not form.validate():
         return _back_to_preview(token, form, " ".join(e for errors in form.errors.values() for e in errors))
-    try:
-        result = services.run_upload(upload, form.chosen(), skip_invalid=form.skip_invalid.data, by_id=current_user.id)
-    except (services.MappingError, parse.FileError) as error:
-        return _back_to_preview(token, form, " ".join(getattr(error, "problems", [str(error)])))
-    except services.AlreadyRun:
-        db.session.rollback()
-        flash("This file has already been imported (Import was pressed twice): see the latest imports below.", "info")
-        return redirect(url_for("imports.upload"))
-    if result.stopped:
-        return _back_to_preview(token, form, f"Nothing was imported: {result.invalid:,} row(s) are invalid. Correct "
-                                             "them, or tick \"Skip invalid rows\" to import the others.")
+    chosen = form.chosen()
+    job = background.start("import", f"import:{upload.token}", f"Import of {upload.file_name}", by_id=current_user.id,
+                           params={"upload_id": upload.id, "chosen": chosen, "skip_invalid": form.skip_invalid.data,
+                                   "back_url": url_for("imports.mapping_page", token=token, preview=1, **chosen)})
     db.session.commit()
-    flash(f"Imported {result.imported:,} enquiries.", "success")
-    return redirect(url_for("imports.result", run_id=result.run.id, rejected=token if result.invalid else None))
+    return redirect(url_for("jobs.progress", job_id=job.id))
 
 
 @bp.route("/admin/import/runs/<id:run_id>")

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
-from flask import g
+from flask import current_app, g
 from huey.exceptions import RetryTask
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,19 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Gone(Exception):
-    """The job's input went away (a record archived, an upload removed, the person deactivated): it fails with
-    this message and is not tried again."""
+    """The job's input went away (a record archived, an upload removed, the person deactivated) or cannot be used:
+    it fails with this message and is not tried again; `back` is where its page sends the person to put it right."""
+
+    def __init__(self, message: str, back: str | None = None):
+        super().__init__(message)
+        self.back = back
+
+
+def path_for(endpoint: str, **values) -> str:
+    """A page's path (under BASE_URL's path) built without a request: a worker has none."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/")
+    return adapter.build(endpoint, values)
 
 
 Handler = Callable[[Job, "Progress"], None]
@@ -124,13 +136,17 @@ class Progress:
 
 def start(kind: str, key: str, title: str, *, by_id: int | None, params: dict | None = None,
           total: int | None = None) -> Job:
-    """The job for `key`, made (and handed to the queue when the caller commits) if there is none yet.
+    """The job for `key`, made (and handed to the queue when the caller commits) if there is none yet, or if the
+    one there failed (asking again after a failure tries again).
 
     QueueUnavailable, with nothing added, when the queue cannot be reached.
     """
     existing = db.session.scalar(select(Job).where(Job.key == key))
-    if existing is not None:
+    if existing is not None and existing.status is not JobStatus.FAILED:
         return existing
+    if existing is not None:
+        existing.key = f"{key[:100]}#failed-{existing.id}"  # kept, under a key of its own
+        db.session.flush()
     job = Job(kind=kind, key=key, title=title[:200], by_id=by_id, params=params or {}, total=total)
     try:
         with db.session.begin_nested():
@@ -158,11 +174,13 @@ def _claim(job_id: int) -> Job | None:
     return db.session.get(Job, job_id) if claimed.rowcount else None
 
 
-def _end(job_id: int, status: JobStatus, message: str) -> None:
+def _end(job_id: int, status: JobStatus, message: str, back: str | None = None) -> None:
     """Record the end of a job whose work was rolled back."""
     db.session.rollback()
     job = db.session.get(Job, job_id)
     job.status, job.message, job.finished_at = status, message[:2000], utcnow()
+    if back:
+        job.result_url = back[:300]
     db.session.commit()
 
 
@@ -194,7 +212,7 @@ def run_job(job_id: int) -> None:
             job.done, job.total = progress.done, progress.total
             db.session.commit()
     except Gone as reason:
-        _end(job_id, JobStatus.FAILED, str(reason))
+        _end(job_id, JobStatus.FAILED, str(reason), reason.back)
     except Exception as error:
         log.exception("job %s failed on attempt %s", job_id, attempts)
         if attempts >= MAX_ATTEMPTS:

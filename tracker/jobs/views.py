@@ -1,7 +1,7 @@
 """A background job's progress page (and its status for the page's script), its file, and the administrator's
 page of scheduled jobs."""
 
-from flask import abort, jsonify, redirect, render_template, send_file
+from flask import abort, flash, jsonify, redirect, render_template, send_file
 from flask_login import current_user
 
 from tracker.db import utcnow
@@ -33,6 +33,8 @@ def progress(job_id: int):
     job = _own_or_404(job_id)
     state = status_of(job, utcnow())
     if job.status is JobStatus.DONE and job.result_url and not job.file_path:
+        if job.message:
+            flash(job.message, "success")
         return redirect(job.result_url)  # an import: its own result page says what came of it
     return render_template("jobs/progress.html", job=job, state=state, file=files.path_of(job) is not None)
 
