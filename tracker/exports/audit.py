@@ -17,6 +17,11 @@ def _nothing(_rows: int, _completed: bool) -> None:
     """A HEAD request sends no rows: nothing to record."""
 
 
+def _asked(what: str, file_format: str, filters: dict, clinical: bool) -> dict:
+    """An EXPORT event's changes: what, in which format, narrowed by which filters, with clinical detail or not."""
+    return {"what": what, "format": file_format, "filters": filters, "clinical": clinical}
+
+
 def record_export(what: str, file_format: str, filters: dict, *, clinical: bool) -> OnDone:
     """Commit an AuditAction.EXPORT event (who, what, format, filters, clinical or not) now, before the response
     is made; return the writer's on_done, which records an EXPORT_ENDED event when the stream ends.
@@ -29,8 +34,7 @@ def record_export(what: str, file_format: str, filters: dict, *, clinical: bool)
     """
     if request.method == "HEAD":
         return _nothing
-    started = audit.record_committed(AuditAction.EXPORT, changes={
-        "what": what, "format": file_format, "filters": filters, "clinical": clinical})
+    started = audit.record_committed(AuditAction.EXPORT, changes=_asked(what, file_format, filters, clinical))
 
     def done(rows: int, completed: bool) -> None:
         try:
@@ -41,3 +45,24 @@ def record_export(what: str, file_format: str, filters: dict, *, clinical: bool)
             log.exception("the end of export %s (%s rows, completed: %s) was not recorded", started, rows, completed)
 
     return done
+
+
+def record_export_asked(what: str, file_format: str, filters: dict, *, clinical: bool) -> int:
+    """Add the EXPORT event of an export a background job will write, in a transaction that begins with it; its id.
+
+    Not committed: the caller commits it with the job, so there is neither an event without a job nor a job
+    without its event. The request's reading transaction is closed first (as audit.record_committed does), so on
+    SQLite the transaction starts with a write and waits its turn rather than failing.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("record_export_asked would discard pending changes; commit or roll back first")
+    db.session.close()
+    event = audit.record(AuditAction.EXPORT, changes=_asked(what, file_format, filters, clinical))
+    db.session.flush()
+    return event.id
+
+
+def record_export_written(started: int, rows: int) -> None:
+    """Add the EXPORT_ENDED event of an export written to a file, in the job's own transaction (it commits with
+    the job's end, so a file the job never finished has no end event)."""
+    audit.record(AuditAction.EXPORT_ENDED, changes={"export": started, "rows": rows, "completed": True})
