@@ -23,7 +23,7 @@ SMALL, LARGE = 2_000, 10_000
 # Peak bytes 8,000 more rows may add: caches that stop growing, such as the phone formats'. Holding the rows
 # in memory would add about 8 MB.
 ALLOWED_GROWTH = 2 * 1024 * 1024
-MAX_STATEMENTS = 12  # sign-in bookkeeping, the list's choices, the count, the catalogue's names, the rows, two audit rows
+MAX_STATEMENTS = 12  # sign-in bookkeeping, the list's choices, the count, the catalogue's names, the rows, 2 audit rows
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from tracker.exports.writers import OnDone
 from tracker.extensions import db
 
 log = logging.getLogger("tracker.exports")
+JOB_ACTOR = "background job"  # the actor label of what a job records for the person who asked (as tracker.jobs)
 
 
 def _nothing(_rows: int, _completed: bool) -> None:
@@ -62,7 +63,8 @@ def record_export_asked(what: str, file_format: str, filters: dict, *, clinical:
     return event.id
 
 
-def record_export_written(started: int, rows: int) -> None:
-    """Add the EXPORT_ENDED event of an export written to a file, in the job's own transaction (it commits with
-    the job's end, so a file the job never finished has no end event)."""
-    audit.record(AuditAction.EXPORT_ENDED, changes={"export": started, "rows": rows, "completed": True})
+def record_export_written(started: int, rows: int, *, by_id: int | None) -> None:
+    """Add the EXPORT_ENDED event of an export a background job wrote to a file for `by_id`, in the job's own
+    transaction (it commits with the job's end, so a file the job never finished has no end event)."""
+    audit.record(AuditAction.EXPORT_ENDED, actor_id=by_id, actor_label=JOB_ACTOR,
+                 changes={"export": started, "rows": rows, "completed": True})

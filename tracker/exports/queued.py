@@ -55,4 +55,4 @@ def write(job: Job, progress: background.Progress, header: list[str], rows: Iter
         raise
     files.keep(job, path, download_name(filename, file_format))
     job.message = f"{written:,} row{'s' if written != 1 else ''} exported."
-    record_export_written(job.params["audit_event"], written)
+    record_export_written(job.params["audit_event"], written, by_id=job.by_id)
