@@ -17,6 +17,7 @@ from tracker.enquiries.export import all_columns
 from tracker.exports import queued, writers
 from tracker.extensions import db
 from tracker.jobs import files
+from tracker.jobs import queue as queue_module
 from tracker.jobs.models import Job, JobStatus
 from tracker.jobs.queue import queue
 from tracker.permissions import ROLE_PERMISSIONS, Role
@@ -206,4 +207,22 @@ def test_an_xlsx_export_through_the_real_queue(app, database_uri, tmp_path):
         assert len(set(column(rows, "Enquiry"))) == 40
     finally:
         consumer.stop(graceful=True)
+        make_test_app(database_uri)  # the queue back in memory:// mode for the tests that follow
+
+
+def test_when_the_queue_cannot_be_reached_nothing_is_recorded_and_the_page_says_so(app, database_uri, tmp_path,
+                                                                                  monkeypatch, audit_rows):
+    seed_demo(app, 10)
+    unreachable = make_test_app(database_uri, EXPORT_BACKGROUND_ROWS=3,
+                                TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    monkeypatch.setattr(queue_module, "reachable", lambda: False)
+    try:
+        browser = unreachable.test_client()
+        sign_in_demo(unreachable, browser, "manager")
+        before = len(audit_rows())
+        assert browser.get(f"/enquiries/export.csv?{QUERY}").status_code == 503
+        assert [e["action"] for e in audit_rows()[before:]] == []
+        with unreachable.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    finally:
         make_test_app(database_uri)  # the queue back in memory:// mode for the tests that follow
