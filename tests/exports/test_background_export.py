@@ -82,12 +82,15 @@ def test_a_small_export_still_streams(app, demo):
     assert response.status_code == 200 and len(csv_rows(response.data)) == 1
 
 
-def test_the_export_and_its_end_are_audited_and_a_double_click_makes_one_job(demo, audit_rows):
+def test_the_export_and_its_end_are_audited_and_a_double_click_makes_one_job(demo, audit_rows, monkeypatch):
     browser = demo.test_client()
     manager = sign_in_demo(demo, browser, "manager")
     before = len(audit_rows())
+    now = utcnow().replace(second=10)
+    monkeypatch.setattr(queued, "utcnow", lambda: now)
     first = _ask(browser, "csv", QUERY + "&channel=phone")
-    again = _ask(browser, "csv", "channel=phone&" + QUERY)  # the same ask, its parameters in another order
+    now = now.replace(second=50)
+    again = _ask(browser, "csv", "channel=phone&" + QUERY)  # the same ask in the same minute, in another order
     assert again == first
     with demo.app_context():
         assert db.session.scalar(select(func.count()).select_from(Job)) == 1
@@ -102,6 +105,9 @@ def test_the_export_and_its_end_are_audited_and_a_double_click_makes_one_job(dem
     assert ended["actor_id"] == manager.id and ended["actor_label"] == "background job"
     assert ended["changes"] == {"export": job.params["audit_event"], "rows": job.done, "completed": True}
     assert job.done > 3
+    now += timedelta(minutes=1)
+    assert _ask(browser, "csv", QUERY + "&channel=phone") != first  # asked again later: a new export
+    assert [e["action"] for e in audit_rows()[before:]] == [AuditAction.EXPORT, AuditAction.EXPORT_ENDED] * 2
 
 
 def _event_ids(app, action: AuditAction) -> list[int]:
