@@ -5,6 +5,7 @@ from sqlalchemy import select
 from tracker.auth.models import User
 from tracker.catalogue.models import Treatment
 from tracker.catalogue.services import active_treatments
+from tracker.enquiries import export
 from tracker.enquiries.forms import ListFilterForm
 from tracker.enquiries.queries import ListFilters
 from tracker.extensions import db
@@ -36,6 +37,16 @@ def read_filters(args, me: int) -> tuple[ListFilterForm, ListFilters]:
     fill_filters(form)
     form.validate()
     return form, form.filters(me)
+
+
+def read_export(args, me: int, can) -> export.Asked:
+    """An export asked for by a query string (a MultiDict), for reader `me` with permissions `can`: the list's
+    filters read as the list reads them (a refused field is ignored), and the columns this reader may see.
+    Needs no request: a background job reads the asker's saved query string so."""
+    form, filters = read_filters(args, me)
+    # What the export was narrowed by, as asked: the list's own parameters that were used (not refused).
+    used = {name: args[name] for name, field in form._fields.items() if args.get(name) and not field.errors}
+    return export.Asked(filters, form.sort.data if not form.sort.errors else "newest", export.columns_for(can), used)
 
 
 def fill(form, enquiry=None) -> None:

@@ -126,6 +126,31 @@ def statement(filters: queries.ListFilters, sort: str, columns: tuple[Column, ..
     return stmt.order_by(*queries.SORTS.get(sort, queries.SORTS["newest"]))
 
 
+def count(stmt: Select) -> int:
+    """How many rows the statement would export (one COUNT over it, without its order)."""
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An export as asked for: the list's filters and order, the columns this reader gets, and the filters as
+    given (those the form did not refuse), which its audit event records."""
+
+    filters: queries.ListFilters
+    sort: str
+    columns: tuple[Column, ...]
+    used: dict[str, str]
+
+    @property
+    def clinical(self) -> bool:
+        """Whether any of its columns holds clinical detail."""
+        return any(column.clinical for column in self.columns)
+
+    def statement(self) -> Select:
+        """Every row it asks for."""
+        return statement(self.filters, self.sort, self.columns)
+
+
 def _lookups() -> Lookups:
     """The catalogue's treatment names and positions (one small query)."""
     rows = db.session.execute(select(Treatment.id, Treatment.position, Treatment.name))

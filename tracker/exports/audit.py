@@ -11,10 +11,16 @@ from tracker.exports.writers import OnDone
 from tracker.extensions import db
 
 log = logging.getLogger("tracker.exports")
+JOB_ACTOR = "background job"  # the actor label of what a job records for the person who asked (as tracker.jobs)
 
 
 def _nothing(_rows: int, _completed: bool) -> None:
     """A HEAD request sends no rows: nothing to record."""
+
+
+def _asked(what: str, file_format: str, filters: dict, clinical: bool) -> dict:
+    """An EXPORT event's changes: what, in which format, narrowed by which filters, with clinical detail or not."""
+    return {"what": what, "format": file_format, "filters": filters, "clinical": clinical}
 
 
 def record_export(what: str, file_format: str, filters: dict, *, clinical: bool) -> OnDone:
@@ -29,8 +35,7 @@ def record_export(what: str, file_format: str, filters: dict, *, clinical: bool)
     """
     if request.method == "HEAD":
         return _nothing
-    started = audit.record_committed(AuditAction.EXPORT, changes={
-        "what": what, "format": file_format, "filters": filters, "clinical": clinical})
+    started = audit.record_committed(AuditAction.EXPORT, changes=_asked(what, file_format, filters, clinical))
 
     def done(rows: int, completed: bool) -> None:
         try:
@@ -41,3 +46,25 @@ def record_export(what: str, file_format: str, filters: dict, *, clinical: bool)
             log.exception("the end of export %s (%s rows, completed: %s) was not recorded", started, rows, completed)
 
     return done
+
+
+def record_export_asked(what: str, file_format: str, filters: dict, *, clinical: bool) -> int:
+    """Add the EXPORT event of an export a background job will write, in a transaction that begins with it; its id.
+
+    Not committed: the caller commits it with the job, so there is neither an event without a job nor a job
+    without its event. The request's reading transaction is closed first (as audit.record_committed does), so on
+    SQLite the transaction starts with a write and waits its turn rather than failing.
+    """
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("record_export_asked would discard pending changes; commit or roll back first")
+    db.session.close()
+    event = audit.record(AuditAction.EXPORT, changes=_asked(what, file_format, filters, clinical))
+    db.session.flush()
+    return event.id
+
+
+def record_export_written(started: int, rows: int, *, by_id: int | None) -> None:
+    """Add the EXPORT_ENDED event of an export a background job wrote to a file for `by_id`, in the job's own
+    transaction (it commits with the job's end, so a file the job never finished has no end event)."""
+    audit.record(AuditAction.EXPORT_ENDED, actor_id=by_id, actor_label=JOB_ACTOR,
+                 changes={"export": started, "rows": rows, "completed": True})

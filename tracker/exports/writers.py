@@ -1,4 +1,5 @@
-"""CSV and XLSX responses that stream any iterable of row tuples without holding the rows in memory.
+"""CSV and XLSX responses that stream any iterable of row tuples without holding the rows in memory, and the same
+bytes written to a file for an export made in the background.
 
 Cells are neutralised against spreadsheet formula injection (OWASP "CSV Injection"): text that begins
 with = + - @, a tab or a carriage return gets a leading apostrophe, so a spreadsheet shows it as text
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
@@ -89,12 +91,12 @@ def _csv_text(value: Value) -> str | int | float | Decimal:
     return neutralise(value)
 
 
-def _csv_chunks(header: list[str], rows: _Counted, on_done: OnDone) -> Iterator[bytes]:
-    """The CSV in pieces of about CHUNK_BYTES, each written into a small buffer and emptied as it is sent."""
+def csv_pieces(header: list[str], rows: Iterable[tuple]) -> Iterator[bytes]:
+    """The CSV in pieces of about CHUNK_BYTES, each written into a small buffer and emptied as it is handed on
+    (to a response or to a file: the same bytes either way)."""
     buffer = io.StringIO()
     # Every cell quoted: a spreadsheet set to split on ";" or tabs cannot cut a cell in two and start a formula.
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    handed_over, completed = 0, False
 
     def take() -> bytes:
         """The buffer's text as bytes, leaving it empty."""
@@ -103,18 +105,26 @@ def _csv_chunks(header: list[str], rows: _Counted, on_done: OnDone) -> Iterator[
         buffer.truncate()
         return text.encode("utf-8")
 
+    buffer.write("\ufeff")  # the byte order mark: Excel then reads the file as UTF-8
+    writer.writerow([neutralise(name) for name in header])
+    for row in rows:
+        writer.writerow([_csv_text(value) for value in row])
+        if buffer.tell() >= CHUNK_BYTES:
+            yield take()
+    yield take()
+
+
+def _csv_chunks(header: list[str], rows: _Counted, on_done: OnDone) -> Iterator[bytes]:
+    """The CSV's pieces as a response's body, counting the rows handed over with each."""
+    handed_over, completed = 0, False
+    pieces = csv_pieces(header, rows)
     try:
-        buffer.write("\ufeff")  # the byte order mark: Excel then reads the file as UTF-8
-        writer.writerow([neutralise(name) for name in header])
-        for row in rows:
-            writer.writerow([_csv_text(value) for value in row])
-            if buffer.tell() >= CHUNK_BYTES:
-                handed_over = rows.n
-                yield take()
-        handed_over = rows.n
-        yield take()
+        for piece in pieces:
+            handed_over = rows.n
+            yield piece
         completed = True
     finally:
+        pieces.close()
         rows.close()
         on_done(handed_over, completed)
 
@@ -147,8 +157,9 @@ def _xlsx_cell(sheet, value: Value):
     return value
 
 
-def _write_workbook(target, header: list[str], rows: _Counted) -> None:
-    """The rows as one sheet with a bold, frozen header, written to `target` (write-only: rows go to disk as added)."""
+def write_workbook(target, header: list[str], rows: Iterable[tuple]) -> None:
+    """The rows as one sheet with a bold, frozen header, written to `target` (a path or a binary file; write-only:
+    rows go to disk as added)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Export")
     sheet.freeze_panes = "A2"
@@ -172,7 +183,7 @@ def _xlsx_chunks(header: list[str], rows: _Counted, on_done: OnDone) -> Iterator
     # An XLSX file is a zip whose directory comes last: it is complete before its first byte can be sent.
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
         try:
-            _write_workbook(spool, header, rows)
+            write_workbook(spool, header, rows)
             spool.seek(0)
             while chunk := spool.read(CHUNK_BYTES):
                 yield chunk
@@ -189,3 +200,27 @@ def xlsx_response(filename: str, header: list[str], rows: Iterable[tuple], *, on
     written into the file.
     """
     return _response(_xlsx_chunks(header, _Counted(rows), on_done), download_name(filename, "xlsx"), XLSX_MIMETYPE)
+
+
+# --- to a file (a background job's) ------------------------------------------------------------------------
+
+def _write_csv(path: Path, header: list[str], rows: Iterable[tuple]) -> None:
+    """The CSV's pieces written to a file, as a response would send them."""
+    with open(path, "wb") as file:
+        for piece in csv_pieces(header, rows):
+            file.write(piece)
+
+
+FILE_WRITERS: dict[str, Callable[[Path, list[str], Iterable[tuple]], None]] = {
+    "csv": _write_csv, "xlsx": write_workbook}
+
+
+def write_file(path: Path, file_format: str, header: list[str], rows: Iterable[tuple]) -> int:
+    """The rows written to a file in a format ("csv" or "xlsx") exactly as its download would send them; returns
+    how many rows it holds. Closes the rows at the end, whatever happens."""
+    counted = _Counted(rows)
+    try:
+        FILE_WRITERS[file_format](path, header, counted)
+    finally:
+        counted.close()
+    return counted.n
