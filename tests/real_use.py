@@ -2,7 +2,8 @@
 
 `demo_accounts` gives the four demo accounts (from `flask seed-demo`) a known password; `leave_real_use` then
 drives, mostly through the test client, every kind of record the pages must show: clinical records viewed,
-exports, a report table export, a CSV import, a merge, a confirmed, a rejected and an open patient match, an
+exports, a report table export, a CSV import, a background export and a refused import (jobs), the scheduled
+jobs' runs, a merge, a confirmed, a rejected and an open patient match, an
 archived and a restored enquiry, a lost and a reopened one, refused access, a failed sign-in, a calendar feed
 fetch, a public form and an API submission. Each step checks that it worked, so a page test on this data knows
 what it is looking at. Needs demo enquiries (assessments and plans among them).
@@ -11,6 +12,7 @@ what it is looking at. Needs demo enquiries (assessments and plans among them).
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
@@ -32,6 +34,8 @@ from tracker.extensions import db
 from tracker.intake import keys
 from tracker.intake import services as intake
 from tracker.intake.public_form import form_settings
+from tracker.jobs import schedule
+from tracker.jobs.models import Job, JobStatus
 from tracker.patients.models import Patient
 from tracker.permissions import Role
 from tracker.plans.models import TreatmentPlan
@@ -58,6 +62,7 @@ class RealUse:
     kept_patient_id: int = 0
     open_match_enquiry_id: int = 0
     import_run_url: str = ""
+    export_job_url: str = ""  # a background export's page, its file still kept
     audit_actions: dict[str, int] = field(default_factory=dict)
 
 
@@ -139,6 +144,34 @@ def _exports(app, users) -> None:
         assert response.data, f"real use: the export {url} was empty"
 
 
+def _background_work(app, users, done: RealUse) -> None:
+    """A large export written by a job and downloaded; an import that fails on its invalid rows; each scheduled job
+    (but the e-mails) run once by the worker's tick, and once more an hour later."""
+    manager = _client(app, users[Role.MANAGER])
+    small, app.config["EXPORT_BACKGROUND_ROWS"] = app.config["EXPORT_BACKGROUND_ROWS"], 10
+    try:
+        response = manager.get("/enquiries/export.xlsx?stage=all")
+    finally:
+        app.config["EXPORT_BACKGROUND_ROWS"] = small
+    _ok(response, "a large export", 302)
+    done.export_job_url = response.headers["Location"]
+    _ok(manager.get(f"{done.export_job_url}/file"), "the large export's file")
+    rows = [person(n, **{"Phone number": f"07700 92{n:04d}"}) for n in range(1, 3)] + [person(3, DOB="tomorrow")]
+    response = manager.post("/admin/import", data={"file": (io.BytesIO(csv_bytes(rows)), "refused.csv")},
+                            content_type="multipart/form-data")
+    token = response.headers["Location"].rsplit("/", 1)[-1]
+    response = manager.post(f"/admin/import/{token}/run", data={**IMPORT_MAPPING, "confirm": "y"})
+    _ok(response, "an import refused for its invalid row", 302)
+    with app.app_context():
+        job = db.session.get(Job, int(response.headers["Location"].rsplit("/", 1)[-1]))
+        assert job.status is JobStatus.FAILED, f"real use: the refused import's job is {job.status}"
+        now = utcnow()
+        for name in schedule.SCHEDULE:
+            if name != "followups.digest":
+                schedule.tick(now, only=name)
+                schedule.tick(now + timedelta(hours=1), only=name)
+
+
 def _import(app, users, done: RealUse) -> None:
     """A manager imports a small CSV, skipping its one invalid row."""
     manager = _client(app, users[Role.MANAGER])
@@ -159,6 +192,8 @@ def _import(app, users, done: RealUse) -> None:
     response = manager.post(f"/admin/import/{token}/run", data={**IMPORT_MAPPING, "skip_invalid": "y",
                                                                  "confirm": "y"})
     _ok(response, "importing the CSV", 302)
+    response = manager.get(response.headers["Location"])  # the job's page: done, so on to the run's result
+    _ok(response, "the import's job", 302)
     done.import_run_url = response.headers["Location"]
     assert "/admin/import/runs/" in done.import_run_url, f"real use: the import went to {done.import_run_url}"
 
@@ -237,6 +272,7 @@ def leave_real_use(app, users: dict[Role, User]) -> RealUse:
     _clinical_views(app, users, done)
     _exports(app, users)
     _import(app, users, done)
+    _background_work(app, users, done)
     _merge_and_matches(app, users, done)
     _archive_and_lose(app, users, done)
     _outside_traffic(app, users)

@@ -21,7 +21,8 @@ _UNGUARDED_ENDPOINTS = {"static", "bootstrap.static"}
 CACHEABLE_ENDPOINTS = {"intake.public.logo", "main.favicon"}  # public, no personal data; sets its own Cache-Control
 # Routes whose address is itself a secret (a calendar feed's token, a staged import file's token): logged as their
 # rule, each part in angle brackets replaced, so "/calendar/<redacted>.ics" and never the token.
-SECRET_PATH_ENDPOINTS = {"calendar.feed_ics", "imports.mapping_page", "imports.run", "imports.rejected"}
+SECRET_PATH_ENDPOINTS = {"calendar.feed_ics", "imports.mapping_page", "imports.values_page", "imports.run",
+                         "imports.rejected"}
 _RULE_PART = re.compile(r"<[^<>]*>")
 
 class JsonFormatter(logging.Formatter):

@@ -26,9 +26,9 @@ MUST_REACH = {
     "specialist": {"/", "/follow-ups", "/diary", "/enquiries/{id}", "/assessments/{id}", "/plans/{id}",
                    "/consultations"},
     "manager": {"/", "/audit", "/reports/pipeline", "/archived", "/admin/import", "/admin/import/runs/{id}",
-                "/assessments/{id}", "/plans/{id}"},
+                "/assessments/{id}", "/plans/{id}", "/jobs", "/jobs/{id}"},
     "admin": {"/", "/audit", "/admin/users", "/admin/settings", "/admin/treatments", "/admin/api-keys",
-              "/settings/public-form"},
+              "/settings/public-form", "/admin/jobs"},
 }
 
 
@@ -53,7 +53,8 @@ def crawls(demo_site):
 
                 sign_in(client, demo_site.users[role])
             done[role] = crawl(client, VISITOR_STARTS if role == "visitor"
-                               else starts + oversight if role in ("manager", "admin") else starts)
+                               else starts + oversight + (used.export_job_url,) if role == "manager"
+                               else starts + oversight if role == "admin" else starts)
         return done[role]
 
     return of

@@ -86,3 +86,23 @@ def test_a_worker_killed_mid_import_leaves_no_rows_and_the_job_is_run_again_once
     assert _enquiries(app) == ROWS  # every row, once
     page = client.get(job_url, follow_redirects=True).get_data(as_text=True)
     assert f"Imported {ROWS:,} enquiries." in page
+
+
+def test_two_clicks_before_a_worker_runs_it_are_one_job_and_a_refused_run_can_be_asked_again(database_uri, tmp_path,
+                                                                                              make_user):
+    app = make_test_app(database_uri, TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    client = app.test_client()
+    sign_in(client, make_user("manager"))
+    token = redirect_token(upload(client, csv_bytes([person(1), person(2, DOB="tomorrow")])))
+    clicks = [client.post(f"/admin/import/{token}/run", data={**GUESS, "confirm": "y"}) for _ in range(2)]
+    assert clicks[0].headers["Location"] == clicks[1].headers["Location"]  # one job, waiting for a worker
+    with queue_worker(app):
+        state = _poll(lambda: (s := client.get(f"{clicks[0].headers['Location']}/status").get_json())["finished"]
+                      and s, what="the refused run")
+    assert state["status"] == "failed" and "1 row(s) are invalid" in state["message"]
+    again = client.post(f"/admin/import/{token}/run", data={**GUESS, "confirm": "y", "skip_invalid": "y"})
+    assert again.headers["Location"] != clicks[0].headers["Location"]  # a new job, with the new choice
+    with queue_worker(app):
+        _poll(lambda: client.get(f"{again.headers['Location']}/status").get_json()["finished"], what="the run")
+    assert "Imported 1 enquiry." in client.get(again.headers["Location"], follow_redirects=True).get_data(True)
+    assert _enquiries(app) == 1

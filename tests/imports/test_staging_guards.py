@@ -100,12 +100,14 @@ def test_no_import_step_writes_the_upload_token_to_the_access_log(app, client, l
     caplog.clear()
     query = "&".join(f"{k}={v}" for k, v in GUESS.items())
     assert client.get(f"/admin/import/{token}?preview=1&{query}").status_code == 200
+    assert client.get(f"/admin/import/{token}/values?{query}").status_code == 200
     assert _import(client, token, GUESS, skip_invalid="y").status_code == 302
     assert client.get(f"/admin/import/{token}/rejected.csv").status_code == 200
     access = [r for r in caplog.records if r.name == "tracker.access"]
     assert all(token not in r.getMessage() + repr(vars(r)) for r in caplog.records)
     assert [json.loads(JsonFormatter().format(r))["path"] for r in access] == [
-        "/admin/import/<redacted>", "/admin/import/<redacted>/run", "/admin/import/<redacted>/rejected.csv"]
+        "/admin/import/<redacted>", "/admin/import/<redacted>/values", "/admin/import/<redacted>/run",
+        "/admin/import/<redacted>/rejected.csv"]
 
 
 if PG_URL:

@@ -36,7 +36,7 @@ def run_import(job: Job, progress: background.Progress) -> None:
     if result.stopped:
         raise background.Gone(_invalid(result), back)
     rejected = f" {result.invalid:,} invalid row(s) were left out: download them below." if result.invalid else ""
-    job.message = f"Imported {result.imported:,} enquiries.{rejected}"
+    job.message = f"Imported {result.imported:,} {'enquiry' if result.imported == 1 else 'enquiries'}.{rejected}"
     job.result_url = background.path_for("imports.result", run_id=result.run.id,
                                          rejected=upload.token if result.invalid else None)
 
