@@ -13,8 +13,8 @@
       : (state.done ? number(state.done) + " rows" : "");
     var bar = field("bar");
     if (state.percent !== null) {
-      bar.setAttribute("aria-valuenow", state.percent);
-      bar.firstElementChild.style.width = state.percent + "%";
+      bar.value = state.percent;
+      bar.textContent = state.percent + "%";
     }
     field("times").textContent = (state.elapsed ? "Elapsed " + state.elapsed : "") +
       (state.left ? " · about " + state.left + " left" : "");
