@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 import tracker.app  # noqa: F401  (every feature's export columns registered)
-from tests.conftest import make_test_app, sign_in
+from tests.conftest import make_test_app, queue_worker, sign_in
 from tests.exports.conftest import column, csv_rows, seed_demo, sign_in_demo, xlsx_rows
 from tracker.audit.models import AuditAction, AuditEvent
 from tracker.auth.models import User
@@ -19,7 +19,6 @@ from tracker.extensions import db
 from tracker.jobs import files
 from tracker.jobs import queue as queue_module
 from tracker.jobs.models import Job, JobStatus
-from tracker.jobs.queue import queue
 from tracker.permissions import ROLE_PERMISSIONS, Role
 
 CLINICAL = [c.header for c in all_columns() if c.clinical]
@@ -195,11 +194,8 @@ def _half_then_fail(path, _header, rows):
 
 def test_an_xlsx_export_through_the_real_queue(app, database_uri, tmp_path):
     seed_demo(app, 40)
-    real = make_test_app(database_uri, EXPORT_BACKGROUND_ROWS=3,
-                         TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")  # the last app made: the queue's
-    consumer = queue.create_consumer(workers=1, worker_type="thread", periodic=False)
-    consumer.start()
-    try:
+    real = make_test_app(database_uri, EXPORT_BACKGROUND_ROWS=3, TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.db'}")
+    with queue_worker(real):
         browser = real.test_client()
         sign_in_demo(real, browser, "manager")
         job_id = _ask(browser, "xlsx")
@@ -211,9 +207,6 @@ def test_an_xlsx_export_through_the_real_queue(app, database_uri, tmp_path):
         rows = xlsx_rows(browser.get(f"/jobs/{job_id}/file").data)
         assert len(rows) - 1 == 40
         assert len(set(column(rows, "Enquiry"))) == 40
-    finally:
-        consumer.stop(graceful=True)
-        make_test_app(database_uri)  # the queue back in memory:// mode for the tests that follow
 
 
 def test_when_the_queue_cannot_be_reached_nothing_is_recorded_and_the_page_says_so(app, database_uri, tmp_path,

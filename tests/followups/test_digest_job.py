@@ -1,7 +1,6 @@
 """The morning digest and the rules sweep as scheduled jobs: what a run sends and says, a failed delivery shown as a
 failed run, and one digest per user when two workers reach the same morning at the same moment."""
 
-import signal
 import threading
 import time as clock
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from tests import builders
-from tests.conftest import make_test_app
+from tests.conftest import make_test_app, queue_worker
 from tests.followups.test_backfill import _enquiries_from_before_the_rules
 from tests.followups.test_digest import Inbox, _free_port
 from tracker.auth.models import User
@@ -158,12 +157,11 @@ def _tick_at(now: datetime) -> None:
 
 @pytest.fixture
 def queue_app(database_uri, tmp_path) -> Iterator:
-    """The app on the test's database with a SQLite file for the queue; memory mode again afterwards."""
+    """The app on the test's database with a SQLite file for the queue."""
     made = make_test_app(database_uri, TASK_QUEUE_URL=f"sqlite:///{tmp_path}/queue.db")
     yield made
     with made.app_context():
         db.engine.dispose()
-    queue.init_app(make_test_app(database_uri))
 
 
 def test_two_workers_at_the_same_moment_send_each_digest_once(app, staff, queue_app):
@@ -172,20 +170,10 @@ def test_two_workers_at_the_same_moment_send_each_digest_once(app, staff, queue_
     with smtp_server(queue_app) as inbox:
         _tick_at(MORNING)  # two messages in the queue's storage, before any worker listens
         _tick_at(MORNING)
-        handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-        workers = [queue.queue.create_consumer(workers=1, worker_type="thread", periodic=False, max_delay=0.2)
-                   for _ in range(2)]
-        try:
-            for worker in workers:
-                worker.start()
+        with queue_worker(queue_app), queue_worker(queue_app):  # two workers, one thread each
             deadline = clock.monotonic() + 30
             while len(_ticked) < 2 and clock.monotonic() < deadline:
                 clock.sleep(0.05)
-        finally:
-            for worker in workers:
-                worker.stop(graceful=True)
-            for number, handler in handlers.items():
-                signal.signal(number, handler)
 
     assert sorted(_ticked) == [[], ["followups.digest"]]  # both ticked; one ran the job
     assert sorted(inbox.messages()) == sorted(person.email for person in staff.values())  # one each
