@@ -128,7 +128,9 @@ class Config:
 
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     BOOTSTRAP_SERVE_LOCAL = True
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message (logged, or shown on the scheduled jobs page) never carries the
+    # values of the rows it was reading or writing.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "hide_parameters": True}
 
     @classmethod
     def init_app(cls, app) -> None:

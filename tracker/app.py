@@ -88,7 +88,7 @@ from tracker.followups.backfill import apply_rules_command
 from tracker.followups.commands import send_reminders_command
 from tracker.imports.commands import import_enquiries_command
 from tracker.intake.api import api_bp
-from tracker.jobs import queue
+from tracker.jobs import queue, schedule
 from tracker.jobs.commands import worker_command
 from tracker.money import format_pence
 from tracker.navigation import nav_groups, nav_items
@@ -137,6 +137,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     bootstrap.init_app(app)
     queue.init_app(app)
+    schedule.check_settings(app.config)
     recorder.install()
     install_versioning()
     triggers.install()

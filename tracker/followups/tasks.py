@@ -6,13 +6,13 @@ from datetime import datetime, time, timedelta
 from tracker.clock import to_clinic
 from tracker.db import utcnow
 from tracker.followups import backfill, digest
-from tracker.jobs.schedule import scheduled
+from tracker.jobs.schedule import JobFailed, scheduled
 
 RETRY_DELAYS = (30.0, 120.0)  # a failed delivery is tried again after these pauses, within the same run
 pause = clock.sleep
 
 
-class DigestsNotSent(RuntimeError):
+class DigestsNotSent(JobFailed):
     """Some digests could not be sent (the others were): the run shows as failed, with its counts."""
 
 

@@ -25,8 +25,8 @@ def run_import(job: Job, progress: background.Progress) -> None:
     upload = db.session.get(ImportUpload, job.params["upload_id"])
     if upload is None or upload.file_name.startswith(services.REJECTED):
         raise background.Gone(GONE, background.path_for("imports.upload"))
-    progress.total_is(services.count_rows(upload.content))
     try:
+        progress.total_is(services.count_rows(upload.content))
         result = services.run_upload(upload, job.params["chosen"], skip_invalid=job.params["skip_invalid"],
                                      by_id=job.by_id, progress=progress.advance)
     except services.AlreadyRun:

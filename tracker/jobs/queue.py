@@ -139,6 +139,8 @@ def send(call: TaskWrapper, *args) -> bool:
 
 
 def _send_handed_over(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the real commit is still to come
+        return
     for call, args in session.info.pop(_HANDED, []):
         send(call, *args)
 

@@ -19,6 +19,10 @@ from tracker.jobs.models import RunOutcome, ScheduledRun
 
 log = logging.getLogger("tracker.jobs")
 
+class JobFailed(RuntimeError):
+    """A scheduled job's own failure, with a sentence safe to show administrators (counts, never names)."""
+
+
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LOST_AFTER = timedelta(hours=6)  # a run with no end after this long lost its worker
 
@@ -105,6 +109,24 @@ class Scheduled:
 SCHEDULE: dict[str, Scheduled] = {}
 
 
+def check_settings(config) -> None:
+    """Refuse to start with a scheduled job's time or days setting that cannot be read (ValueError saying which):
+    found at start-up, not by the worker's tick every minute."""
+    for job in SCHEDULE.values():
+        if job.at_setting:
+            text = str(config[job.at_setting])
+            try:
+                time.fromisoformat(text if len(text) == 5 else "invalid")
+            except ValueError:
+                raise ValueError(f"{job.at_setting} must be a time of day as HH:MM (07:00), not {text!r}") from None
+        if job.days_setting:
+            try:
+                _read_days(str(config[job.days_setting]))
+            except ValueError:
+                raise ValueError(f"{job.days_setting} must be ISO weekdays such as 1-6 or 1,3,5 (1 is Monday), "
+                                 f"not {config[job.days_setting]!r}") from None
+
+
 def scheduled(name: str, title: str, **when) -> Callable[[Callable[[datetime], str]], Callable[[datetime], str]]:
     """Declare a scheduled job: the decorated function does one run (given its due time) and says what it did."""
     def register(fn: Callable[[datetime], str]) -> Callable[[datetime], str]:
@@ -128,6 +150,7 @@ def _claim(job: Scheduled, due_at: datetime, outcome: RunOutcome) -> ScheduledRu
 
 
 def _execute(job: Scheduled, run: ScheduledRun) -> None:
+    """One run, its outcome recorded whatever happens (one job's failure never keeps the others from their turn)."""
     started = clock.monotonic()
     try:
         detail, outcome = job.run(run.due_at), RunOutcome.OK
@@ -135,7 +158,10 @@ def _execute(job: Scheduled, run: ScheduledRun) -> None:
     except Exception as error:
         db.session.rollback()
         log.exception("scheduled job %s (due %s) failed", job.name, run.due_at.isoformat())
-        detail, outcome = f"{type(error).__name__}: {error}", RunOutcome.FAILED
+        # The job's own sentence when it gives one (JobFailed); otherwise only the kind of error: a database error's
+        # text can hold the values of the rows it was writing.
+        said = str(error) if isinstance(error, JobFailed) else "the log has the details"
+        detail, outcome = f"{type(error).__name__}: {said}", RunOutcome.FAILED
     run = db.session.get(ScheduledRun, run.id)
     run.outcome, run.detail = outcome, (detail or "")[:2000]
     run.finished_at = run.started_at + timedelta(seconds=clock.monotonic() - started)
@@ -164,8 +190,9 @@ def tick(now: datetime | None = None, only: str | None = None) -> list[str]:
     ran = []
     for job in [SCHEDULE[only]] if only else list(SCHEDULE.values()):
         due_at = job.due(now)
-        # Late, and not the first time ever (a new installation has missed nothing).
-        missed = now - due_at > job.grace and _ran_before(job)
+        missed = now - due_at > job.grace
+        if missed and not _ran_before(job):
+            continue  # a new installation has missed nothing: it starts at the job's next time
         run = _claim(job, due_at, RunOutcome.MISSED if missed else RunOutcome.RUNNING)
         if run is None:
             continue
