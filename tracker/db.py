@@ -1,5 +1,8 @@
 """Declarative base with a constraint naming convention, column types and model mixins."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import ClassVar
@@ -150,7 +153,23 @@ def writes_on_read(view):
     return view
 
 
+_reading: ContextVar[bool] = ContextVar("db_reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside the block only read: on SQLite they begin deferred, so a long read (a background
+    export) holds no write lock and keeps no one else's save waiting. The block must write nothing."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def _read_only_request() -> bool:
+    if _reading.get():
+        return True
     if not has_request_context() or request.method not in _READ_ONLY_METHODS:
         return False
     return not getattr(current_app.view_functions.get(request.endpoint), "writes_on_read", False)

@@ -2,16 +2,18 @@
 their worker stopped, refused plainly when the queue is away; /healthz says how long work has waited."""
 
 import os
+import threading
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import redis
+from flask import current_app
 from sqlalchemy import select
 
 from tests.conftest import make_test_app, queue_worker, sign_in
-from tracker.db import utcnow
+from tracker.db import reading, utcnow
 from tracker.extensions import db
 from tracker.jobs import background
 from tracker.jobs.models import Job, JobStatus
@@ -191,3 +193,35 @@ def test_health_says_how_long_the_oldest_job_has_waited(queue_app, make_user):
         db.session.commit()
     body = queue_app.test_client().get("/healthz").get_json()
     assert body["queue"] == "ok" and 420 <= body["oldest_waiting_seconds"] < 480
+
+
+overtaken: list[str] = []  # what each run of the slow job saw
+
+
+@background.handler("test.overtaken")
+def _overtaken(job: Job, _progress: background.Progress) -> None:
+    with reading():  # it reads, like an export (an import would hold SQLite's write lock, and the sweep would wait)
+        attempt = job.attempts
+        if attempt == 1:  # the first run goes quiet; meanwhile the sweep (another thread) gives it to a second
+            sweep = threading.Thread(target=_sweep_later, args=(current_app._get_current_object(),))
+            sweep.start()
+            sweep.join(timeout=30)
+        db.session.rollback()
+    overtaken.append(f"run {attempt}")
+    job.message = f"Done by run {attempt}."
+
+
+def _sweep_later(app) -> None:
+    with app.app_context():
+        background.recover(utcnow() + background.STALE + timedelta(minutes=1))
+
+
+def test_a_run_overtaken_by_the_sweep_does_not_overwrite_the_run_that_replaced_it(app, make_user):
+    overtaken.clear()
+    user = make_user("manager")
+    with app.app_context():
+        background.start("test.overtaken", "overtaken:1", "A slow job", by_id=user.id)
+        db.session.commit()  # memory://: the first run now; inside it the sweep starts the second, which finishes
+        job = db.session.scalars(select(Job).where(Job.key == "overtaken:1")).one()
+        assert (job.status, job.attempts, job.message) == (JobStatus.DONE, 2, "Done by run 2.")
+    assert overtaken == ["run 2", "run 1"]  # both did the work; only the second's outcome was kept

@@ -3,7 +3,9 @@
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from tracker.db import utcnow
 from tracker.exports.audit import record_export_asked, record_export_written
@@ -11,6 +13,14 @@ from tracker.exports.writers import download_name, write_file
 from tracker.extensions import db
 from tracker.jobs import background, files
 from tracker.jobs.models import Job
+
+
+@dataclass(frozen=True)
+class Written:
+    """A file an export job wrote, and how many rows it holds."""
+
+    path: Path
+    rows: int
 
 
 def key(what: str, user_id: int, file_format: str, args: dict[str, list[str]], now: datetime | None = None) -> str:
@@ -43,16 +53,21 @@ def _advancing(rows: Iterable[tuple], progress: background.Progress) -> Iterator
         yield row
 
 
-def write(job: Job, progress: background.Progress, header: list[str], rows: Iterable[tuple], filename: str) -> None:
-    """Write a job's export to its file and attach it to the job, with the job's message and the EXPORT_ENDED
-    event (both commit with the job's end). A file whose writing failed is removed."""
+def write(job: Job, progress: background.Progress, header: list[str], rows: Iterable[tuple]) -> Written:
+    """Write a job's export to a file of its own, each row counted on its progress; a file whose writing failed is
+    removed. Call it inside db.reading(): it only reads."""
     file_format = job.params["format"]
     path = files.new_path(job, file_format)
     try:
-        written = write_file(path, file_format, header, _advancing(rows, progress))
+        return Written(path, write_file(path, file_format, header, _advancing(rows, progress)))
     except BaseException:
         files.remove_partial(path)
         raise
-    files.keep(job, path, download_name(filename, file_format))
-    job.message = f"{written:,} row{'s' if written != 1 else ''} exported."
-    record_export_written(job.params["audit_event"], written, by_id=job.by_id)
+
+
+def finish(job: Job, written: Written, filename: str) -> None:
+    """Attach the written file to its job, with the job's message and the EXPORT_ENDED event (both commit with the
+    job's end, in a short write of their own)."""
+    files.keep(job, written.path, download_name(filename, job.params["format"]))
+    job.message = f"{written.rows:,} row{'s' if written.rows != 1 else ''} exported."
+    record_export_written(job.params["audit_event"], written.rows, by_id=job.by_id)

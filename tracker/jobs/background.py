@@ -80,13 +80,18 @@ def _progress_key(job_id: int) -> str:
     return f"progress:{job_id}"
 
 
+def _heard(job_id: int) -> Seen | None:
+    """The worker's last word on a job, if any; the storage's error if it cannot be read."""
+    value = bound().get(_progress_key(job_id), peek=True)
+    return Seen(*value) if value else None
+
+
 def seen(job_id: int) -> Seen | None:
-    """The running job's last progress and heartbeat, if the worker has said anything."""
+    """The running job's last progress and heartbeat, if the worker has said anything (None if unreadable)."""
     try:
-        value = bound().get(_progress_key(job_id), peek=True)
+        return _heard(job_id)
     except Exception:
         return None
-    return Seen(*value) if value else None
 
 
 class Progress:
@@ -174,14 +179,28 @@ def _claim(job_id: int) -> Job | None:
     return db.session.get(Job, job_id) if claimed.rowcount else None
 
 
-def _end(job_id: int, status: JobStatus, message: str, back: str | None = None) -> None:
-    """Record the end of a job whose work was rolled back."""
+def _move(job_id: int, attempt: int, **values) -> bool:
+    """Change a running job only if it is still the run numbered `attempt` (the sweep or another worker may have
+    taken it meanwhile); whether it was."""
+    moved = db.session.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING,
+                                                 Job.attempts == attempt).values(**values)
+                               .execution_options(synchronize_session=False))
+    return moved.rowcount == 1
+
+
+def _end(job_id: int, attempt: int, status: JobStatus, message: str, back: str | None = None) -> None:
+    """Record the end of a run whose work was rolled back (if the job is still this run's)."""
     db.session.rollback()
-    job = db.session.get(Job, job_id)
-    job.status, job.message, job.finished_at = status, message[:2000], utcnow()
-    if back:
-        job.result_url = back[:300]
+    ended = {"status": status, "message": message[:2000], "finished_at": utcnow()}
+    _move(job_id, attempt, **ended, **({"result_url": back[:300]} if back else {}))
     db.session.commit()
+
+
+def _still_mine(job_id: int, attempt: int) -> bool:
+    """Just before the work commits: the job is still this run's, and stays so until the commit (its row locked;
+    on SQLite the transaction already holds the write lock)."""
+    now = db.session.execute(select(Job.status, Job.attempts).where(Job.id == job_id).with_for_update()).one()
+    return tuple(now) == (JobStatus.RUNNING, attempt)
 
 
 def _asker_gone(job: Job) -> str | None:
@@ -197,29 +216,36 @@ def run_job(job_id: int) -> None:
     job = _claim(job_id)
     if job is None:
         return  # done, failed, already running elsewhere, or its request never committed
+    attempts = job.attempts
     if reason := _asker_gone(job):
-        return _end(job_id, JobStatus.FAILED, reason)
+        return _end(job_id, attempts, JobStatus.FAILED, reason)
     work = HANDLERS.get(job.kind)
     if work is None:
-        return _end(job_id, JobStatus.FAILED, f"No worker knows how to do a job of kind {job.kind!r}.")
-    attempts = job.attempts
+        return _end(job_id, attempts, JobStatus.FAILED, f"No worker knows how to do a job of kind {job.kind!r}.")
     g.audit_actor_id = job.by_id  # what the job writes is recorded as done by the person who asked
     g.audit_actor_label = "background job"
+    progress = Progress(job)
+    db.session.commit()  # nothing written: the handler's own transaction starts as it chooses (db.reading)
     try:
-        with Progress(job) as progress:
+        with progress:
             work(job, progress)
+            if not _still_mine(job_id, attempts):
+                db.session.rollback()  # the sweep gave it to another run meanwhile: that run's outcome stands
+                log.warning("job %s: attempt %s finished after the job was given to another run", job_id, attempts)
+                return
             job.status, job.finished_at = JobStatus.DONE, utcnow()
             job.done, job.total = progress.done, progress.total
             db.session.commit()
     except Gone as reason:
-        _end(job_id, JobStatus.FAILED, str(reason), reason.back)
+        _end(job_id, attempts, JobStatus.FAILED, str(reason), reason.back)
     except Exception as error:
         log.exception("job %s failed on attempt %s", job_id, attempts)
         if attempts >= MAX_ATTEMPTS:
-            _end(job_id, JobStatus.FAILED, f"It failed {attempts} times and was given up; nothing of it was kept. "
-                                           "Try again later, or tell your administrator (the log has the error).")
+            _end(job_id, attempts, JobStatus.FAILED, f"It failed {attempts} times and was given up; nothing of it "
+                                                     "was kept. Try again later, or tell your administrator (the log "
+                                                     "has the error).")
             return
-        _end(job_id, JobStatus.QUEUED, f"Attempt {attempts} failed; it will be tried again shortly.")
+        _end(job_id, attempts, JobStatus.QUEUED, f"Attempt {attempts} failed; it will be tried again shortly.")
         raise RetryTask(delay=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]) from error
 
 
@@ -231,18 +257,23 @@ def recover(now: datetime | None = None) -> int:
     now = now or utcnow()
     wall = time.time() - (utcnow() - now).total_seconds()
     sent = 0
-    for job in db.session.scalars(select(Job).where(Job.status.in_(OPEN)).order_by(Job.id)):
-        last = seen(job.id)
+    for job in db.session.scalars(select(Job).where(Job.status.in_(OPEN)).order_by(Job.id)).all():
+        try:
+            last = _heard(job.id)
+        except Exception:  # the queue's storage cannot say: presume the worker alive rather than run it twice
+            log.warning("job %s: its worker's heartbeat cannot be read; left as it is", job.id)
+            continue
         heard = last.at if last else (job.started_at or job.created_at).timestamp()
         if job.status is JobStatus.RUNNING and wall - heard > STALE.total_seconds():
+            # Each change only if the job is still the run that went quiet (another sweep may have moved it).
             if job.attempts >= MAX_ATTEMPTS:
-                job.status, job.finished_at = JobStatus.FAILED, now
-                job.message = (f"The worker running it stopped {job.attempts} times; it was given up and nothing "
-                               "of it was kept. Try again, or tell your administrator.")
-                continue
-            job.status, job.message = JobStatus.QUEUED, "Its worker stopped; it will be run again."
-            sent += 1
-            hand_over(run_job, job.id)
+                _move(job.id, job.attempts, status=JobStatus.FAILED, finished_at=now,
+                      message=f"The worker running it stopped {job.attempts} times; it was given up and nothing "
+                              "of it was kept. Try again, or tell your administrator.")
+            elif _move(job.id, job.attempts, status=JobStatus.QUEUED,
+                       message="Its worker stopped; it will be run again."):
+                sent += 1
+                hand_over(run_job, job.id)
         elif job.status is JobStatus.QUEUED and now - job.created_at > RESEND and wall - heard > RESEND.total_seconds():
             bound().put(_progress_key(job.id), (0, job.total, wall))  # resent now: not again for RESEND
             sent += 1
