@@ -22,7 +22,8 @@ def worker_command(threads: int | None) -> None:
     huey_log.propagate = False
     url = current_app.config["TASK_QUEUE_URL"]
     click.echo(f"Worker: {threads or current_app.config['TASK_WORKERS']} thread(s), queue {url.split('@')[-1]}")
-    # SIGTERM (a service manager's stop, a deploy) and SIGINT both let running tasks finish first.
+    # SIGTERM (a service manager's stop, a deploy) lets running tasks finish first; SIGINT (Ctrl-C) stops at once,
+    # and what it cut short is run again by the sweep.
     consumer = queue.create_consumer(workers=threads or current_app.config["TASK_WORKERS"], worker_type="thread",
                                      periodic=True, check_worker_health=True, flush_locks=False,
                                      graceful_signal="TERM")
