@@ -38,6 +38,10 @@ def test_a_waiting_job_refreshes_itself_without_javascript_and_says_it_waits(app
     assert client.get(f"/jobs/{job_id}/status").get_json() == {
         "status": "queued", "label": "Waiting", "done": 0, "total": 12000, "percent": 0, "elapsed": "", "left": "",
         "message": "", "finished": False}
+    with app.app_context():
+        db.session.get(Job, job_id).created_at = utcnow() - timedelta(minutes=2)
+        db.session.commit()
+    assert "the worker may not be running" in client.get(f"/jobs/{job_id}/status").get_json()["message"]
 
 
 def test_a_running_job_shows_the_workers_count_elapsed_and_time_left(app, make_user):

@@ -6,6 +6,8 @@ from datetime import datetime
 from tracker.jobs.background import seen
 from tracker.jobs.models import OPEN, Job, JobStatus
 
+WAIT_NOTICE = 60  # seconds a job waits before its page says no worker has taken it
+
 
 def _duration(seconds: float | None) -> str:
     if seconds is None:
@@ -48,5 +50,9 @@ def status_of(job: Job, now: datetime) -> State:
     left = None
     if job.status is JobStatus.RUNNING and total and done and elapsed:
         left = elapsed * (total - done) / done
+    message = job.message or ""
+    if job.status is JobStatus.QUEUED and not message and (now - job.created_at).total_seconds() > WAIT_NOTICE:
+        message = ("No worker has taken it yet. If it waits more than a few minutes, tell your administrator: the "
+                   "worker may not be running.")
     return State(job.status.value, job.status.label, done, total, percent, _duration(elapsed),
-                 _duration(left) if left is not None else "", job.message or "", job.status not in OPEN)
+                 _duration(left) if left is not None else "", message, job.status not in OPEN)
