@@ -9,12 +9,12 @@ from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from tracker import links
 from tracker.auth.models import User
 from tracker.bookings.models import Appointment, AppointmentKind, AppointmentStatus
 from tracker.clock import format_date, format_since, format_time, local_day_end, local_day_start
@@ -94,9 +94,8 @@ def _initial():
 
 
 def _url_builder():
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return lambda enquiry_id: adapter.build("enquiries.detail", {"enquiry_id": enquiry_id}, force_external=True)
+    bound = links.adapter()  # one binding for every link in the run
+    return lambda enquiry_id: bound.build("enquiries.detail", {"enquiry_id": enquiry_id}, force_external=True)
 
 
 def build(day: date, now: datetime) -> list[Digest]:

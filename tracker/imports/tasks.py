@@ -8,6 +8,7 @@ from tracker.imports.models import ImportUpload
 from tracker.jobs import background
 from tracker.jobs.models import Job
 from tracker.jobs.schedule import scheduled
+from tracker.links import page_url
 
 GONE = "This file has already been imported (or was removed after a day): see the latest imports below."
 
@@ -24,21 +25,21 @@ def run_import(job: Job, progress: background.Progress) -> None:
     back = job.params.get("back_url")
     upload = db.session.get(ImportUpload, job.params["upload_id"])
     if upload is None or upload.file_name.startswith(services.REJECTED):
-        raise background.Gone(GONE, background.path_for("imports.upload"))
+        raise background.Gone(GONE, page_url("imports.upload"))
     try:
         progress.total_is(services.count_rows(upload.content))
         result = services.run_upload(upload, job.params["chosen"], skip_invalid=job.params["skip_invalid"],
                                      by_id=job.by_id, progress=progress.advance)
     except services.AlreadyRun:
-        raise background.Gone(GONE, background.path_for("imports.upload")) from None
+        raise background.Gone(GONE, page_url("imports.upload")) from None
     except (services.MappingError, parse.FileError) as error:
         raise background.Gone(" ".join(getattr(error, "problems", [str(error)])), back) from None
     if result.stopped:
         raise background.Gone(_invalid(result), back)
     rejected = f" {result.invalid:,} invalid row(s) were left out: download them below." if result.invalid else ""
     job.message = f"Imported {result.imported:,} {'enquiry' if result.imported == 1 else 'enquiries'}.{rejected}"
-    job.result_url = background.path_for("imports.result", run_id=result.run.id,
-                                         rejected=upload.token if result.invalid else None)
+    job.result_url = page_url("imports.result", run_id=result.run.id,
+                              rejected=upload.token if result.invalid else None)
 
 
 @scheduled("imports.purge", "Remove staged import files", every=timedelta(hours=1))

@@ -3,7 +3,6 @@
 import logging
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from tracker.enquiries.models import Enquiry
 from tracker.extensions import db
 from tracker.followups.digest import SEND_ERRORS, Mailer, failure_reason
 from tracker.intake.public_form import form_settings
+from tracker.links import page_url
 from tracker.patients.models import Patient
 from tracker.patients.names import short_name
 from tracker.settings.services import clinic_name
@@ -23,9 +23,7 @@ SUBJECT = "New web enquiry"
 
 def _enquiry_url(enquiry_id: int) -> str:
     # Built from BASE_URL, not the request: the visitor may have reached the form through another host name.
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
-    return adapter.build("enquiries.detail", {"enquiry_id": enquiry_id}, force_external=True)
+    return page_url("enquiries.detail", enquiry_id=enquiry_id, external=True)
 
 
 def message(enquiry_id: int, to: str) -> EmailMessage | None:

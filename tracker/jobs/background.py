@@ -12,9 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import current_app, g
+from flask import g
 from huey.exceptions import RetryTask
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,11 +44,6 @@ class Gone(Exception):
         self.back = back
 
 
-def path_for(endpoint: str, **values) -> str:
-    """A page's path (under BASE_URL's path) built without a request: a worker has none."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(base.netloc or "localhost", script_name=base.path or "/")
-    return adapter.build(endpoint, values)
 
 
 Handler = Callable[[Job, "Progress"], None]
