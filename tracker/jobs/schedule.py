@@ -236,8 +236,3 @@ def overview(now: datetime | None = None) -> list[Row]:
     return [Row(job, last.get(job.name), job.next(now), failed.get(job.name, 0))
             for job in sorted(SCHEDULE.values(), key=lambda j: j.title)]
 
-
-def history(name: str, limit: int = 50) -> list[ScheduledRun]:
-    """A scheduled job's latest runs, newest first."""
-    return list(db.session.scalars(select(ScheduledRun).where(ScheduledRun.job == name)
-                                   .order_by(ScheduledRun.due_at.desc(), ScheduledRun.id.desc()).limit(limit)))
